@@ -1,0 +1,87 @@
+"""Label efficiency on CamVid: margin vs random vs full supervision under one recipe.
+
+    python benchmarks/camvid.py --root ../shared/data/camvid --out runs/camvid-cpu --preset cpu --seeds 0
+    python benchmarks/camvid.py --root CamVid --out runs/camvid-paper --preset paper --device cuda --seeds 0 1 2 3 4
+
+Round 0 (random pixels) is trained once per seed and forked into every strategy, so all strategies start from the same
+labels. Writes `summary.json` (per seed and strategy: mIoU per round, and the ratio to full supervision) and
+`camvid.png` (mIoU against labelled pixels per image, with the paper's MobileNetV2 numbers for reference).
+Each run folder can be resumed: run the same command again after a crash.
+"""
+import argparse, json, time
+from pathlib import Path
+import numpy as np
+import torch
+from pixelpick.data import camvid
+from pixelpick.loop import ActiveLearner
+
+PAPER_MNV2 = {'pixels': [20, 40, 60, 80, 100], 'miou': [50.8, 53.9, 55.3, 55.2, 55.9], 'full': 58.2}   # CamVid test, DeepLabv3+ MobileNetV2
+PRESETS = {
+    'paper': dict(scale=1.0, recipe='paper', rounds=10, init_pixels=10, pixels_per_round=10),
+    'cpu': dict(scale=0.5, recipe='cpu', rounds=3, init_pixels=10, pixels_per_round=10),
+}
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--root', required=True, help='CamVid folder (SegNet layout)')
+    p.add_argument('--out', required=True, help='folder for the runs and the summary')
+    p.add_argument('--preset', choices=PRESETS, default='cpu')
+    p.add_argument('--eval-split', default='val', help="'val' for tuning; 'test' only for the final report")
+    p.add_argument('--strategies', nargs='+', default=['margin', 'random'])
+    p.add_argument('--seeds', nargs='+', type=int, default=[0])
+    p.add_argument('--epochs', type=int, default=None, help="override the preset's epochs per round")
+    p.add_argument('--rounds', type=int, default=None)
+    p.add_argument('--no-full', action='store_true', help='skip the fully supervised baseline')
+    p.add_argument('--device', default='cpu')
+    p.add_argument('--threads', type=int, default=None)
+    a = p.parse_args()
+    if a.threads: torch.set_num_threads(a.threads)
+    cfg = dict(PRESETS[a.preset], eval_split=a.eval_split, device=a.device)
+    if a.epochs: cfg['epochs'] = a.epochs
+    if a.rounds: cfg['rounds'] = a.rounds
+    out = Path(a.out)
+    tr, ev = camvid(a.root, 'train', cfg['scale']).load_all(), camvid(a.root, a.eval_split, cfg['scale']).load_all()
+    summary = {'preset': a.preset, 'config': cfg, 'eval_split': a.eval_split, 'runs': {}}
+    for seed in a.seeds:
+        t0 = time.time()
+        if not a.no_full:
+            full = ActiveLearner(out/f'full-s{seed}', tr, ev, full=True, seed=seed, **{k: v for k, v in cfg.items() if k not in ('rounds',)})
+            summary['runs'][f'full-s{seed}'] = full.run()
+        first = a.strategies[0]
+        base = ActiveLearner(out/f'{first}-s{seed}', tr, ev, strategy=first, seed=seed, **cfg)
+        base.run(1)
+        for s in a.strategies:
+            al = base if s == first else (ActiveLearner(out/f'{s}-s{seed}', tr, ev, strategy=s, seed=seed, **cfg) if (out/f'{s}-s{seed}').exists() else base.fork(out/f'{s}-s{seed}', strategy=s))
+            summary['runs'][f'{s}-s{seed}'] = al.run()
+        print(f'seed {seed} done in {time.time() - t0:.0f} s')
+    report(summary, a.strategies, a.seeds, out, not a.no_full)
+
+def report(summary, strategies, seeds, out, with_full):
+    runs = summary['runs']
+    full = [runs[f'full-s{s}'][0]['miou'] for s in seeds] if with_full else None
+    table = {}
+    for st in strategies:
+        rows = [runs[f'{st}-s{s}'] for s in seeds]
+        px = [o['pixels_per_image'] for o in rows[0]]
+        m = np.array([[o['miou'] for o in r] for r in rows])
+        table[st] = {'pixels_per_image': px, 'miou_mean': m.mean(0).round(2).tolist(), 'miou_std': m.std(0).round(2).tolist(),
+                     'pct_of_full': (m.mean(0)/np.mean(full)*100).round(1).tolist() if full else None,
+                     'train_seconds': [float(np.mean([r[k]['train_seconds'] for r in rows])) for k in range(len(px))]}
+    summary['table'] = table
+    if full: summary['full'] = {'miou_mean': float(np.mean(full)), 'miou_std': float(np.std(full))}
+    if 'margin' in table and 'random' in table:
+        summary['margin_minus_random'] = (np.array(table['margin']['miou_mean']) - np.array(table['random']['miou_mean'])).round(2).tolist()
+    (out/'summary.json').write_text(json.dumps(summary, indent=1))
+    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for st, t in table.items():
+        mu, sd = np.array(t['miou_mean']), np.array(t['miou_std'])
+        ax.plot(t['pixels_per_image'], mu, 'o-', label=f'{st} (ours)'); ax.fill_between(t['pixels_per_image'], mu - sd, mu + sd, alpha=0.2)
+    if full: ax.axhline(np.mean(full), color='k', ls='--', lw=1, label='full supervision (ours)')
+    ax.plot(PAPER_MNV2['pixels'], PAPER_MNV2['miou'], 's:', color='grey', label='paper, margin, MobileNetV2 (test)')
+    ax.axhline(PAPER_MNV2['full'], color='grey', ls=':', lw=1, label='paper, full (test)')
+    ax.set_xlabel('labelled pixels per image'); ax.set_ylabel(f"mIoU (%) on CamVid {summary['eval_split']}"); ax.grid(alpha=0.3); ax.legend(fontsize=7)
+    fig.tight_layout(); fig.savefig(out/'camvid.png', dpi=110)
+    print(json.dumps({'table': table, 'full': summary.get('full'), 'margin_minus_random': summary.get('margin_minus_random')}, indent=1))
+
+if __name__ == '__main__': main()
