@@ -32,6 +32,7 @@ def main():
     p.add_argument('--epochs', type=int, default=None, help="override the preset's epochs per round")
     p.add_argument('--rounds', type=int, default=None)
     p.add_argument('--no-full', action='store_true', help='skip the fully supervised baseline')
+    p.add_argument('--only-full', action='store_true', help='run only the fully supervised baseline (e.g. in a second process)')
     p.add_argument('--device', default='cpu')
     p.add_argument('--threads', type=int, default=None)
     a = p.parse_args()
@@ -47,6 +48,7 @@ def main():
         if not a.no_full:
             full = ActiveLearner(out/f'full-s{seed}', tr, ev, full=True, seed=seed, **{k: v for k, v in cfg.items() if k not in ('rounds',)})
             summary['runs'][f'full-s{seed}'] = full.run()
+        if a.only_full: continue
         first = a.strategies[0]
         base = ActiveLearner(out/f'{first}-s{seed}', tr, ev, strategy=first, seed=seed, **cfg)
         base.run(1)
@@ -54,11 +56,11 @@ def main():
             al = base if s == first else (ActiveLearner(out/f'{s}-s{seed}', tr, ev, strategy=s, seed=seed, **cfg) if (out/f'{s}-s{seed}').exists() else base.fork(out/f'{s}-s{seed}', strategy=s))
             summary['runs'][f'{s}-s{seed}'] = al.run()
         print(f'seed {seed} done in {time.time() - t0:.0f} s')
-    report(summary, a.strategies, a.seeds, out, not a.no_full)
+    if not a.only_full: report(summary, a.strategies, a.seeds, out, not a.no_full and all((out/f'full-s{s}'/'results.json').exists() for s in a.seeds))
 
 def report(summary, strategies, seeds, out, with_full):
     runs = summary['runs']
-    full = [runs[f'full-s{s}'][0]['miou'] for s in seeds] if with_full else None
+    full = [json.loads((out/f'full-s{s}'/'results.json').read_text())['rounds'][0]['miou'] for s in seeds] if with_full else None
     table = {}
     for st in strategies:
         rows = [runs[f'{st}-s{s}'] for s in seeds]
