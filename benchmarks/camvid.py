@@ -1,6 +1,6 @@
 """Label efficiency on CamVid: margin vs random vs full supervision under one recipe.
 
-    python benchmarks/camvid.py --root ../shared/data/camvid --out runs/camvid-cpu --preset cpu --seeds 0
+    python benchmarks/camvid.py --root ../shared/data/camvid --out runs/camvid-cpu --preset cpu --seeds 0 --threads 1
     python benchmarks/camvid.py --root CamVid --out runs/camvid-paper --preset paper --device cuda --seeds 0 1 2 3 4
 
 Round 0 (random pixels) is trained once per seed and forked into every strategy, so all strategies start from the same
@@ -18,7 +18,7 @@ from pixelpick.loop import ActiveLearner
 PAPER_MNV2 = {'pixels': [20, 40, 60, 80, 100], 'miou': [50.8, 53.9, 55.3, 55.2, 55.9], 'full': 58.2}   # CamVid test, DeepLabv3+ MobileNetV2
 PRESETS = {
     'paper': dict(scale=1.0, recipe='paper', rounds=10, init_pixels=10, pixels_per_round=10),
-    'cpu': dict(scale=0.5, recipe='cpu', rounds=3, init_pixels=10, pixels_per_round=10),
+    'cpu': dict(scale=0.5, recipe='cpu', epochs=5, rounds=3, init_pixels=10, pixels_per_round=10),   # ~30-50 min for margin, random and full on 2 cores
 }
 
 def main():

@@ -51,6 +51,7 @@ def main():
     p.add_argument('--device', default='cpu')
     p.add_argument('--threads', type=int, default=None)
     p.add_argument('--out', default=None, help='write the JSON here')
+    p.add_argument('--ablate-aug', action='store_true', help='also time our loop with and without augmentation')
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     ds = (camvid(a.root, 'train', a.scale) if a.root else synthetic_scenes(a.n_images)).subset(range(a.n_images)).load_all()
@@ -82,6 +83,14 @@ def main():
            'train_ratio_ours_over_bare': med['train_ours_ips']/med['train_bare_ips'],
            'query_ratio_ours_over_bare': med['query_ours_s']/med['query_bare_s']}
     if a.mc: out['mc_query_ratio_ours_over_bare_n_passes'] = med['mc_ours_s']/med['mc_bare_s']
+    if a.ablate_aug:
+        recs = {'paper': recipe, 'no colour': get_recipe('paper', epochs=1, color=False),
+                'no augmentation': get_recipe('paper', epochs=1, color=False, scale=(1, 1), flip=False)}
+        abl = {k: [] for k in recs}
+        for r in range(a.reps):
+            for k, rec in recs.items():
+                log = train_model(model, ds, masks, rec, seed=r, progress=False); abl[k].append(log['images']/log['seconds'])
+        out['train_ours_ips_by_augmentation'] = {k: statistics.median(v) for k, v in abl.items()}
     print(json.dumps(out, indent=1))
     if a.out: open(a.out, 'w').write(json.dumps(out, indent=1))
 
