@@ -13,14 +13,21 @@ from PIL import Image, UnidentifiedImageError
 
 # %% auto #0
 __all__ = ['SCENE_CLASSES', 'SCENE_PALETTE', 'CAMVID_CLASSES', 'CAMVID_PALETTE', 'CAMVID_URL', 'VOC_CLASSES', 'VOC_URL',
-           'VOC_MD5', 'IMG_EXTS', 'DATASETS', 'DataError', 'read_image', 'read_mask', 'scaled_size', 'resize_image',
-           'resize_mask', 'SegDataset', 'default_palette', 'pad_to_multiple', 'crop_to', 'make_scene',
+           'VOC_MD5', 'IMG_EXTS', 'DATASETS', 'DataError', 'patch_method', 'read_image', 'read_mask', 'scaled_size',
+           'resize_image', 'resize_mask', 'SegDataset', 'default_palette', 'pad_to_multiple', 'crop_to', 'make_scene',
            'synthetic_scenes', 'camvid', 'make_camvid_folder', 'fetch_archive', 'download_camvid', 'voc_palette',
            'download_voc', 'voc', 'cityscapes_classes', 'cityscapes', 'folder_dataset', 'get_dataset']
 
 # %% ../nbs/00_data.ipynb #10836d0d
 class DataError(ValueError):
     "A dataset file or setting is missing, unreadable or inconsistent."
+
+def patch_method(f):
+    "Add `f` to the class its `self` is annotated with (fastcore's `@patch`, without needing fastcore at run time)."
+    cls = f.__annotations__['self']
+    cls = f.__globals__[cls] if isinstance(cls, str) else cls
+    setattr(cls, f.__name__, f)
+    return f
 
 # %% ../nbs/00_data.ipynb #36a1c784
 def read_image(fn, # path to an image file

@@ -7,10 +7,10 @@ from __future__ import annotations
 import json, os, time, warnings
 from pathlib import Path
 import numpy as np
+from .data import patch_method
 
 # %% auto #0
-__all__ = ['VOID', 'SOURCES', 'StoreError', 'LabelStore', 'add', 'round_', 'undo', 'last', 'table', 'query', 'dense_masks',
-           'asked_masks', 'stats', 'to_query_masks', 'add_query_masks', 'export_pngs', 'import_pngs']
+__all__ = ['VOID', 'SOURCES', 'StoreError', 'LabelStore']
 
 # %% ../nbs/02_labels.ipynb #b6c5a5c0
 VOID = -1
@@ -56,6 +56,7 @@ def _append(self:LabelStore, rec):
 LabelStore._append = _append
 
 # %% ../nbs/02_labels.ipynb #178ecb69
+@patch_method
 def add(self:LabelStore,
         image, # image index (int) or an array of them
         row, col, # pixel coordinates (ints or arrays)
@@ -75,8 +76,8 @@ def add(self:LabelStore,
     sec = np.broadcast_to(np.asarray(np.nan if seconds is None else seconds, float), (n,))
     tru = None if truth is None else np.atleast_1d(np.asarray(truth)).astype(int)
     recs = [{'op': 'add', 'image': int(im[k]), 'row': int(r[k]), 'col': int(c[k]), 'label': int(y[k]), 'round': int(round),
-             'source': source, 'seconds': None if np.isnan(sec[k]) else round_(float(sec[k])), 'truth': None if tru is None else int(tru[k]),
-             'time': round_(time.time(), 3)} for k in range(n)]
+             'source': source, 'seconds': None if np.isnan(sec[k]) else _round4(float(sec[k])), 'truth': None if tru is None else int(tru[k]),
+             'time': _round4(time.time(), 3)} for k in range(n)]
     if not recs: return 0
     with open(self.path, 'a', encoding='utf-8') as f:
         f.write(''.join(json.dumps(o, separators=(',', ':')) + '\n' for o in recs))
@@ -84,22 +85,21 @@ def add(self:LabelStore,
     self._sync()
     return n
 
-def round_(x, nd=4): return None if x is None else float(f'{x:.{nd}f}')
-LabelStore.add = add
+def _round4(x, nd=4): return None if x is None else float(f'{x:.{nd}f}')
 
+@patch_method
 def undo(self:LabelStore):
     "Remove the most recent label (written to the file as an `undo` line); returns it, or None if empty."
     last = self.last()
     if last is None: return None
     self._write({'op': 'undo', 'time': round(time.time(), 3)}); self._sync()
     return last
-LabelStore.undo = undo
 
+@patch_method
 def last(self:LabelStore):
     "The most recent active label as a dict, or None."
     self._sync()
     return {f: self._cols[f][self._active[-1]] for f in _FIELDS} if self._active else None
-LabelStore.last = last
 
 # %% ../nbs/02_labels.ipynb #7b98b503
 def _recover(self:LabelStore):
@@ -142,6 +142,7 @@ def _sync(self:LabelStore):
 LabelStore._sync = _sync
 
 # %% ../nbs/02_labels.ipynb #ba6eeca2
+@patch_method
 def table(self:LabelStore)->dict:
     "Active labels as a dict of numpy arrays (one entry per field; `source` as strings)."
     self._sync()
@@ -154,8 +155,8 @@ def table(self:LabelStore)->dict:
         elif k == 'truth': res[k] = np.array([-2 if col[i] is None else col[i] for i in idx], int)
         else: res[k] = np.array([col[i] for i in idx], int)
     return res
-LabelStore.table = table
 
+@patch_method
 def query(self:LabelStore, image=None, round=None, source=None):
     "Active labels filtered by image index, round and/or source, as a dict of arrays."
     t = self.table()
@@ -164,9 +165,9 @@ def query(self:LabelStore, image=None, round=None, source=None):
     if round is not None: sel &= t['round'] == round
     if source is not None: sel &= t['source'] == source
     return {k: v[sel] for k, v in t.items()}
-LabelStore.query = query
 
 # %% ../nbs/02_labels.ipynb #2a709ec5
+@patch_method
 def dense_masks(self:LabelStore,
                 shapes, # (H,W) per image, or one (H,W) for all
                 ignore_index=255, # value of unlabelled and void pixels
@@ -178,8 +179,8 @@ def dense_masks(self:LabelStore,
     t = self.table()
     for i, r, c, y in zip(t['image'], t['row'], t['col'], t['label']): out[i][r, c] = ignore_index if y == VOID else y
     return out
-LabelStore.dense_masks = dense_masks
 
+@patch_method
 def asked_masks(self:LabelStore, shapes)->list:
     "One (H,W) bool mask per image: True where a label (void included) exists."
     shapes = [tuple(shapes)]*len(self.images) if np.ndim(shapes[0]) == 0 else [tuple(s) for s in shapes]
@@ -187,9 +188,9 @@ def asked_masks(self:LabelStore, shapes)->list:
     t = self.table()
     for i, r, c in zip(t['image'], t['row'], t['col']): out[i][r, c] = True
     return out
-LabelStore.asked_masks = asked_masks
 
 # %% ../nbs/02_labels.ipynb #3a2fbe53
+@patch_method
 def stats(self:LabelStore)->dict:
     "Counts per class, round and source, void count, seconds per label, and agreement with known ground truth."
     t = self.table()
@@ -201,13 +202,14 @@ def stats(self:LabelStore)->dict:
             'per_source': {str(k): int(v) for k, v in zip(*np.unique(t['source'].astype(str), return_counts=True))},
             'seconds_mean': float(sec.mean()) if len(sec) else None, 'seconds_median': float(np.median(sec)) if len(sec) else None,
             'agreement': float((t['label'][known] == t['truth'][known]).mean()) if known.any() else None}
-LabelStore.stats = stats
 
 # %% ../nbs/02_labels.ipynb #cbe913e9
+@patch_method
 def to_query_masks(self:LabelStore, shape)->np.ndarray: # (H,W) shared by all images
     "The official implementation's format: an (N,H,W) bool array of queried pixels."
     return np.stack(self.asked_masks(shape))
 
+@patch_method
 def add_query_masks(self:LabelStore,
                     masks, # (N,H,W) bool array (or a path to its .npy)
                     label_fn, # function (image_idx, rows, cols) -> class ids
@@ -221,6 +223,7 @@ def add_query_masks(self:LabelStore,
         if len(r): n += self.add(np.full(len(r), i), r, c, label_fn(i, r, c), round=round, source=source)
     return n
 
+@patch_method
 def export_pngs(self:LabelStore, folder, shapes, ignore_index=255):
     "Write one sparse label PNG per image (`<image id>.png`) into `folder`."
     from PIL import Image
@@ -228,6 +231,7 @@ def export_pngs(self:LabelStore, folder, shapes, ignore_index=255):
     for name, m in zip(self.images, self.dense_masks(shapes, ignore_index)): Image.fromarray(m.astype(np.uint8)).save(folder/f'{name}.png')
     return folder
 
+@patch_method
 def import_pngs(self:LabelStore, folder, ignore_index=255, round=0, source='import'):
     "Add the labels in sparse label PNGs (`<image id>.png`) from `folder`."
     from PIL import Image
@@ -238,4 +242,3 @@ def import_pngs(self:LabelStore, folder, ignore_index=255, round=0, source='impo
         m = np.asarray(Image.open(fn)); r, c = np.nonzero(m != ignore_index)
         if len(r): n += self.add(np.full(len(r), i), r, c, m[r, c], round=round, source=source)
     return n
-LabelStore.to_query_masks, LabelStore.add_query_masks, LabelStore.export_pngs, LabelStore.import_pngs = to_query_masks, add_query_masks, export_pngs, import_pngs

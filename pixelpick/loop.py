@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict, field, fields
 from pathlib import Path
 import numpy as np
 import torch
-from .data import get_dataset, SegDataset
+from .data import get_dataset, SegDataset, patch_method
 from .models import create_model, DEFAULT_ENCODER
 from .labels import LabelStore, VOID
 from .acquire import score_pool, STRATEGIES
@@ -17,8 +17,7 @@ from .oracle import GroundTruthOracle, HumanOracle, save_queries, load_queries, 
 from .train import get_recipe, train_model, evaluate, Recipe
 
 # %% auto #0
-__all__ = ['Config', 'ActiveLearner', 'query', 'get_model', 'pending_queries', 'label', 'human_oracle', 'train_round', 'step',
-           'run', 'fork']
+__all__ = ['Config', 'ActiveLearner']
 
 # %% ../nbs/06_loop.ipynb #abc49e97
 @dataclass
@@ -141,6 +140,7 @@ def _asked(self:ActiveLearner):
         asked = [a | (self.ds[i][1] == self.ds.ignore_index) for i, a in enumerate(asked)]
     return asked
 
+@patch_method
 def query(self:ActiveLearner, k=None): # round to query for (default: the next one)
     "Pick the pixels of round `k` and save them to `queries/round_k.json` (random in round 0)."
     c, k = self.cfg, self.round if k is None else k
@@ -152,9 +152,10 @@ def query(self:ActiveLearner, k=None): # round to query for (default: the next o
     save_queries(self._qpath(k), picks, k)
     (self.out/'queries'/f'round_{k:03d}.seconds').write_text(f'{time.time() - t0:.3f}')
     return picks
-ActiveLearner._seed, ActiveLearner._shapes, ActiveLearner._asked, ActiveLearner.query = _seed, _shapes, _asked, query
+ActiveLearner._seed, ActiveLearner._shapes, ActiveLearner._asked = _seed, _shapes, _asked
 
 # %% ../nbs/06_loop.ipynb #2f59e613
+@patch_method
 def get_model(self:ActiveLearner, k): # the round whose final model we need
     "The final model of round `k` (in memory, or loaded from `model.pt`)."
     if self.model is not None and self.model_round == k: return self.model
@@ -164,12 +165,14 @@ def get_model(self:ActiveLearner, k): # the round whose final model we need
     m.load_state_dict(ck['model']); self.model, self.model_round = m.eval(), k
     return m
 
+@patch_method
 def pending_queries(self:ActiveLearner, k=None)->dict:
     "Pixels queried in round `k` (default: the current round) that have no answer yet."
     k = self.round if k is None else k
     if not self._qpath(k).exists(): return {'image': np.zeros(0, int), 'row': np.zeros(0, int), 'col': np.zeros(0, int)}
     return pending(load_queries(self._qpath(k)), self.store)
 
+@patch_method
 def label(self:ActiveLearner, k=None):
     "Let the automatic oracle answer round `k`'s pending queries (a human oracle answers through the labeller)."
     k = self.round if k is None else k
@@ -180,14 +183,15 @@ def label(self:ActiveLearner, k=None):
     self.store.add(p['image'], p['row'], p['col'], y, round=k, source=getattr(self.oracle, 'source', 'oracle'), truth=truth)
     return 0
 
+@patch_method
 def human_oracle(self:ActiveLearner, k=None)->HumanOracle:
     "A `HumanOracle` for round `k`'s queries (querying them first if needed): what the keyboard labeller drives."
     k = self.round if k is None else k
     if not self._qpath(k).exists(): self.query(k)
     return HumanOracle(self.ds, self.store, self._qpath(k))
-ActiveLearner.get_model, ActiveLearner.pending_queries, ActiveLearner.label, ActiveLearner.human_oracle = get_model, pending_queries, label, human_oracle
 
 # %% ../nbs/06_loop.ipynb #e31825b2
+@patch_method
 def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-epoch callback(epoch, losses)
     "Train round `k` on all labels so far, evaluate, save the model and the results."
     c, k = self.cfg, self.round if k is None else k
@@ -211,9 +215,9 @@ def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-e
            'train_image_passes': log['images'], 'final_loss': float(np.mean(log['losses'][-10:])) if log['losses'] else None}
     self._save_results(self.history + [rec])
     return rec
-ActiveLearner.train_round = train_round
 
 # %% ../nbs/06_loop.ipynb #8ee6f385
+@patch_method
 def step(self:ActiveLearner, callback=None): # per-epoch training callback
     "Do the next round: query (if not yet), label (if pending), train and evaluate. Returns its results entry."
     k = self.round
@@ -222,6 +226,7 @@ def step(self:ActiveLearner, callback=None): # per-epoch training callback
     if self.label(k): return self.human_oracle(k)
     return self.train_round(k, callback)
 
+@patch_method
 def run(self:ActiveLearner, rounds=None, callback=None): # total rounds (default: config), per-epoch callback
     "Run (or resume) rounds until `rounds` are done; returns the history."
     rounds = 1 if self.cfg.full else (rounds or self.cfg.rounds)
@@ -230,9 +235,9 @@ def run(self:ActiveLearner, rounds=None, callback=None): # total rounds (default
         if isinstance(r, HumanOracle): break
         if self.progress: print(f"round {r['round']}: {r['pixels_per_image']:.0f} px/img, mIoU {r['miou'] if r['miou'] is None else round(r['miou'], 2)}")
     return self.history
-ActiveLearner.step, ActiveLearner.run = step, run
 
 # %% ../nbs/06_loop.ipynb #df67a3e2
+@patch_method
 def fork(self:ActiveLearner,
          out_dir, # the new run folder (must not exist)
          upto=1, # copy rounds 0..upto-1
@@ -260,4 +265,3 @@ def fork(self:ActiveLearner,
     (out/'results.json').write_text(json.dumps(res, indent=1))
     if torch.load(self.out/'model.pt', weights_only=True)['round'] == upto - 1: (out/'model.pt').write_bytes((self.out/'model.pt').read_bytes())
     return ActiveLearner(out, self.ds, self.eval_ds, self.oracle if self.oracle == 'human' else 'gt', self.progress)
-ActiveLearner.fork = fork
