@@ -95,9 +95,9 @@ class LabelSession:
         self._index = {p: k for k, p in enumerate(self.pixels)}
         self._in_image = {im: [] for im in self.images}
         for k, p in enumerate(self.pixels): self._in_image[p[0]].append(k)
-        t = self.store.table()
-        have = set(zip(t['image'].tolist(), t['row'].tolist(), t['col'].tolist()))
-        self.answered = [p in have for p in self.pixels]
+        p = oracle.pending()
+        todo = set(zip(p['image'].tolist(), p['row'].tolist(), p['col'].tolist()))
+        self.answered = [q not in todo for q in self.pixels]
         self.message = ''
         self._goto(self._next_pending(0))
 
@@ -190,17 +190,13 @@ def summary(store:LabelStore, # the label store
             source='human', # only labels from this source (None: all)
            )->dict:
     "Labels, seconds per label (mean, median), agreement with the ground truth, and a confusion matrix."
-    t = store.query(round=round, source=source)
-    C = len(store.classes)
-    sec = t['seconds'][~np.isnan(t['seconds'])]
-    known = t['truth'] != -2
+    s, t = store.stats(round, source), store.query(round=round, source=source)
+    C, known = len(store.classes), t['truth'] != -2
     ix = lambda y: np.where(y == VOID, C, y)
     conf = np.zeros((C + 1, C + 1), int)
     np.add.at(conf, (ix(t['truth'][known]), ix(t['label'][known])), 1)
-    return {'labels': len(t['label']), 'void': int((t['label'] == VOID).sum()), 'round': round,
-            'seconds_mean': float(sec.mean()) if len(sec) else None, 'seconds_median': float(np.median(sec)) if len(sec) else None,
-            'known': int(known.sum()), 'agreement': float(np.trace(conf) / known.sum()) if known.any() else None,
-            'names': list(store.classes) + ['void'], 'confusion': conf}
+    return {**{k: s[k] for k in ('labels', 'void', 'seconds_mean', 'seconds_median', 'agreement')}, 'round': round,
+            'known': int(known.sum()), 'names': list(store.classes) + ['void'], 'confusion': conf}
 
 # %% ../nbs/08_labeller.ipynb #946c6d94
 def summary_text(s:dict, # from `summary`

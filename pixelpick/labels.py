@@ -191,9 +191,9 @@ def asked_masks(self:LabelStore, shapes)->list:
 
 # %% ../nbs/02_labels.ipynb #3a2fbe53
 @patch_method
-def stats(self:LabelStore)->dict:
+def stats(self:LabelStore, round=None, source=None)->dict: # optional filters, as in `query`
     "Counts per class, round and source, void count, seconds per label, and agreement with known ground truth."
-    t = self.table()
+    t = self.query(round=round, source=source)
     known = t['truth'] != -2
     sec = t['seconds'][~np.isnan(t['seconds'])]
     return {'labels': len(t['image']), 'images_labelled': len(np.unique(t['image'])), 'void': int((t['label'] == VOID).sum()),
