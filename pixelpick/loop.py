@@ -15,6 +15,7 @@ from .labels import LabelStore, VOID
 from .acquire import score_pool, STRATEGIES
 from .oracle import GroundTruthOracle, HumanOracle, save_queries, load_queries, pending
 from .train import get_recipe, train_model, evaluate, Recipe
+from .head import HeadLearner, HeadRecipe
 
 # %% auto #0
 __all__ = ['Config', 'ActiveLearner']
@@ -45,6 +46,9 @@ class Config:
     seed:int = 0 # seeds everything
     device:str = 'cpu' # torch device
     warm_start:bool = False # start each round from the previous round's weights
+    training:str = 'finetune' # 'finetune': the whole network every round (the paper); 'head': frozen encoder, cached features, a per-pixel head (rounds in seconds)
+    head_steps:int|None = None # 'head' only: AdamW steps per round (default: `HeadRecipe`)
+    feature_budget_gb:float = 4.0 # 'head' only: GB of features kept in memory per split; beyond it they are memory-mapped in the run folder
     full:bool = False # fully supervised baseline: one round on every pixel
     exclude_void:bool = False # simulation only: never query void pixels (the official code peeks at the ground truth)
     n_train:int|None = None # use only the first n training images (quick experiments)
@@ -85,6 +89,7 @@ def _config(self:ActiveLearner, kw):
         return Config(**saved)
     cfg = Config(**kw)
     if cfg.strategy not in STRATEGIES: raise ValueError(f"unknown strategy {cfg.strategy!r}; expected one of {STRATEGIES}")
+    if cfg.training not in ('finetune', 'head'): raise ValueError(f"unknown training {cfg.training!r}; expected 'finetune' or 'head'")
     return cfg
 ActiveLearner._config = _config
 
@@ -148,7 +153,9 @@ def query(self:ActiveLearner, k=None): # round to query for (default: the next o
     if k == 0: picks = score_pool(None, self.ds, c.init_pixels, 'random', self._asked(), seed=self._seed(k, 1))
     else:
         model = self.get_model(k - 1) if c.strategy != 'random' else None
-        picks = score_pool(model, self.ds, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1))
+        if c.training == 'head' and model is not None:
+            picks = self.head_learner.score(model.head, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1))
+        else: picks = score_pool(model, self.ds, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1))
     save_queries(self._qpath(k), picks, k)
     (self.out/'queries'/f'round_{k:03d}.seconds').write_text(f'{time.time() - t0:.3f}')
     return picks
@@ -161,8 +168,12 @@ def get_model(self:ActiveLearner, k): # the round whose final model we need
     if self.model is not None and self.model_round == k: return self.model
     ck = torch.load(self.out/'model.pt', map_location=self.cfg.device, weights_only=True)
     if ck['round'] != k: raise RuntimeError(f"{self.out/'model.pt'} holds round {ck['round']}, round {k} is needed")
-    m = create_model(self.ds.c, self.cfg.arch, self.cfg.encoder, None, self.cfg.dropout).to(self.cfg.device)
-    m.load_state_dict(ck['model']); self.model, self.model_round = m.eval(), k
+    if self.cfg.training == 'head':
+        head = self.head_learner.new_head(); head.load_state_dict(ck['model']); m = self.head_learner.model(head)
+    else:
+        m = create_model(self.ds.c, self.cfg.arch, self.cfg.encoder, None, self.cfg.dropout).to(self.cfg.device)
+        m.load_state_dict(ck['model'])
+    self.model, self.model_round = m.eval(), k
     return m
 
 @patch_method
@@ -190,21 +201,46 @@ def human_oracle(self:ActiveLearner, k=None)->HumanOracle:
     if not self._qpath(k).exists(): self.query(k)
     return HumanOracle(self.ds, self.store, self._qpath(k))
 
+# %% ../nbs/06_loop.ipynb #bda0abf4
+@patch_method
+def _fit_head(self:ActiveLearner, k):
+    "Train round `k`'s head on the labels so far (or on a 2% sample of every mask with `full`); returns model, log, masks."
+    c, hl, ig = self.cfg, self.head_learner, self.ds.ignore_index
+    if c.full: pix = hl.full_pixels(seed=self._seed(k, 3)); masks = [self.ds[i][1] for i in range(len(self.ds))]
+    else:
+        t = self.store.table(); pix = (t['image'], t['row'], t['col'], t['label'])
+        masks = self.store.dense_masks(self._shapes(), ig)
+    init = self.get_model(k - 1).head if c.warm_start and k > 0 else None
+    head = hl.fit(*pix, seed=self._seed(k, 3), init=init)
+    return hl.model(head), hl.log, masks
+
+def _head_learner(self:ActiveLearner)->HeadLearner:
+    "The frozen-encoder learner of a `training='head'` run (features extracted on first use)."
+    if getattr(self, '_hl', None) is None:
+        c = self.cfg
+        enc = create_model(self.ds.c, c.arch, c.encoder, c.weights, c.dropout).to(c.device)
+        self._hl = HeadLearner(enc, self.ds, self.eval_ds, HeadRecipe(**({'steps': c.head_steps} if c.head_steps else {})),
+                               self.out, c.feature_budget_gb*1e9, self.progress)
+    return self._hl
+ActiveLearner.head_learner = property(_head_learner)
+
 # %% ../nbs/06_loop.ipynb #e31825b2
 @patch_method
 def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-epoch callback(epoch, losses)
     "Train round `k` on all labels so far, evaluate, save the model and the results."
     c, k = self.cfg, self.round if k is None else k
-    torch.manual_seed(self._seed(k, 2))
-    if c.warm_start and k > 0: model = self.get_model(k - 1); self.model = None
-    else: model = create_model(self.ds.c, c.arch, c.encoder, c.weights, c.dropout).to(c.device)
     ig = self.ds.ignore_index
-    masks = [self.ds[i][1] for i in range(len(self.ds))] if c.full else self.store.dense_masks(self._shapes(), ig)
-    log = train_model(model, self.ds, masks, c.recipe_(), self._seed(k, 3), sparse=not c.full, progress=self.progress, callback=callback)
+    if c.training == 'head': model, log, masks = self._fit_head(k)
+    else:
+        torch.manual_seed(self._seed(k, 2))
+        if c.warm_start and k > 0: model = self.get_model(k - 1); self.model = None
+        else: model = create_model(self.ds.c, c.arch, c.encoder, c.weights, c.dropout).to(c.device)
+        masks = [self.ds[i][1] for i in range(len(self.ds))] if c.full else self.store.dense_masks(self._shapes(), ig)
+        log = train_model(model, self.ds, masks, c.recipe_(), self._seed(k, 3), sparse=not c.full, progress=self.progress, callback=callback)
     t0 = time.time()
-    ev = evaluate(model, self.eval_ds) if self.eval_ds is not None else {'miou': None, 'iou_per_class': None, 'pixel_acc': None}
+    ev = (self.head_learner.evaluate(model.head) if c.training == 'head' else evaluate(model, self.eval_ds)) if self.eval_ds is not None else {'miou': None, 'iou_per_class': None, 'pixel_acc': None}
     t_eval = time.time() - t0
-    torch.save({'round': k, 'model': model.state_dict()}, self.out/'model.pt.tmp'); os.replace(self.out/'model.pt.tmp', self.out/'model.pt')
+    torch.save({'round': k, 'model': (model.head if c.training == 'head' else model).state_dict()}, self.out/'model.pt.tmp'); os.replace(self.out/'model.pt.tmp', self.out/'model.pt')
     self.model, self.model_round = model.eval(), k
     t = self.store.table(); n = len(self.ds)
     qs = self.out/'queries'/f'round_{k:03d}.seconds'
@@ -212,7 +248,7 @@ def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-e
            'labelled_per_image': (sum(int((m != ig).sum()) for m in masks)/n), 'labels': len(t['image']),
            'void': int((t['label'] == VOID).sum()), **ev, 'train_seconds': round(log['seconds'], 2),
            'query_seconds': float(qs.read_text()) if qs.exists() else 0.0, 'eval_seconds': round(t_eval, 2),
-           'train_image_passes': log['images'], 'final_loss': float(np.mean(log['losses'][-10:])) if log['losses'] else None}
+           'train_image_passes': log.get('images', 0), 'train_steps': log.get('steps'), 'final_loss': float(np.mean(log['losses'][-10:])) if log['losses'] else None}
     self._save_results(self.history + [rec])
     return rec
 
