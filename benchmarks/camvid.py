@@ -2,6 +2,7 @@
 
     python benchmarks/camvid.py --root ../shared/data/camvid --out runs/camvid-cpu --preset cpu --seeds 0 --threads 1
     python benchmarks/camvid.py --root CamVid --out runs/camvid-paper --preset paper --device cuda --seeds 0 1 2 3 4
+    python benchmarks/camvid.py --root ../shared/data/camvid --out runs/camvid-head --preset head --seeds 0 1 2 --threads 2
 
 Round 0 (random pixels) is trained once per seed and forked into every strategy, so all strategies start from the same
 labels. Writes `summary.json` (per seed and strategy: mIoU per round, and the ratio to full supervision) and
@@ -19,6 +20,7 @@ PAPER_MNV2 = {'pixels': [20, 40, 60, 80, 100], 'miou': [50.8, 53.9, 55.3, 55.2, 
 PRESETS = {
     'paper': dict(scale=1.0, recipe='paper', rounds=10, init_pixels=10, pixels_per_round=10),
     'cpu': dict(scale=0.5, recipe='cpu', epochs=5, rounds=3, init_pixels=10, pixels_per_round=10),   # ~30-50 min for margin, random and full on 2 cores
+    'head': dict(scale=0.5, training='head', rounds=3, init_pixels=10, pixels_per_round=10),        # frozen encoder + head: minutes on 2 cores
 }
 
 def main():
@@ -35,11 +37,14 @@ def main():
     p.add_argument('--only-full', action='store_true', help='run only the fully supervised baseline (e.g. in a second process)')
     p.add_argument('--device', default='cpu')
     p.add_argument('--threads', type=int, default=None)
+    p.add_argument('--set', nargs='*', default=[], metavar='FIELD=VALUE', help='extra Config fields, e.g. top_percent=10 exclude_void=true')
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     cfg = dict(PRESETS[a.preset], eval_split=a.eval_split, device=a.device)
     if a.epochs: cfg['epochs'] = a.epochs
     if a.rounds: cfg['rounds'] = a.rounds
+    for kv in a.set:
+        k, v = kv.split('=', 1); cfg[k] = json.loads(v) if v[:1] in '0123456789-[{tfn' else v
     out = Path(a.out)
     tr, ev = camvid(a.root, 'train', cfg['scale']).load_all(), camvid(a.root, a.eval_split, cfg['scale']).load_all()
     summary = {'preset': a.preset, 'config': cfg, 'eval_split': a.eval_split, 'runs': {}}
@@ -68,11 +73,15 @@ def report(summary, strategies, seeds, out, with_full):
         m = np.array([[o['miou'] for o in r] for r in rows])
         table[st] = {'pixels_per_image': px, 'miou_mean': m.mean(0).round(2).tolist(), 'miou_std': m.std(0).round(2).tolist(),
                      'pct_of_full': (m.mean(0)/np.mean(full)*100).round(1).tolist() if full else None,
-                     'train_seconds': [float(np.mean([r[k]['train_seconds'] for r in rows])) for k in range(len(px))]}
+                     'train_seconds': [float(np.mean([r[k]['train_seconds'] for r in rows])) for k in range(len(px))],
+                     'query_seconds': [float(np.mean([r[k]['query_seconds'] for r in rows])) for k in range(len(px))],
+                     'void_answers': [float(np.mean([r[k]['void'] for r in rows])) for k in range(len(px))],
+                     'iou_per_class_last': np.nanmean([r[-1]['iou_per_class'] for r in rows], 0).round(1).tolist()}
     summary['table'] = table
     if full: summary['full'] = {'miou_mean': float(np.mean(full)), 'miou_std': float(np.std(full))}
-    if 'margin' in table and 'random' in table:
-        summary['margin_minus_random'] = (np.array(table['margin']['miou_mean']) - np.array(table['random']['miou_mean'])).round(2).tolist()
+    if 'random' in table:
+        summary['minus_random'] = {st: (np.array(t['miou_mean']) - np.array(table['random']['miou_mean'])).round(2).tolist() for st, t in table.items() if st != 'random'}
+        summary['gap_std_over_seeds'] = {st: (np.array([[o['miou'] for o in runs[f'{st}-s{s}']] for s in seeds]) - np.array([[o['miou'] for o in runs[f'random-s{s}']] for s in seeds])).std(0).round(2).tolist() for st in table if st != 'random'}
     (out/'summary.json').write_text(json.dumps(summary, indent=1))
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -84,6 +93,6 @@ def report(summary, strategies, seeds, out, with_full):
     ax.axhline(PAPER_MNV2['full'], color='grey', ls=':', lw=1, label='paper, full (test)')
     ax.set_xlabel('labelled pixels per image'); ax.set_ylabel(f"mIoU (%) on CamVid {summary['eval_split']}"); ax.grid(alpha=0.3); ax.legend(fontsize=7)
     fig.tight_layout(); fig.savefig(out/'camvid.png', dpi=110)
-    print(json.dumps({'table': table, 'full': summary.get('full'), 'margin_minus_random': summary.get('margin_minus_random')}, indent=1))
+    print(json.dumps({'table': table, 'full': summary.get('full'), 'minus_random': summary.get('minus_random'), 'gap_std_over_seeds': summary.get('gap_std_over_seeds')}, indent=1))
 
 if __name__ == '__main__': main()

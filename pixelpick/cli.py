@@ -38,9 +38,10 @@ def parser():
     r.add_argument('--out', required=True, help='run folder: results.json, labels.jsonl, queries/, model.pt, miou.png')
     r.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     _add_config_args(r)
-    d = sub.add_parser('demo', help='margin vs random on the embedded scenes, on CPU, in about two minutes')
+    d = sub.add_parser('demo', help='margin vs random on the embedded scenes, on CPU, in about a minute')
     d.add_argument('--out', default='pixelpick-demo', help='folder for the two runs')
-    d.add_argument('--epochs', type=int, default=15, help='epochs per round')
+    d.add_argument('--training', default='head', choices=['head', 'finetune'], help="learner: 'head' (frozen encoder, seconds a round) or 'finetune' (the paper's, minutes a round)")
+    d.add_argument('--epochs', type=int, default=15, help="epochs per round ('finetune' only)")
     l = sub.add_parser('label', help='open the keyboard labeller for a saved run (in JupyterLab)')
     l.add_argument('out', help='the run folder')
     l.add_argument('--no-browser', action='store_true', help='only write the notebook and print how to open it')
@@ -75,27 +76,32 @@ def run_command(args):
 
 # %% ../nbs/07_cli.ipynb #678179a7
 def demo(out='pixelpick-demo', # folder for the runs
-         epochs=15, # epochs per round
+         training='head', # learner: 'head' (frozen encoder) or 'finetune' (the paper's)
+         epochs=15, # epochs per round ('finetune')
          n_train=40, n_val=20, # embedded scenes
          size=(64, 96), # scene size
          rounds=3, # rounds (10, 20, 30 pixels per image)
-         progress=True, # bars and printed table
+         progress=True, # print one line per round and a summary
         )->dict: # {strategy: history}
     "Margin vs random sampling on the embedded scenes."
     from pixelpick.data import synthetic_scenes
+    say = print if progress else (lambda *a, **k: None)
     out, t0 = Path(out), time.time()
     tr, va = synthetic_scenes(n_train, size=size), synthetic_scenes(n_val, 'val', size=size)
-    kw = dict(recipe='demo', epochs=epochs, rounds=rounds, data_kw={'n': n_train, 'size': list(size)})   # data_kw: `pixelpick label` can rebuild the scenes
-    base = ActiveLearner(out/'margin', tr, va, progress=progress, **kw)
+    kw = dict(training=training, rounds=rounds, data_kw={'n': n_train, 'size': list(size)})   # data_kw: `pixelpick label` can rebuild the scenes
+    if training == 'finetune': kw.update(recipe='demo', epochs=epochs)
+    say(f"pixelpick demo: margin vs random sampling, {n_train} embedded scenes ({size[0]}x{size[1]}), '{training}' learner, "
+        f"mIoU (%) on {n_val} validation scenes")
+    base = ActiveLearner(out/'margin', tr, va, progress=False, **kw)
     base.run(1)
-    rnd = ActiveLearner(out/'random', tr, va, progress=progress, **{**kw, 'strategy': 'random'}) if (out/'random').exists() else base.fork(out/'random', strategy='random')
-    res = {'margin': base.run(), 'random': rnd.run()}
+    rnd = ActiveLearner(out/'random', tr, va, progress=False, **{**kw, 'strategy': 'random'}) if (out/'random').exists() else base.fork(out/'random', strategy='random')
+    for k in range(rounds):
+        m, r = base.run(k + 1)[k], rnd.run(k + 1)[k]
+        say(f"round {k}: {m['pixels_per_image']:3.0f} px/img   margin {m['miou']:5.1f}   random {r['miou']:5.1f}" + ('   (both: the same random pixels)' if k == 0 else ''))
+    res = {'margin': base.history, 'random': rnd.history}
     plot_runs(res, out/'miou.png')
-    if progress:
-        print(f"\n{'px/img':>7} {'margin':>8} {'random':>8}")
-        for m, r in zip(res['margin'], res['random']): print(f"{m['pixels_per_image']:>7.0f} {m['miou']:>8.1f} {r['miou']:>8.1f}")
-        gain = np.mean([m['miou'] - r['miou'] for m, r in zip(res['margin'][1:], res['random'][1:])])
-        print(f"\nmargin - random, mean over rounds 1..{rounds-1}: {gain:+.1f} mIoU points   ({time.time() - t0:.0f} s; plot: {out/'miou.png'})")
+    gain = np.mean([m['miou'] - r['miou'] for m, r in zip(res['margin'][1:], res['random'][1:])])
+    say(f"margin - random, mean over rounds 1-{rounds-1}: {gain:+.1f} mIoU points   ({time.time() - t0:.0f} s; plot: {out/'miou.png'})")
     return res
 
 # %% ../nbs/07_cli.ipynb #030bb1f5
@@ -103,7 +109,7 @@ def main(argv=None): # arguments (default: sys.argv)
     "Entry point of the `pixelpick` command."
     args = parser().parse_args(argv)
     if args.cmd == 'run': run_command(args)
-    elif args.cmd == 'demo': demo(args.out, args.epochs)
+    elif args.cmd == 'demo': demo(args.out, args.training, args.epochs)
     elif args.cmd == 'label':
         from pixelpick.labeller import label_command
         label_command(args.out, open_browser=not args.no_browser)

@@ -150,11 +150,11 @@ class PixelHead(nn.Module):
 @dataclass
 class HeadRecipe:
     "Hyper-parameters of the frozen-encoder head."
-    steps:int = 1000 # AdamW steps per round
+    steps:int = 500 # AdamW steps per round
     bs:int = 1024 # labelled pixels per step
     lr:float = 1e-3 # peak learning rate (cosine decay to 0)
     wd:float = 1e-4 # AdamW weight decay
-    hidden:int = 256 # hidden width
+    hidden:int = 128 # hidden width
     dropout:float = 0.1 # dropout after each hidden layer
 
 def gather_labelled(cache:FeatureCache, # the pool's features
