@@ -11,10 +11,17 @@ import torch.nn.functional as F
 from .models import mc_dropout
 
 # %% auto #0
-__all__ = ['STRATEGIES', 'uncertainty', 'select_pixels', 'predict_probs', 'to_batch', 'score_pool']
+__all__ = ['STRATEGIES', 'class_boundary', 'uncertainty', 'select_pixels', 'predict_probs', 'to_batch', 'score_pool']
 
 # %% ../nbs/03_acquire.ipynb #9a5fc604
-STRATEGIES = ('margin', 'entropy', 'least_confidence', 'random')
+STRATEGIES = ('margin', 'entropy', 'least_confidence', 'margin_interior', 'random')
+
+def class_boundary(probs, # (B,C,H,W) class probabilities
+                  )->torch.Tensor: # (B,H,W) bool
+    "Pixels whose 3x3 neighbourhood holds more than one predicted class."
+    pred = probs.argmax(1, keepdim=True).float()
+    return (F.max_pool2d(pred, 3, 1, 1) != -F.max_pool2d(-pred, 3, 1, 1))[:, 0]
+
 
 def uncertainty(probs, # (B,C,H,W) class probabilities
                 strategy='margin', # one of STRATEGIES
@@ -26,6 +33,7 @@ def uncertainty(probs, # (B,C,H,W) class probabilities
         top2 = probs.topk(2, dim=1).values
         return top2[:, 1] - top2[:, 0]
     if strategy == 'entropy': return -(probs * probs.clamp_min(1e-12).log()).sum(1)
+    if strategy == 'margin_interior': return uncertainty(probs, 'margin') - 2*class_boundary(probs)   # boundaries rank last
     if strategy == 'random': return torch.rand(probs.shape[0], *probs.shape[2:], generator=generator, device='cpu').to(probs.device)
     raise ValueError(f"unknown strategy {strategy!r}; expected one of {STRATEGIES}")
 

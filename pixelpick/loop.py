@@ -166,6 +166,7 @@ ActiveLearner._seed, ActiveLearner._shapes, ActiveLearner._asked = _seed, _shape
 def get_model(self:ActiveLearner, k): # the round whose final model we need
     "The final model of round `k` (in memory, or loaded from `model.pt`)."
     if self.model is not None and self.model_round == k: return self.model
+    if self.cfg.training == 'head' and k < self.round - 1: return self._refit_head(k)
     ck = torch.load(self.out/'model.pt', map_location=self.cfg.device, weights_only=True)
     if ck['round'] != k: raise RuntimeError(f"{self.out/'model.pt'} holds round {ck['round']}, round {k} is needed")
     if self.cfg.training == 'head':
@@ -213,6 +214,13 @@ def _fit_head(self:ActiveLearner, k):
     init = self.get_model(k - 1).head if c.warm_start and k > 0 else None
     head = hl.fit(*pix, seed=self._seed(k, 3), init=init)
     return hl.model(head), hl.log, masks
+
+@patch_method
+def _refit_head(self:ActiveLearner, k):
+    "Round `k`'s head, retrained from the labels of rounds 0..k with its seed (the same weights: heads are cheap to refit)."
+    t = self.store.table(); s = t['round'] <= k
+    init = self._refit_head(k - 1).head if self.cfg.warm_start and k > 0 else None
+    return self.head_learner.model(self.head_learner.fit(t['image'][s], t['row'][s], t['col'][s], t['label'][s], seed=self._seed(k, 3), init=init))
 
 def _head_learner(self:ActiveLearner)->HeadLearner:
     "The frozen-encoder learner of a `training='head'` run (features extracted on first use)."
