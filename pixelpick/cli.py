@@ -44,6 +44,7 @@ def parser():
     l = sub.add_parser('label', help='open the keyboard labeller for a saved run (in JupyterLab)')
     l.add_argument('out', help='the run folder')
     l.add_argument('--no-browser', action='store_true', help='only write the notebook and print how to open it')
+    l.add_argument('--pixels-per-round', type=int, default=None, help="pixels per image in the rounds to come (default: the run's; saved to its config.json)")
     return p
 
 # %% ../nbs/07_cli.ipynb #3883e67f
@@ -106,4 +107,4 @@ def main(argv=None): # arguments (default: sys.argv)
     elif args.cmd == 'demo': demo(args.out, args.epochs)
     elif args.cmd == 'label':
         from pixelpick.labeller import label_command
-        label_command(args.out, open_browser=not args.no_browser)
+        label_command(args.out, open_browser=not args.no_browser, pixels_per_round=args.pixels_per_round)
