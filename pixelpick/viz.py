@@ -309,11 +309,11 @@ def plot_predictions(model, # a `SegModel`, a snapshot, or None (only the ground
 # %% ../nbs/09_viz.ipynb #df1b9876
 def label_seconds(source=None, # None (the paper's 1.42 s), a number, or a LabelStore / ActiveLearner with timed labels
                  )->tuple: # (seconds per label, where the number comes from)
-    "Seconds per label: measured in a label store when it has timed labels, else the paper's 1.42 s."
+    "Seconds per label: a person's, measured in a label store when it has timed human labels, else the paper's 1.42 s."
     if source is None: return PAPER_SECONDS, f"paper's {PAPER_SECONDS} s/label"
     if isinstance(source, (int, float)): return float(source), f'{source:.2f} s/label'
     store = source.store if hasattr(source, 'store') else source
-    med = store.stats()['seconds_median']
+    med = store.stats(source='human')['seconds_median']              # a person's time: never a simulated annotator's
     if med is None: return PAPER_SECONDS, f"paper's {PAPER_SECONDS} s/label (no timed labels)"
     return float(med), f'measured {med:.2f} s/label'
 
