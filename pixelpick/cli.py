@@ -12,7 +12,7 @@ import torch
 from .loop import ActiveLearner, Config
 
 # %% auto #0
-__all__ = ['parser', 'plot_runs', 'run_command', 'demo', 'main']
+__all__ = ['OWN_IMAGES', 'parser', 'plot_runs', 'run_command', 'demo', 'main']
 
 # %% ../nbs/07_cli.ipynb #3b9aec6f
 def _field_help(cls):
@@ -30,11 +30,14 @@ def _add_config_args(p, skip=('data_kw',)):
             typ = {'int': int, 'float': float}.get(str(f.type).split('|')[0].strip(), str)
             p.add_argument(flag, type=typ, default=default, help=f"{h} (default: {default})")
 
+OWN_IMAGES = ("Your own images: --dataset folder --root ROOT, where ROOT/images/ holds the images (.png, .jpg, ...) and, "
+              "optionally, ROOT/masks/ holds masks with the same file stems (class ids as pixel values, 255 = void).")
+
 def parser():
     "The `pixelpick` argument parser."
     p = argparse.ArgumentParser('pixelpick', description='PixelPick: active learning for semantic segmentation from a few well-chosen pixels.')
     sub = p.add_subparsers(dest='cmd', required=True)
-    r = sub.add_parser('run', help='run (or resume) an active-learning experiment')
+    r = sub.add_parser('run', help='run (or resume) an active-learning experiment', epilog=OWN_IMAGES)
     r.add_argument('--out', required=True, help='run folder: results.json, labels.jsonl, queries/, model.pt, miou.png')
     r.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     _add_config_args(r)

@@ -624,7 +624,7 @@ def free_port()->int:
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 FOLDER_LAYOUT = ("your own images go in a folder ROOT with ROOT/images/ (the images: .png, .jpg, ...) and, optionally, "
-                 "ROOT/masks/ (PNG masks with the same file names, class ids as pixel values, 255 = void)")
+                 "ROOT/masks/ (masks with the same file stems, class ids as pixel values, 255 = void)")
 
 def label_plan(out_dir, # folder of a saved run
                pixels_per_round=None, # new size of the rounds to come (pixels per image), written to config.json
