@@ -124,7 +124,7 @@ def test_tutorial_03_cell_by_cell(tmp_path_factory, tmp_path, monkeypatch):
                     continue
                 i += 1
             page.wait_for_function(bh.KERNEL_READY, timeout=CELL_TIMEOUT)
-            text = '\n'.join(page.locator('.jp-Notebook .jp-OutputArea').all_inner_texts())
+            text = '\n'.join(page.locator('.jp-Notebook .jp-OutputArea').all_text_contents())   # text_content: also cells scrolled out of view
             assert rounds_labelled == [1, 2], rounds_labelled
             assert 'Traceback' not in text and 'Cell In[' not in text, 'a cell raised an error'
             assert 'still to label' not in text, 'a round was left unlabelled'
