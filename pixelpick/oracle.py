@@ -75,7 +75,7 @@ class HumanOracle:
                  queries, # dict from `load_queries` (or the path of its file)
                  closed=None, # function returning why the round takes no more answers (None or '' while it is open)
                 ):
-        self.ds, self.store, self.closed_by = ds, store, closed
+        self.ds, self.store, self.closed_by, self._seen = ds, store, closed, None
         self.queries = load_queries(queries) if isinstance(queries, (str, Path)) else queries
         self.round = int(self.queries.get('round', 0))
 
@@ -86,11 +86,17 @@ class HumanOracle:
         "Why the round takes no more answers, or None while it is open."
         return (self.closed_by() or None) if self.closed_by is not None else None
 
+    def _todo(self)->set:
+        "The pending pixels as a set; recomputed only when the store file has changed since the last look."
+        size = self.store.path.stat().st_size
+        if self._seen is None or self._seen[0] != size:
+            p = self.pending(); self._seen = (size, set(zip(p['image'].tolist(), p['row'].tolist(), p['col'].tolist())))
+        return self._seen[1]
+
     def refusal(self, image, row, col)->str|None:
         "Why an answer for this pixel would be refused (read from disk now), or None when it is welcome."
         if why := self.closed(): return why
-        p = self.pending()
-        if (int(image), int(row), int(col)) in set(zip(p['image'].tolist(), p['row'].tolist(), p['col'].tolist())): return None
+        if (int(image), int(row), int(col)) in self._todo(): return None
         q = self.queries
         asked = any(i == image and r == row and c == col for i, r, c in zip(q['image'], q['row'], q['col']))
         return (f"pixel ({row}, {col}) of image {image} already has a label" if asked
@@ -105,4 +111,7 @@ class HumanOracle:
         if why := self.refusal(image, row, col): raise StaleAnswer(f"not saved: {why}")
         m = self.ds[image][1]
         truth = None if m is None else (VOID if m[row, col] == self.ds.ignore_index else int(m[row, col]))
+        before = self.store.path.stat().st_size
         self.store.add(image, row, col, label, round=self.round, source=source, seconds=seconds, truth=truth)
+        if self._seen is not None and self._seen[0] == before:          # nobody else wrote: update the set, skip a re-read
+            self._seen = (self.store.path.stat().st_size, self._seen[1] - {(int(image), int(row), int(col))})
