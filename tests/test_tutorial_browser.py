@@ -74,9 +74,10 @@ def label_all(page, cell, sh):
 def n_labels(run): return sum(1 for _ in open(run/'labels.jsonl'))
 
 
-def test_tutorial_03_cell_by_cell(tmp_path_factory, tmp_path, monkeypatch):
+def test_tutorial_03_cell_by_cell(tmp_path_factory, tmp_path, monkeypatch, request):
     _require()
-    from playwright.sync_api import sync_playwright, expect
+    from playwright.sync_api import expect
+    browser = request.getfixturevalue('chromium')     # shared with test_browser.py: one sync Playwright per session
     root = tmp_path_factory.mktemp('tut03')
     shutil.copy(ROOT/NB, root/'03.ipynb')
     (root/'tmp').mkdir()
@@ -84,65 +85,63 @@ def test_tutorial_03_cell_by_cell(tmp_path_factory, tmp_path, monkeypatch):
         mp.setenv('TMPDIR', str(root/'tmp')); mp.setenv('OMP_NUM_THREADS', os.environ.get('OMP_NUM_THREADS', '1'))
         lab = bh.Lab(root).start()
     t0 = time.time()
-    with sync_playwright() as pw:
-        browser = bh.launch(pw)
-        page = browser.new_page(viewport={'width': 1400, 'height': 1000})
-        try:
-            page.goto(lab.url('03.ipynb'), timeout=180_000)
-            t1 = time.time()
-            while not page.evaluate(bh.KERNEL_READY):
-                assert time.time() - t1 < 180, 'the notebook kernel did not start'
-                page.wait_for_timeout(250)
-            cells = page.locator('.jp-Notebook .jp-Cell')
-            n = cells.count()
-            cells.first.click(); page.keyboard.press('Escape')               # command mode on the first cell
-            rounds_labelled, closed_widget, i = [], None, 0
-            while i < n:
-                assert page.evaluate(ACTIVE) == i, f'cell {i} should be active, not {page.evaluate(ACTIVE)}'
-                run_active(page, i)
-                cell = cells.nth(i)
-                if cell.locator('.pp-labeller').count():
-                    expect(cell.locator('.pp-labeller img.pp-main')).to_be_visible(timeout=KEY_TIMEOUT)
-                    page.wait_for_timeout(300)
-                    assert not page.evaluate(IN_LABELLER), 'the labeller took the focus when it appeared'
-                    run = run_dir(root)
-                    k = 1 + len(rounds_labelled)
-                    sh = shadow(run, k, tmp_path)
-                    label_all(page, cell, sh)
-                    rounds_labelled.append(k)
-                    if k == 1:
-                        closed_widget = i
-                        page.keyboard.press('Shift+Enter')                 # leaves the labeller: runs its cell again, moves on
-                        page.wait_for_function(f"() => ({ACTIVE})() === {i + 1}", timeout=KEY_TIMEOUT)
-                    else:
-                        page.keyboard.press('Escape')                      # leaves the labeller: the keys go to the notebook again
-                        assert not page.evaluate(IN_LABELLER), 'Escape did not leave the labeller'
-                        page.keyboard.press('Shift+Enter')
-                        page.wait_for_function(f"() => ({ACTIVE})() === {i + 1}", timeout=KEY_TIMEOUT)
-                    expect(cell.locator('.pp-labeller .pp-status')).to_have_text(re.compile('^Done'), timeout=CELL_TIMEOUT)
-                    i += 1
-                    continue
+    page = browser.new_page(viewport={'width': 1400, 'height': 1000})
+    try:
+        page.goto(lab.url('03.ipynb'), timeout=180_000)
+        t1 = time.time()
+        while not page.evaluate(bh.KERNEL_READY):
+            assert time.time() - t1 < 180, 'the notebook kernel did not start'
+            page.wait_for_timeout(250)
+        cells = page.locator('.jp-Notebook .jp-Cell')
+        n = cells.count()
+        cells.first.click(); page.keyboard.press('Escape')               # command mode on the first cell
+        rounds_labelled, closed_widget, i = [], None, 0
+        while i < n:
+            assert page.evaluate(ACTIVE) == i, f'cell {i} should be active, not {page.evaluate(ACTIVE)}'
+            run_active(page, i)
+            cell = cells.nth(i)
+            if cell.locator('.pp-labeller').count():
+                expect(cell.locator('.pp-labeller img.pp-main')).to_be_visible(timeout=KEY_TIMEOUT)
+                page.wait_for_timeout(300)
+                assert not page.evaluate(IN_LABELLER), 'the labeller took the focus when it appeared'
+                run = run_dir(root)
+                k = 1 + len(rounds_labelled)
+                sh = shadow(run, k, tmp_path)
+                label_all(page, cell, sh)
+                rounds_labelled.append(k)
+                if k == 1:
+                    closed_widget = i
+                    page.keyboard.press('Shift+Enter')                 # leaves the labeller: runs its cell again, moves on
+                    page.wait_for_function(f"() => ({ACTIVE})() === {i + 1}", timeout=KEY_TIMEOUT)
+                else:
+                    page.keyboard.press('Escape')                      # leaves the labeller: the keys go to the notebook again
+                    assert not page.evaluate(IN_LABELLER), 'Escape did not leave the labeller'
+                    page.keyboard.press('Shift+Enter')
+                    page.wait_for_function(f"() => ({ACTIVE})() === {i + 1}", timeout=KEY_TIMEOUT)
+                expect(cell.locator('.pp-labeller .pp-status')).to_have_text(re.compile('^Done'), timeout=CELL_TIMEOUT)
                 i += 1
-            page.wait_for_function(bh.KERNEL_READY, timeout=CELL_TIMEOUT)
-            text = '\n'.join(page.locator('.jp-Notebook .jp-OutputArea').all_text_contents())   # text_content: also cells scrolled out of view
-            assert rounds_labelled == [1, 2], rounds_labelled
-            assert 'Traceback' not in text and 'Cell In[' not in text, 'a cell raised an error'
-            assert 'still to label' not in text, 'a round was left unlabelled'
-            assert 'round 2: 16 px/img' in text, 'round 2 was not trained on the answers'
-            # the round-1 labeller is stale now: its keys must write nothing, and it must say so
-            run = run_dir(root); before = n_labels(run)
-            old = cells.nth(closed_widget).locator('.pp-labeller')
-            old.locator('.pp-status').click()
-            for key in ['r', 'Backspace', 'Space']: page.keyboard.press(key)
-            expect(old.locator('.pp-status')).to_have_text(re.compile('^Closed: round 1 takes no more answers'), timeout=KEY_TIMEOUT)
-            expect(old.locator('.pp-message')).to_contain_text('Not saved: round 1 is closed')
-            page.wait_for_timeout(1000)
-            assert n_labels(run) == before, 'a key in a closed round changed the store'
-            ART.mkdir(exist_ok=True); page.screenshot(path=str(ART/'tutorial03-end.png'))
-        except Exception:
-            ART.mkdir(exist_ok=True); page.screenshot(path=str(ART/'tutorial03-failed.png'))
-            print(lab.log_tail())
-            raise
-        finally:
-            browser.close(); lab.stop()
+                continue
+            i += 1
+        page.wait_for_function(bh.KERNEL_READY, timeout=CELL_TIMEOUT)
+        text = '\n'.join(page.locator('.jp-Notebook .jp-OutputArea').all_text_contents())   # text_content: also cells scrolled out of view
+        assert rounds_labelled == [1, 2], rounds_labelled
+        assert 'Traceback' not in text and 'Cell In[' not in text, 'a cell raised an error'
+        assert 'still to label' not in text, 'a round was left unlabelled'
+        assert 'round 2: 16 px/img' in text, 'round 2 was not trained on the answers'
+        # the round-1 labeller is stale now: its keys must write nothing, and it must say so
+        run = run_dir(root); before = n_labels(run)
+        old = cells.nth(closed_widget).locator('.pp-labeller')
+        old.locator('.pp-status').click()
+        for key in ['r', 'Backspace', 'Space']: page.keyboard.press(key)
+        expect(old.locator('.pp-status')).to_have_text(re.compile('^Closed: round 1 takes no more answers'), timeout=KEY_TIMEOUT)
+        expect(old.locator('.pp-message')).to_contain_text('Not saved: round 1 is closed')
+        page.wait_for_timeout(1000)
+        assert n_labels(run) == before, 'a key in a closed round changed the store'
+        ART.mkdir(exist_ok=True); page.screenshot(path=str(ART/'tutorial03-end.png'))
+    except Exception:
+        ART.mkdir(exist_ok=True); page.screenshot(path=str(ART/'tutorial03-failed.png'))
+        print(lab.log_tail())
+        raise
+    finally:
+        page.close(); lab.stop()
     print(f'tutorial 03 in the browser: {time.time() - t0:.0f} s')
