@@ -12,7 +12,7 @@ import torch
 from .loop import ActiveLearner, Config
 
 # %% auto #0
-__all__ = ['parser', 'plot_runs', 'run_command', 'demo', 'main']
+__all__ = ['OWN_IMAGES', 'parser', 'plot_runs', 'run_command', 'demo', 'main']
 
 # %% ../nbs/07_cli.ipynb #3b9aec6f
 def _field_help(cls):
@@ -30,11 +30,14 @@ def _add_config_args(p, skip=('data_kw',)):
             typ = {'int': int, 'float': float}.get(str(f.type).split('|')[0].strip(), str)
             p.add_argument(flag, type=typ, default=default, help=f"{h} (default: {default})")
 
+OWN_IMAGES = ("Your own images: --dataset folder --root ROOT, where ROOT/images/ holds the images (.png, .jpg, ...) and, "
+              "optionally, ROOT/masks/ holds masks with the same file stems (class ids as pixel values, 255 = void).")
+
 def parser():
     "The `pixelpick` argument parser."
     p = argparse.ArgumentParser('pixelpick', description='PixelPick: active learning for semantic segmentation from a few well-chosen pixels.')
     sub = p.add_subparsers(dest='cmd', required=True)
-    r = sub.add_parser('run', help='run (or resume) an active-learning experiment')
+    r = sub.add_parser('run', help='run (or resume) an active-learning experiment', epilog=OWN_IMAGES)
     r.add_argument('--out', required=True, help='run folder: results.json, labels.jsonl, queries/, model.pt, miou.png')
     r.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     _add_config_args(r)
@@ -45,6 +48,7 @@ def parser():
     l = sub.add_parser('label', help='open the keyboard labeller for a saved run (in JupyterLab)')
     l.add_argument('out', help='the run folder')
     l.add_argument('--no-browser', action='store_true', help='only write the notebook and print how to open it')
+    l.add_argument('--pixels-per-round', type=int, default=None, help="pixels per image in the rounds to come (default: the run's; saved to its config.json)")
     return p
 
 # %% ../nbs/07_cli.ipynb #3883e67f
@@ -112,4 +116,4 @@ def main(argv=None): # arguments (default: sys.argv)
     elif args.cmd == 'demo': demo(args.out, args.training, args.epochs)
     elif args.cmd == 'label':
         from pixelpick.labeller import label_command
-        label_command(args.out, open_browser=not args.no_browser)
+        label_command(args.out, open_browser=not args.no_browser, pixels_per_round=args.pixels_per_round)

@@ -10,13 +10,14 @@ import numpy as np
 from PIL import Image
 import anywidget, ipywidgets, traitlets
 from .labels import VOID, LabelStore
-from .oracle import HumanOracle
+from .oracle import HumanOracle, StaleAnswer
 
 # %% auto #0
-__all__ = ['SPECIAL_KEYS', 'ACTION_NAMES', 'KEY_NAMES', 'PAPER_STUDY', 'RED', 'WHITE', 'BLACK', 'PAD', 'ESM', 'CSS', 'MODES',
-           'LABEL_CELLS', 'norm_key', 'key_label', 'default_keys', 'keymap', 'LabelSession', 'summary', 'summary_text',
-           'to_png', 'ring_stamp', 'paint', 'PixelRenderer', 'legend_html', 'KeyLabeller', 'TextLabeller', 'in_colab',
-           'auto_mode', 'labeller', 'simulate', 'label_notebook', 'free_port', 'label_command']
+__all__ = ['SPECIAL_KEYS', 'ACTION_NAMES', 'KEY_NAMES', 'PAPER_STUDY', 'RED', 'WHITE', 'BLACK', 'PAD', 'HATCH', 'LEGEND_NOTES',
+           'ESM', 'CSS', 'MODES', 'LABEL_CELLS', 'FOLDER_LAYOUT', 'norm_key', 'key_label', 'default_keys', 'keymap',
+           'LabelSession', 'summary', 'summary_text', 'to_png', 'ring_stamp', 'paint', 'PixelRenderer', 'class_colours',
+           'legend_html', 'KeyLabeller', 'TextLabeller', 'in_colab', 'auto_mode', 'labeller', 'simulate',
+           'results_text', 'label_notebook', 'free_port', 'label_plan', 'label_command']
 
 # %% ../nbs/08_labeller.ipynb #67d2c81a
 SPECIAL_KEYS = {'void': ' ', 'skip': 'Enter', 'undo': 'Backspace', 'prev': 'ArrowLeft', 'next': 'ArrowRight'}
@@ -98,11 +99,16 @@ class LabelSession:
         p = oracle.pending()
         todo = set(zip(p['image'].tolist(), p['row'].tolist(), p['col'].tolist()))
         self.answered = [q not in todo for q in self.pixels]
-        self.message = ''
+        self.message, self.source, self.closed = '', 'human', None        # source: 'simulated' while `simulate` presses the keys
         self._goto(self._next_pending(0))
 
     def __repr__(self): return f"LabelSession(round {self.round}: {self.status()})"
     def _goto(self, k): self.pos, self.shown_at = k, self.clock()
+    def _resync(self):
+        "Re-read which pixels are answered from the store (another labeller may have answered some)."
+        p = self.oracle.pending()
+        todo = set(zip(p['image'].tolist(), p['row'].tolist(), p['col'].tolist()))
+        self.answered = [q not in todo for q in self.pixels]
     def _next_pending(self, start):
         n = len(self.pixels)
         return next((k % n for k in range(start, start + n) if not self.answered[k % n]), None)
@@ -126,6 +132,7 @@ def _progress(self:LabelSession)->dict:
 def _status(self:LabelSession)->str:
     "One line of progress for the screen."
     p = self.progress()
+    if self.closed: return f"Closed: round {self.round} takes no more answers ({p['answered']}/{p['total']} labelled)"
     if p['done']: return f"Done: {p['answered']}/{p['total']} pixels labelled (round {self.round})"
     return f"Image {p['image_pos']}/{p['images']} · pixel {p['pixel_pos']}/{p['pixels_in_image']} · {p['answered']}/{p['total']} labelled"
 LabelSession.progress, LabelSession.status = _progress, _status
@@ -138,21 +145,34 @@ def _press(self:LabelSession,
     "Apply one key press."
     act, cid = self.keymap.get(norm_key(key), (None, None))
     if act is None: return None
+    if why := self.closed or self.oracle.closed(): return self._refuse(why)
     return getattr(self, '_' + act)(cid if act == 'label' else VOID if act == 'void' else None, seconds)
 LabelSession.press = _press
 
 def _answer(self:LabelSession, label, seconds=None):
     if self.pos is None: return None
     i, r, c = self.pixels[self.pos]
-    sec = self.clock() - self.shown_at if seconds is None else float(seconds)
-    self.oracle.answer(i, r, c, label, seconds=sec)
+    sec = float(seconds) if seconds is not None else self.clock() - self.shown_at if self.source == 'human' else None
+    try: self.oracle.answer(i, r, c, label, seconds=sec, source=self.source)
+    except StaleAnswer as e: return self._refuse(str(e))
     self.answered[self.pos] = True
     name = 'void' if label == VOID else self.classes[label]
-    self.message = f"{self.ds.names[i]} ({r}, {c}) → {name} in {sec:.2f} s"
+    self.message = f"{self.ds.names[i]} ({r}, {c}) → {name}" + (f" in {sec:.2f} s" if sec is not None else f" ({self.source})")
     self._goto(self._next_pending(self.pos + 1))
-    if self.pos is None: self.message = summary_text(self.summary())
+    if self.pos is None: self.message = _done_message(self)
     return 'void' if label == VOID else 'label'
 LabelSession._label = LabelSession._void = _answer
+
+def _refuse(self:LabelSession, why):
+    "Nothing was saved: say why; a closed round stays closed, an answered pixel is skipped."
+    if closed := self.oracle.closed():
+        self.closed = closed
+        self.message = f"Not saved: {closed}. This labeller is out of date; its answers would not be used (run the next labeller cell)."
+    else:
+        self._resync(); self._goto(self._next_pending(self.pos or 0))
+        self.message = f"{why if why.startswith('not saved') else 'not saved: ' + why} (answered elsewhere?); showing the next pending pixel"
+    return 'refused'
+LabelSession._refuse = _refuse
 
 def _skip(self:LabelSession, _=None, seconds=None):
     if self.pos is None or (k := self._next_pending(self.pos + 1)) == self.pos: return None
@@ -195,7 +215,7 @@ def summary(store:LabelStore, # the label store
     ix = lambda y: np.where(y == VOID, C, y)
     conf = np.zeros((C + 1, C + 1), int)
     np.add.at(conf, (ix(t['truth'][known]), ix(t['label'][known])), 1)
-    return {**{k: s[k] for k in ('labels', 'void', 'seconds_mean', 'seconds_median', 'agreement')}, 'round': round,
+    return {**{k: s[k] for k in ('labels', 'void', 'seconds_mean', 'seconds_median', 'agreement')}, 'round': round, 'source': source,
             'known': int(known.sum()), 'names': list(store.classes) + ['void'], 'confusion': conf}
 
 # %% ../nbs/08_labeller.ipynb #946c6d94
@@ -203,8 +223,9 @@ def summary_text(s:dict, # from `summary`
                  confusion=False, # add the confusion matrix
                 )->str:
     "The summary as text, next to the paper's numbers."
-    if not s['labels']: return 'No labels yet.'
-    lines = [f"{s['labels']} labels ({s['void']} void)"
+    who = '' if s.get('source', 'human') == 'human' else f"{s['source'] or 'all sources'}: "
+    if not s['labels']: return who + 'No labels yet.'
+    lines = [f"{who}{s['labels']} labels ({s['void']} void)"
              + (f", {s['seconds_mean']:.2f} s per label (median {s['seconds_median']:.2f} s)" if s['seconds_mean'] is not None else '')
              + (f", {s['agreement']:.1%} agree with the ground truth ({s['known']} known)" if s['agreement'] is not None else '')
              + f". Paper: {PAPER_STUDY['seconds_per_pixel']} s, {PAPER_STUDY['agreement']:.1%}."]
@@ -215,11 +236,19 @@ def summary_text(s:dict, # from `summary`
         for k in used: lines.append(s['names'][k].ljust(w) + ''.join(str(s['confusion'][k, j]).rjust(8) for j in used))
     return '\n'.join(lines)
 
-def _session_summary(self:LabelSession)->dict: return summary(self.store, self.round, 'human')
+def _session_summary(self:LabelSession, source='human')->dict: # 'human', 'simulated', or None for all
+    "The summary of this round's answers from `source`."
+    return summary(self.store, self.round, source)
 LabelSession.summary = _session_summary
+
+def _done_message(s:LabelSession)->str:
+    "What the screen says when the round is complete: the person's summary, and how many answers were simulated."
+    sim = len(s.store.query(round=s.round, source='simulated')['image'])
+    return summary_text(s.summary()) + (f"\n{sim} answers of this round were pressed by the simulated annotator (source 'simulated')." if sim else '')
 
 # %% ../nbs/08_labeller.ipynb #2cfaf4fc
 RED, WHITE, BLACK, PAD = (np.array(c, np.uint8) for c in ([255, 0, 0], [255, 255, 255], [0, 0, 0], [96, 96, 96]))
+HATCH = np.array([[40, 40, 40], [230, 200, 60]], np.uint8)        # stripes past the image edge in the zoom: nothing in a scene looks like that
 
 def to_png(a:np.ndarray)->bytes: # (H,W,3) uint8
     "PNG bytes of an RGB array (fast compression)."
@@ -286,6 +315,11 @@ def _crop_view(self:PixelRenderer, i, r, c)->np.ndarray:
     img, h, z = self.ds[i][0], self.crop // 2, self.zoom
     win = np.pad(img, ((h, h), (h, h), (0, 0)), constant_values=PAD[0])[r:r + self.crop, c:c + self.crop]
     a = np.repeat(np.repeat(win, z, 0), z, 1)
+    out = np.pad(np.zeros(img.shape[:2], bool), h, constant_values=True)[r:r + self.crop, c:c + self.crop]
+    if out.any():                                                    # past the image edge: diagonal stripes, not a colour
+        yy, xx = np.mgrid[:a.shape[0], :a.shape[1]]
+        hatch = HATCH[((yy + xx) // 5) % 2]
+        o = np.repeat(np.repeat(out, z, 0), z, 1); a[o] = hatch[o]
     lo, hi = h*z, (h + 1)*z                                          # the centre pixel's square
     for off, col in ((1, WHITE), (2, RED), (3, RED), (4, BLACK)):    # square frames just outside it
         a[lo - off, lo - off:hi + off] = a[hi + off - 1, lo - off:hi + off] = col
@@ -306,15 +340,44 @@ def _keys_for(self:LabelSession, action, # a class id, or 'void', 'skip', 'undo'
 LabelSession.keys_for = _keys_for
 
 _KBD = 'display:inline-block;min-width:1.4em;padding:0 4px;margin-right:6px;border:1px solid #999;border-radius:3px;text-align:center;font-family:monospace'
+LEGEND_NOTES = {'scenes': [('white lane markings', 'road')]}   # dataset name prefix -> (what the annotator sees, its class)
+
+def class_colours(ds, # the pool; masks give the colours each class really has
+                  n=3, # swatches per class
+                  images=16, # images sampled
+                 )->list: # per class: a list of RGB tuples
+    "The `n` most common image colours of each class (quantised), or its palette colour when there are no masks."
+    pal = [[tuple(int(v) for v in ds.palette[k])] for k in range(ds.c)]
+    if not getattr(ds, 'has_masks', True) or ds[0][1] is None: return pal
+    px = [[] for _ in range(ds.c)]
+    for i in range(min(images, len(ds))):
+        img, m = ds[i]
+        for k in range(ds.c): px[k].append(img[m == k])
+    res = []
+    for k in range(ds.c):
+        p = np.concatenate(px[k]) if px[k] else np.zeros((0, 3), np.uint8)
+        if not len(p): res.append(pal[k]); continue
+        q = (p // 32).astype(int) @ [64, 8, 1]
+        vals, counts = np.unique(q, return_counts=True)
+        top = vals[np.argsort(-counts)[:n]]
+        res.append([tuple(int(v) for v in p[q == t].mean(0)) for t in top])
+    return res
+
+def _swatch(rgb): return (f'<span style="display:inline-block;width:14px;height:14px;margin-right:2px;vertical-align:middle;'
+                          f'border:1px solid #000;background:rgb{rgb}"></span>')
 
 def legend_html(session:LabelSession)->str:
-    "Keys, palette colours and class names, as HTML with inline styles."
+    "Keys, the colours each class has in the images, class names, notes and the other keys, as HTML with inline styles."
     kbd = lambda ks: ''.join(f'<kbd style="{_KBD}">{html.escape(key_label(k))}</kbd>' for k in ks)
-    rows = [f'<div class="pp-legend-row">{kbd(session.keys_for(i))}<span style="display:inline-block;width:14px;height:14px;'
-            f'margin-right:6px;vertical-align:middle;border:1px solid #000;background:rgb{tuple(int(v) for v in session.ds.palette[i])}"></span>'
-            f'{html.escape(str(name))}</div>' for i, name in enumerate(session.classes)]
+    if not hasattr(session, '_colours'): session._colours = class_colours(session.ds)
+    rows = [f'<div class="pp-legend-row">{kbd(session.keys_for(i))}{"".join(_swatch(c) for c in session._colours[i])}'
+            f'<span style="margin-left:4px">{html.escape(str(name))}</span></div>' for i, name in enumerate(session.classes)]
     rows += [f'<div class="pp-legend-row">{kbd(session.keys_for(a))}{ACTION_NAMES[a]}</div>' for a in SPECIAL_KEYS if session.keys_for(a)]
-    return '<div class="pp-legend" style="line-height:1.7">' + ''.join(rows) + '</div>'
+    notes = [f'{html.escape(what)}: {html.escape(cls)} {kbd(session.keys_for(session.classes.index(cls))[:1])}'
+             for pre, items in LEGEND_NOTES.items() if str(session.ds.name).startswith(pre) for what, cls in items if cls in session.classes]
+    notes.append(f'{"".join(_swatch(tuple(int(v) for v in c)) for c in HATCH)} stripes in the zoom: outside the image')
+    return ('<div class="pp-legend" style="line-height:1.7">' + ''.join(rows)
+            + ''.join(f'<div class="pp-legend-note" style="font-size:90%;opacity:0.85">{t}</div>' for t in notes) + '</div>')
 
 # %% ../nbs/08_labeller.ipynb #269f199c
 ESM = r"""
@@ -323,7 +386,7 @@ function render({ model, el }) {
   box.className = "pp-labeller"; box.tabIndex = 0;
   box.setAttribute("data-lm-suppress-shortcuts", "true");
   box.innerHTML = '<div class="pp-hint"><span class="pp-off">Click here to start: keys then go to the labeller.</span>' +
-    '<span class="pp-on">Keys go to the labeller. Click outside to leave.</span></div>' +
+    '<span class="pp-on">Keys go to the labeller. Esc or a click outside leaves it; Shift+Enter runs the cell.</span></div>' +
     '<div class="pp-row"><img class="pp-main" alt="image, queried pixel ringed in red">' +
     '<div class="pp-side"><img class="pp-zoom" alt="zoomed crop round the pixel"><div class="pp-legend-box"></div></div></div>' +
     '<div class="pp-status"></div><div class="pp-message"></div>';
@@ -334,13 +397,25 @@ function render({ model, el }) {
     show(main, model.get("main")); show(zoom, model.get("zoom"));
     q(".pp-status").textContent = model.get("status");
     q(".pp-message").textContent = model.get("message");
+    box.classList.toggle("pp-closed", model.get("closed"));
     seq = model.get("seq"); box.dataset.seq = seq; drawnAt = performance.now();
   };
   const legend = () => { q(".pp-legend-box").innerHTML = model.get("legend"); };
   draw(); legend();
   model.on("change:seq", draw); model.on("change:legend", legend);
+  const passOn = () => {                     // let this key reach JupyterLab's shortcuts, then guard again
+    box.removeAttribute("data-lm-suppress-shortcuts");
+    setTimeout(() => box.setAttribute("data-lm-suppress-shortcuts", "true"), 0);
+  };
   box.addEventListener("keydown", (e) => {
-    if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing || e.key === "Tab") return;
+    if (e.isComposing || e.key === "Tab") return;
+    if (e.ctrlKey || e.metaKey || e.altKey || (e.shiftKey && e.key.length > 1)) { passOn(); return; }
+    if (e.key === "Escape") {                  // leave the labeller: focus back on the notebook's cell
+      passOn(); const cell = box.closest(".jp-Cell");
+      if (cell) cell.focus();
+      if (document.activeElement === box) box.blur();
+      return;
+    }
     e.stopPropagation();
     const k = e.key.length === 1 ? e.key.toLowerCase() : e.key;
     if (!model.get("bound_keys").includes(k)) return;
@@ -349,8 +424,7 @@ function render({ model, el }) {
     model.send({ type: "key", key: e.key, seq: seq, ms: Math.max(0, e.timeStamp - drawnAt) });
   });
   box.addEventListener("mousedown", () => box.focus());
-  el.append(box);
-  requestAnimationFrame(() => box.focus({ preventScroll: true }));
+  el.append(box);                            // no focus() here: the widget waits for a click
 }
 export default { render };
 """
@@ -364,6 +438,8 @@ CSS = r"""
 .pp-status { font-weight: 600; margin-top: 6px; }
 .pp-message { opacity: 0.75; white-space: pre-line; min-height: 1.3em; }
 .pp-hint { margin-bottom: 6px; font-style: italic; }
+.pp-closed, .pp-closed:focus { outline: 3px solid #c00; }
+.pp-closed .pp-status, .pp-closed .pp-message { color: #c00; opacity: 1; }
 .pp-labeller .pp-on, .pp-labeller:focus .pp-off { display: none; }
 .pp-labeller:focus .pp-on { display: inline; }
 """
@@ -371,7 +447,7 @@ CSS = r"""
 # %% ../nbs/08_labeller.ipynb #e365e7bb
 def _views(session, renderer):
     "PNG bytes of the current query's two views, or empty bytes when the round is done."
-    return (b'', b'') if session.done else renderer.pngs(*session.current)
+    return (b'', b'') if session.done or session.closed else renderer.pngs(*session.current)
 
 class KeyLabeller(anywidget.AnyWidget):
     "Label with one key press per pixel: an anywidget that drives a `LabelSession`."
@@ -383,6 +459,7 @@ class KeyLabeller(anywidget.AnyWidget):
     message = traitlets.Unicode('').tag(sync=True)  # what the last key did; the summary when done
     bound_keys = traitlets.List(traitlets.Unicode()).tag(sync=True)   # the browser sends only these keys
     seq = traitlets.Int(0).tag(sync=True)           # view number, bumped on every redraw
+    closed = traitlets.Bool(False).tag(sync=True)   # the round takes no more answers (shown in red)
 
     def __init__(self, session:LabelSession, # the logic this widget drives
                  renderer=None, # a `PixelRenderer` (default: one for the session's dataset)
@@ -398,7 +475,7 @@ class KeyLabeller(anywidget.AnyWidget):
         with self.hold_sync():
             self.main, self.zoom = base64.b64encode(m).decode(), base64.b64encode(z).decode()
             self.status, self.message = self.session.status(), self.session.message
-            self.seq += 1
+            self.closed = bool(self.session.closed); self.seq += 1
 
     def _on_msg(self, _, content, buffers=None):
         if not isinstance(content, dict) or content.get('type') != 'key': return
@@ -420,8 +497,9 @@ class TextLabeller(ipywidgets.VBox):
         self.box.add_class('pp-keybox'); self.box.observe(self._on_text, 'value')
         self.buttons = {}
         self.buttons, self.action_buttons = {}, {}
+        if not hasattr(session, '_colours'): session._colours = class_colours(session.ds)
         for i, name in enumerate(session.classes):
-            col = session.ds.palette[i]
+            col = np.array(session._colours[i][0])                  # the class's most common colour in the images
             b = self.buttons[name] = self._button(f"{name} [{key_label(session.keys_for(i)[0])}]", session.keys_for(i)[0], f'pp-class-{i}')
             b.style.button_color, b.style.text_color = _hex(col), 'black' if col @ [0.299, 0.587, 0.114] > 140 else 'white'
         for a in SPECIAL_KEYS:
@@ -437,8 +515,9 @@ class TextLabeller(ipywidgets.VBox):
     def refresh(self):
         "Redraw from the session's state."
         self.main.value, self.zoom.value = _views(self.session, self.renderer)
-        self.main.layout.display = self.zoom.layout.display = 'none' if self.session.done else ''
-        self.status.value = html.escape(self.session.status())
+        self.main.layout.display = self.zoom.layout.display = 'none' if self.session.done or self.session.closed else ''
+        self.status.value = (f'<span style="color:#c00">{html.escape(self.session.status())}</span>' if self.session.closed
+                             else html.escape(self.session.status()))
         self.message.value = f'<pre style="margin:0">{html.escape(self.session.message)}</pre>'
 
     def _button(self, desc, key, cls):
@@ -484,19 +563,24 @@ def labeller(oracle, # a `HumanOracle`, an object with `.human_oracle()`, or a `
 # %% ../nbs/08_labeller.ipynb #4bc5ef51
 def simulate(target, # a `KeyLabeller`, `TextLabeller` or `LabelSession`
              answer=None, # function (image, row, col) -> class id or VOID; default: the ground truth
-             seconds=None, # seconds per answer to record (default: as measured)
+             seconds=None, # seconds per answer to record (default: none, no time is recorded)
+             source='simulated', # the source the answers are saved with (never a person's: not in their summary)
             )->int: # keys pressed
-    "Answer every pending pixel by pressing the key of `answer`'s class."
+    "Answer every pending pixel by pressing the key of `answer`'s class; the answers are saved as `source`."
     s = getattr(target, 'session', target)
     if answer is None:
         def answer(i, r, c):
             y = int(s.ds[i][1][r, c]); return VOID if y == s.ds.ignore_index else y
-    n = 0
-    while not s.done:
-        k = s.keys_for(answer(*s.current))[0]
-        if isinstance(target, KeyLabeller): target._on_msg(target, {'type': 'key', 'key': k, 'seq': target.seq, 'ms': None if seconds is None else seconds*1000}, [])
-        elif s.press(k, seconds) and isinstance(target, TextLabeller): target.refresh()
-        n += 1
+    n, old = 0, s.source
+    s.source = source
+    try:
+        while not s.done and not s.closed and not s.oracle.closed():
+            k = s.keys_for(answer(*s.current))[0]
+            if isinstance(target, KeyLabeller): target._on_msg(target, {'type': 'key', 'key': k, 'seq': target.seq, 'ms': None if seconds is None else seconds*1000}, [])
+            elif s.press(k, seconds) and isinstance(target, TextLabeller): target.refresh()
+            n += 1
+    finally: s.source = old
+    if hasattr(target, 'refresh'): target.refresh()
     return n
 
 # %% ../nbs/08_labeller.ipynb #ec939c12
@@ -504,16 +588,21 @@ def _cell(src, kind='code'):
     c = {'cell_type': kind, 'metadata': {}, 'source': src}
     return {**c, 'execution_count': None, 'outputs': []} if kind == 'code' else c
 
+def results_text(history)->str:
+    "One line per trained round: pixels per image, labels and mIoU, rounded for reading."
+    return '\n'.join(f"round {h['round']}: {h['pixels_per_image']:.0f} px/img, {h['labels']} labels, "
+                     + (f"mIoU {h['miou']:.1f}" if h.get('miou') is not None else 'no evaluation') for h in history)
+
 LABEL_CELLS = [
     ("# Label the next pixels of `{name}`\n\nRun the cells, click the image and press the keys shown in the legend. Every "
      "answer is saved at once: close the tab or restart the kernel any time, run the cells again, and you resume at the "
      "first unanswered pixel.", 'markdown'),
-    ("from pixelpick.loop import ActiveLearner\nfrom pixelpick.labeller import labeller, summary_text\n"
-     "al = ActiveLearner({out!r}, oracle='human')\nprint(f'round {{al.round}}; results so far:', [h['miou'] for h in al.history])\n"
+    ("from pixelpick.loop import ActiveLearner\nfrom pixelpick.labeller import labeller, summary_text, results_text\n"
+     "al = ActiveLearner({out!r}, oracle='human')\nprint(results_text(al.history) or 'no round trained yet')\n"
      "w = labeller(al.human_oracle(), mode={mode!r})\nw", 'code'),
     ("When the status line says *Done*, read the summary, then train on all labels so far:", 'markdown'),
     ("print(summary_text(w.session.summary(), confusion=True))", 'code'),
-    ("r = al.step()\nprint(f\"round {{r['round']}}: mIoU {{r['miou']}}\" if isinstance(r, dict) else f\"{{len(r.pending()['image'])}} pixels still to label\")", 'code'),
+    ("r = al.step()\nprint(results_text(al.history) if isinstance(r, dict) else f\"{{len(r.pending()['image'])}} pixels still to label: finish them above, then run this cell again\")", 'code'),
     ("The model of the new round picks the next pixels; label them the same way:", 'markdown'),
     ("w = labeller(al.human_oracle(), mode={mode!r})\nw", 'code')]
 
@@ -534,15 +623,58 @@ def free_port()->int:
     "A free TCP port on 127.0.0.1."
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
+FOLDER_LAYOUT = ("your own images go in a folder ROOT with ROOT/images/ (the images: .png, .jpg, ...) and, optionally, "
+                 "ROOT/masks/ (masks with the same file stems, class ids as pixel values, 255 = void)")
+
+def label_plan(out_dir, # folder of a saved run
+               pixels_per_round=None, # new size of the rounds to come (pixels per image), written to config.json
+              )->str:
+    "What `pixelpick label` is about to do: rounds so far, and the round it opens or resumes with how many pixels."
+    out = Path(out_dir); cfg = json.loads((out/'config.json').read_text())
+    res = json.loads((out/'results.json').read_text()) if (out/'results.json').exists() else {}
+    hist, k = res.get('rounds', []), len(res.get('rounds', []))
+    if cfg.get('dataset') == 'folder' and not (cfg.get('root') and (Path(cfg['root'])/'images').is_dir()):
+        raise FileNotFoundError(f"{out} is a run on your own images, but its image folder {cfg.get('root')}/images is missing: {FOLDER_LAYOUT}")
+    if pixels_per_round is not None:
+        if int(pixels_per_round) < 1: raise ValueError(f"--pixels-per-round must be at least 1, got {pixels_per_round}")
+        cfg['pixels_per_round'] = int(pixels_per_round); (out/'config.json').write_text(json.dumps(cfg, indent=1))
+    lines = [f"Run {out}: " + (f"{k} round{'s' if k != 1 else ''} trained, {cfg.get('rounds')} planned" + (' (complete: labelling adds a round)' if k >= cfg.get('rounds', 0) else '') if k else 'no round trained yet')]
+    lines += ['  ' + l for l in results_text(hist).splitlines()]
+    q, n = out/'queries'/f'round_{k:03d}.json', res.get('n_images')
+    if q.exists():
+        qs = json.loads(q.read_text()); asked = set(zip(qs['image'], qs['row'], qs['col']))
+        done = {(o['image'], o['row'], o['col']) for o in _active_labels(out/'labels.jsonl') if o['round'] == k}
+        lines.append(f"Round {k} is open: {len(asked - done)} of {len(asked)} queried pixels still to label; the labeller resumes there"
+                     + ('' if pixels_per_round is None else f" (its pixels are already chosen: --pixels-per-round {pixels_per_round} applies from round {k + 1})") + '.')
+    else:
+        ppi = cfg.get('init_pixels' if k == 0 else 'pixels_per_round')
+        who = 'at random' if k == 0 else f"by the round-{k - 1} model ({cfg.get('strategy')})"
+        tot = f" in each of {n} images: {ppi*n} pixels, about {ppi*n*1.42/60:.0f} min at 1.42 s each" if n else ' per image'
+        lines.append(f"Labelling opens round {k}: {ppi} pixels chosen {who}{tot}."
+                     + (' Choose another round size with --pixels-per-round N.' if k and pixels_per_round is None else ''))
+    return '\n'.join(lines)
+
+def _active_labels(path):
+    "The active label records of a labels.jsonl file (adds minus undos), read without the dataset."
+    act = []
+    for line in Path(path).read_text().splitlines()[1:]:
+        o = json.loads(line)
+        if o.get('op') == 'add': act.append(o)
+        elif o.get('op') == 'undo' and act: act.pop()
+    return act
+
 def label_command(out_dir, # folder of a saved run
                   open_browser=True, # start JupyterLab on the notebook (False: only write it and say how to open it)
                   port=0, # JupyterLab port (0: a free one)
                   mode='auto', # labeller mode: 'auto', 'keys' or 'text'
+                  pixels_per_round=None, # size of the rounds to come, pixels per image (default: the run's)
                  ):
-    "`pixelpick label RUN_DIR`: write `label.ipynb` into the run folder and start JupyterLab on it, printing its URL."
+    "`pixelpick label RUN_DIR`: say what it will do, write `label.ipynb` into the run folder and start JupyterLab on it."
     out = Path(out_dir)
     if not (out/'config.json').exists() or not (out/'labels.jsonl').exists():
-        raise FileNotFoundError(f"{out} is not a saved run (no config.json and labels.jsonl); start one with `pixelpick run --out {out}`")
+        raise FileNotFoundError(f"{out} is not a saved run (no config.json and labels.jsonl); start one with `pixelpick run --out {out}` "
+                                f"(on {FOLDER_LAYOUT}: `pixelpick run --dataset folder --root ROOT --out {out}`)")
+    print(label_plan(out, pixels_per_round), flush=True)
     nb = label_notebook(out, mode)
     if not open_browser:
         print(f"Wrote {nb}\nOpen it in Jupyter (for example: jupyter lab {nb}) and run its cells."); return nb

@@ -14,7 +14,7 @@ __all__ = ['VOID', 'SOURCES', 'StoreError', 'LabelStore']
 
 # %% ../nbs/02_labels.ipynb #b6c5a5c0
 VOID = -1
-SOURCES = ('oracle', 'human', 'noisy', 'import')
+SOURCES = ('oracle', 'human', 'noisy', 'import', 'simulated')   # simulated: key presses made by code, not by a person
 
 class StoreError(ValueError):
     "The label store file is corrupt or belongs to another dataset."

@@ -200,7 +200,7 @@ def human_oracle(self:ActiveLearner, k=None)->HumanOracle:
     "A `HumanOracle` for round `k`'s queries (querying them first if needed): what the keyboard labeller drives."
     k = self.round if k is None else k
     if not self._qpath(k).exists(): self.query(k)
-    return HumanOracle(self.ds, self.store, self._qpath(k))
+    return HumanOracle(self.ds, self.store, self._qpath(k), closed=lambda: f'round {k} is closed: it has been trained' if self.round > k else None)
 
 # %% ../nbs/06_loop.ipynb #bda0abf4
 @patch_method

@@ -10,7 +10,7 @@ import numpy as np
 from .labels import VOID, LabelStore
 
 # %% auto #0
-__all__ = ['GroundTruthOracle', 'save_queries', 'load_queries', 'pending', 'HumanOracle']
+__all__ = ['GroundTruthOracle', 'save_queries', 'load_queries', 'pending', 'StaleAnswer', 'HumanOracle']
 
 # %% ../nbs/04_oracle.ipynb #db3cd14e
 class GroundTruthOracle:
@@ -64,26 +64,54 @@ def pending(queries, # dict from `load_queries`
     return {k: queries[k][keep] for k in ('image', 'row', 'col')}
 
 # %% ../nbs/04_oracle.ipynb #9cfe070f
+class StaleAnswer(ValueError):
+    "An answer the round no longer takes: the pixel is not pending, or the round is closed."
+
 class HumanOracle:
     "Pending queries of a round, answered one by one by a person; every answer goes to the store at once."
     source = 'human'
     def __init__(self, ds, # the pool (masks optional: used only for agreement statistics)
                  store:LabelStore, # where answers go
                  queries, # dict from `load_queries` (or the path of its file)
+                 closed=None, # function returning why the round takes no more answers (None or '' while it is open)
                 ):
-        self.ds, self.store = ds, store
+        self.ds, self.store, self.closed_by, self._seen = ds, store, closed, None
         self.queries = load_queries(queries) if isinstance(queries, (str, Path)) else queries
         self.round = int(self.queries.get('round', 0))
 
     def pending(self): return pending(self.queries, self.store)
     @property
     def done(self): return len(self.pending()['image']) == 0
+    def closed(self)->str|None:
+        "Why the round takes no more answers, or None while it is open."
+        return (self.closed_by() or None) if self.closed_by is not None else None
+
+    def _todo(self)->set:
+        "The pending pixels as a set; recomputed only when the store file has changed since the last look."
+        size = self.store.path.stat().st_size
+        if self._seen is None or self._seen[0] != size:
+            p = self.pending(); self._seen = (size, set(zip(p['image'].tolist(), p['row'].tolist(), p['col'].tolist())))
+        return self._seen[1]
+
+    def refusal(self, image, row, col)->str|None:
+        "Why an answer for this pixel would be refused (read from disk now), or None when it is welcome."
+        if why := self.closed(): return why
+        if (int(image), int(row), int(col)) in self._todo(): return None
+        q = self.queries
+        asked = any(i == image and r == row and c == col for i, r, c in zip(q['image'], q['row'], q['col']))
+        return (f"pixel ({row}, {col}) of image {image} already has a label" if asked
+                else f"pixel ({row}, {col}) of image {image} is not a query of round {self.round}")
 
     def answer(self, image, row, col, # the pixel
                label, # class id or VOID
                seconds=None, # time since the pixel was shown
+               source='human', # 'human', or 'simulated' for key presses made by code
               ):
-        "Record one answer (with the ground truth when the dataset has it)."
+        "Record one answer (with the ground truth when the dataset has it); raises `StaleAnswer` when it is not welcome."
+        if why := self.refusal(image, row, col): raise StaleAnswer(f"not saved: {why}")
         m = self.ds[image][1]
         truth = None if m is None else (VOID if m[row, col] == self.ds.ignore_index else int(m[row, col]))
-        self.store.add(image, row, col, label, round=self.round, source='human', seconds=seconds, truth=truth)
+        before = self.store.path.stat().st_size
+        self.store.add(image, row, col, label, round=self.round, source=source, seconds=seconds, truth=truth)
+        if self._seen is not None and self._seen[0] == before:          # nobody else wrote: update the set, skip a re-read
+            self._seen = (self.store.path.stat().st_size, self._seen[1] - {(int(image), int(row), int(col))})

@@ -8,17 +8,24 @@ import io, json, os
 from pathlib import Path
 import numpy as np
 import torch
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure as MplFigure
 from matplotlib.patches import Patch
 from .labels import VOID, LabelStore
 from .acquire import uncertainty, predict_probs, to_batch
 from .oracle import load_queries
 
 # %% auto #0
-__all__ = ['PENDING', 'MAP_STRATEGIES', 'MAP_TITLES', 'PAPER_SECONDS', 'colorize', 'overlay', 'class_legend', 'pick_colors',
-           'draw_picks', 'snapshot', 'snap_probs', 'uncertainty_maps', 'run_with_snapshots', 'round_picks',
-           'plot_uncertainty', 'plot_picks', 'class_shares', 'data_shares', 'plot_class_histogram', 'plot_predictions',
-           'label_seconds', 'curve_stats', 'plot_miou', 'widgets_available', 'plot_rounds', 'browse']
+__all__ = ['PENDING', 'MAP_STRATEGIES', 'MAP_TITLES', 'PAPER_SECONDS', 'Figure', 'colorize', 'overlay', 'class_legend',
+           'pick_colors', 'draw_picks', 'snapshot', 'snap_probs', 'uncertainty_maps', 'run_with_snapshots',
+           'round_picks', 'plot_uncertainty', 'plot_picks', 'class_shares', 'data_shares', 'plot_class_histogram',
+           'plot_predictions', 'label_seconds', 'curve_stats', 'plot_miou', 'widgets_available', 'plot_rounds',
+           'browse']
+
+# %% ../nbs/09_viz.ipynb #b8daffdf
+class Figure(MplFigure):
+    "A matplotlib `Figure` that shows itself as a PNG in any notebook, with or without pyplot."
+    def _repr_png_(self):
+        buf = io.BytesIO(); self.savefig(buf, format='png', bbox_inches='tight'); return buf.getvalue()
 
 # %% ../nbs/09_viz.ipynb #eeb74fe0
 PENDING = -2 # the label of a queried pixel that has no answer yet
@@ -170,7 +177,7 @@ def _draw_uncertainty(fig, snap, ds, image, picks, strategies, top_percent, show
         elif name == 'prediction': ax.imshow(overlay(img, probs.argmax(0), ds.palette, ds.ignore_index)); ax.set_title('prediction', fontsize=9)
         else:
             ax.imshow(maps[name], cmap='magma', interpolation='nearest'); ax.set_title(MAP_TITLES.get(name, name), fontsize=9)
-            if top_percent: ax.contour(_top_mask(maps[name], top_percent).astype(float), levels=[0.5], colors='cyan', linewidths=0.6)
+            if top_percent: ax.contour(_top_mask(maps[name], top_percent).astype(float), levels=[0.5], colors='cyan', linewidths=1.5)
         if picks is not None and len(picks['row']): draw_picks(ax, picks['row'], picks['col'], picks['label'], ds.palette)
         ax.set_label(name); ax.set_xticks([]); ax.set_yticks([])
     if title: fig.suptitle(title, fontsize=10)
@@ -302,11 +309,11 @@ def plot_predictions(model, # a `SegModel`, a snapshot, or None (only the ground
 # %% ../nbs/09_viz.ipynb #df1b9876
 def label_seconds(source=None, # None (the paper's 1.42 s), a number, or a LabelStore / ActiveLearner with timed labels
                  )->tuple: # (seconds per label, where the number comes from)
-    "Seconds per label: measured in a label store when it has timed labels, else the paper's 1.42 s."
+    "Seconds per label: a person's, measured in a label store when it has timed human labels, else the paper's 1.42 s."
     if source is None: return PAPER_SECONDS, f"paper's {PAPER_SECONDS} s/label"
     if isinstance(source, (int, float)): return float(source), f'{source:.2f} s/label'
     store = source.store if hasattr(source, 'store') else source
-    med = store.stats()['seconds_median']
+    med = store.stats(source='human')['seconds_median']              # a person's time: never a simulated annotator's
     if med is None: return PAPER_SECONDS, f"paper's {PAPER_SECONDS} s/label (no timed labels)"
     return float(med), f'measured {med:.2f} s/label'
 
@@ -416,14 +423,16 @@ def browse(al, # an `ActiveLearner`
     idxs = [i for i in snaps[rounds[0]]['idxs'] if all(i in snaps[k]['idxs'] for k in rounds)]
     rs = W.IntSlider(value=rounds[0], min=rounds[0], max=rounds[-1], description='round', continuous_update=False)
     ims = W.SelectionSlider(options=[(al.ds.names[i], i) for i in idxs], value=idxs[0] if image is None else image,
-                            description='image', continuous_update=False)
+                            description='image', continuous_update=False, readout=False)   # the name goes in a label: a slider's readout cuts it off
+    name = W.Label(layout=W.Layout(width='auto'))
     img = W.Image(format='png', layout=W.Layout(max_width='100%'))
-    box = W.VBox([W.HBox([rs, ims]), img])
+    box = W.VBox([W.HBox([rs, ims, name]), img])
     def render(change=None):
         k, i = rs.value, ims.value
+        name.value = al.ds.names[i]
         box.figure = plot_uncertainty(snaps[k], al.ds, i, round_picks(al, k + 1, i), strategies, top_percent)
         buf = io.BytesIO(); box.figure.savefig(buf, format='png', dpi=dpi); img.value = buf.getvalue()
     rs.observe(render, 'value'); ims.observe(render, 'value')
-    box.round_slider, box.image_slider, box.image, box.render = rs, ims, img, render
+    box.round_slider, box.image_slider, box.image_name, box.image, box.render = rs, ims, name, img, render
     render()
     return box

@@ -33,17 +33,14 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope='session')
-def page(lab):
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as pw:
-        browser = bh.launch(pw)
-        pg = browser.new_page(viewport={'width': 1400, 'height': 1000})
-        try: bh.open_and_run(pg, lab)
-        except Exception:
-            ART.mkdir(exist_ok=True); pg.screenshot(path=str(ART/'labeller-failed-start.png'))
-            raise AssertionError(f'the labeller did not appear; JupyterLab log:\n{lab.log_tail()}')
-        yield pg
-        browser.close()
+def page(lab, chromium):
+    pg = chromium.new_page(viewport={'width': 1400, 'height': 1000})
+    try: bh.open_and_run(pg, lab)
+    except Exception:
+        ART.mkdir(exist_ok=True); pg.screenshot(path=str(ART/'labeller-failed-start.png'))
+        raise AssertionError(f'the labeller did not appear; JupyterLab log:\n{lab.log_tail()}')
+    yield pg
+    pg.close()
 
 
 def shadow(lab, tmp_path, name):
