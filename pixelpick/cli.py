@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_cli.ipynb #64d98fd5
 from __future__ import annotations
-import argparse, inspect, json, re, sys, time
+import argparse, inspect, json, re, sys, time, warnings
 from dataclasses import fields, MISSING
 from pathlib import Path
 import numpy as np
@@ -78,7 +78,7 @@ def run_command(args):
     elif hist and hist[0]['miou'] is not None: plot_runs({al.cfg.strategy if not al.cfg.full else 'full': hist}, Path(args.out)/'miou.png')
     if n := len(al.pending_queries()['image']):
         print(f"round {al.round}: {n} pixels wait for your labels; label them with `pixelpick label {args.out}`, then run this command again to train")
-    print(f"results: {Path(args.out)/'results.json'}")
+    if (Path(args.out)/'results.json').exists(): print(f"results: {Path(args.out)/'results.json'}")
     return hist
 
 # %% ../nbs/07_cli.ipynb #0f621fbd
@@ -143,6 +143,8 @@ _OWN = (ValueError, FileNotFoundError, FileExistsError, PermissionError, Runtime
 def main(argv=None): # arguments (default: sys.argv)
     "Entry point of the `pixelpick` command: an error is one line, `pixelpick: error: ...`, exit status 2 (`--debug`: the traceback)."
     args = parser().parse_args(argv)
+    show = warnings.showwarning
+    if not getattr(args, 'debug', False): warnings.showwarning = lambda msg, *a, **k: print(f"pixelpick: warning: {' '.join(str(msg).split())}", file=sys.stderr)
     try: _command(args)
     except KeyboardInterrupt:
         print("pixelpick: interrupted; run the same command again to resume", file=sys.stderr); sys.exit(130)
@@ -151,3 +153,4 @@ def main(argv=None): # arguments (default: sys.argv)
         msg = ' '.join(str(e).split()) or type(e).__name__
         if not isinstance(e, _OWN) or type(e) is RuntimeError: msg = f"{type(e).__name__}: {msg} (--debug shows the traceback)"
         print(f"pixelpick: error: {msg}", file=sys.stderr); sys.exit(2)
+    finally: warnings.showwarning = show

@@ -115,7 +115,8 @@ def _check_mask(ds, i, img, mask):
     bad = vals[((vals < 0) | (vals >= ds.c)) & (vals != ds.ignore_index)]
     if len(bad):
         jpg = isinstance(ds.items[i][1], (str, Path)) and Path(ds.items[i][1]).suffix.lower() in ('.jpg', '.jpeg')
-        hint = f"; it is a JPEG, whose compression gave {int(np.isin(mask, bad).sum())} pixels these values: save masks as PNG" if jpg else ''
+        n = int(np.isin(mask, bad).sum())
+        hint = f"; it is a JPEG, whose compression gave {n} pixel{'s' if n != 1 else ''} these values: save masks as PNG" if jpg else ''
         raise DataError(f"{ds.name}: mask {ds.items[i][1]} has values {bad.tolist()} outside the classes 0..{ds.c-1} and ignore index {ds.ignore_index}{hint}")
 
 def _load_item(ds, i):
@@ -125,7 +126,9 @@ def _load_item(ds, i):
     mask = None
     if msrc is not None:
         mask = _load(msrc, read_mask)
-        if ds.mask_map is not None: mask = ds.mask_map(mask)
+        if ds.mask_map is not None:
+            try: mask = ds.mask_map(mask)
+            except DataError as e: raise DataError(f"{e} (in {msrc if isinstance(msrc, (str, Path)) else f'the mask of {ds.names[i]}'})") from None
         _check_mask(ds, i, img, mask)
         mask = mask.astype(np.uint8 if mask.max(initial=0) < 256 and ds.ignore_index < 256 else np.int32)
     if ds.scale != 1:

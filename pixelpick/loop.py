@@ -232,6 +232,7 @@ def _check_folder(self:ActiveLearner):
         if n < rec.get('labels', 0): probs.append(f"labels.jsonl holds {n} labels of rounds 0..{k} where results.json recorded {rec['labels']}")
     k = self.round
     if (t['round'] >= k).any() and not self._qpath(k).exists(): probs.append(f"labels.jsonl has answers of round {k} but queries/{self._qpath(k).name} is missing")
+    if (t['round'] > k).any(): probs.append(f"labels.jsonl has answers of round {int(t['round'].max())} but results.json records only {k} finished rounds (was it deleted or replaced?)")
     if probs: raise RunDamaged(f"{self.out} is damaged: {'; '.join(probs[:4])}{'; ...' if len(probs) > 4 else ''}. {_RECOVER}")
 ActiveLearner._mpath, ActiveLearner._open, ActiveLearner._check_folder = _mpath, _open, _check_folder
 
