@@ -74,7 +74,7 @@ def run_command(args):
     al = ActiveLearner(args.out, oracle=oracle, **kw)
     hist = al.run()
     if al.readonly:
-        for h in hist: print(f"round {h['round']}: {h['pixels_per_image']:.0f} px/img, mIoU {h['miou']}")
+        for h in hist: print(f"round {h['round']}: {h['pixels_per_image']:.0f} px/img, mIoU {'-' if h['miou'] is None else round(h['miou'], 2)}")
     elif hist and hist[0]['miou'] is not None: plot_runs({al.cfg.strategy if not al.cfg.full else 'full': hist}, Path(args.out)/'miou.png')
     if n := len(al.pending_queries()['image']):
         print(f"round {al.round}: {n} pixels wait for your labels; label them with `pixelpick label {args.out}`, then run this command again to train")

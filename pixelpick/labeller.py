@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 import anywidget, ipywidgets, traitlets
-from .labels import VOID, LabelStore
+from .labels import VOID, LabelStore, lock_holder, RunLocked
 from .oracle import HumanOracle
 
 # %% auto #0
@@ -543,6 +543,7 @@ def label_command(out_dir, # folder of a saved run
     out = Path(out_dir)
     if not (out/'config.json').exists() or not (out/'labels.jsonl').exists():
         raise FileNotFoundError(f"{out} is not a saved run (no config.json and labels.jsonl); start one with `pixelpick run --out {out}`")
+    if who := lock_holder(out): raise RunLocked(f"{out.resolve()} is in use by {who} (another labeller or a running `pixelpick run`); close it first: one writer per run folder")
     nb = label_notebook(out, mode)
     if not open_browser:
         print(f"Wrote {nb}\nOpen it in Jupyter (for example: jupyter lab {nb}) and run its cells."); return nb

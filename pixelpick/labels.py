@@ -10,7 +10,7 @@ import numpy as np
 from .data import patch_method
 
 # %% auto #0
-__all__ = ['VOID', 'SOURCES', 'StoreError', 'RunLocked', 'lock_folder', 'unlock_folder', 'LabelStore']
+__all__ = ['VOID', 'SOURCES', 'StoreError', 'RunLocked', 'lock_folder', 'unlock_folder', 'lock_holder', 'LabelStore']
 
 # %% ../nbs/02_labels.ipynb #b6c5a5c0
 VOID = -1
@@ -53,6 +53,18 @@ def unlock_folder(folder, _held=_HELD):
     h[1] -= 1
     if h[1] <= 0: h[0].close(); del _held[key]
 
+
+# %% ../nbs/02_labels.ipynb #ffcd539b
+def lock_holder(folder)->str|None: # a run folder
+    "Who holds the folder's writer lock ('pid N on host since T'), or None when nobody else does (no lock is kept)."
+    import fcntl
+    key = Path(folder).resolve()
+    if key in _HELD or not (key/'.lock').exists(): return None
+    with open(key/'.lock', encoding='utf-8') as f:
+        try: fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError: return f.read().strip() or 'another process'
+        fcntl.flock(f, fcntl.LOCK_UN)
+    return None
 
 # %% ../nbs/02_labels.ipynb #10daa966
 _FIELDS = ('image', 'row', 'col', 'label', 'round', 'source', 'seconds', 'truth')
