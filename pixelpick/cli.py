@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_cli.ipynb #64d98fd5
 from __future__ import annotations
-import argparse, inspect, json, re, sys, time
+import argparse, inspect, json, re, sys, time, warnings
 from dataclasses import fields, MISSING
 from pathlib import Path
 import numpy as np
@@ -38,8 +38,10 @@ def parser():
     p = argparse.ArgumentParser('pixelpick', description='PixelPick: active learning for semantic segmentation from a few well-chosen pixels.')
     sub = p.add_subparsers(dest='cmd', required=True)
     r = sub.add_parser('run', help='run (or resume) an active-learning experiment', epilog=OWN_IMAGES)
-    r.add_argument('--out', required=True, help='run folder: results.json, labels.jsonl, queries/, model.pt, miou.png')
+    r.add_argument('--out', required=True, help='run folder: results.json, labels.jsonl, queries/, models/, miou.png')
     r.add_argument('--threads', type=int, default=None, help='torch CPU threads')
+    r.add_argument('--classes', default=None, help='--dataset folder: class names in id order, e.g. background,membrane')
+    r.add_argument('--mapping', default=None, help="--dataset folder: mask value to class (id or name), e.g. 0:0,255:membrane; or a JSON file ({\"128,0,0\": \"car\"} for RGB masks)")
     _add_config_args(r)
     d = sub.add_parser('demo', help='margin vs random on the embedded scenes, on CPU, in about a minute')
     d.add_argument('--out', default='pixelpick-demo', help='folder for the two runs')
@@ -49,6 +51,8 @@ def parser():
     l.add_argument('out', help='the run folder')
     l.add_argument('--no-browser', action='store_true', help='only write the notebook and print how to open it')
     l.add_argument('--pixels-per-round', type=int, default=None, help="pixels per image in the rounds to come (default: the run's; saved to its config.json)")
+    p.add_argument('--debug', action='store_true', help='show the traceback of an error')
+    for s in (r, d, l): s.add_argument('--debug', action='store_true', default=argparse.SUPPRESS, help='show the traceback of an error')
     return p
 
 # %% ../nbs/07_cli.ipynb #3883e67f
@@ -71,12 +75,40 @@ def plot_runs(runs, # {name: history list} or {name: results.json path}
 def run_command(args):
     "Run the experiment described by parsed `args`."
     if args.threads: torch.set_num_threads(args.threads)
-    kw = {f.name: getattr(args, f.name) for f in fields(Config) if hasattr(args, f.name)}
-    al = ActiveLearner(args.out, **kw)
+    kw, oracle = _run_settings(args)
+    al = ActiveLearner(args.out, oracle=oracle, **kw)
     hist = al.run()
-    if hist and hist[0]['miou'] is not None: plot_runs({al.cfg.strategy if not al.cfg.full else 'full': hist}, Path(args.out)/'miou.png')
-    print(f"results: {Path(args.out)/'results.json'}")
+    if al.readonly:
+        for h in hist: print(f"round {h['round']}: {h['pixels_per_image']:.0f} px/img, mIoU {'-' if h['miou'] is None else round(h['miou'], 2)}")
+    elif hist and hist[0]['miou'] is not None: plot_runs({al.cfg.strategy if not al.cfg.full else 'full': hist}, Path(args.out)/'miou.png')
+    if n := len(al.pending_queries()['image']):
+        print(f"round {al.round}: {n} pixels wait for your labels; label them with `pixelpick label {args.out}`, then run this command again to train")
+    if (Path(args.out)/'results.json').exists(): print(f"results: {Path(args.out)/'results.json'}")
     return hist
+
+# %% ../nbs/07_cli.ipynb #0f621fbd
+_NONE = ('root', 'weights', 'eval_split')   # options where 'none' means None
+
+def _run_settings(args)->tuple: # parsed `args`
+    "`Config` fields and the oracle for `pixelpick run`: 'none' values, and the class list and mapping of a folder dataset."
+    from pixelpick.data import parse_mapping, mapping_json
+    kw = {f.name: getattr(args, f.name) for f in fields(Config) if hasattr(args, f.name)}
+    for k in _NONE:
+        if isinstance(kw.get(k), str) and kw[k].lower() in ('none', ''): kw[k] = None
+    if args.dataset != 'folder':
+        if args.classes or args.mapping: raise ValueError(f"--classes and --mapping are for --dataset folder, not {args.dataset!r}")
+        return kw, 'gt'
+    if not args.classes: raise ValueError("--dataset folder needs the class names in id order, e.g. --classes background,membrane")
+    if not kw['root'] or not Path(kw['root']).is_dir(): raise ValueError(f"--dataset folder needs --root, an existing folder (got {kw['root']!r})")
+    classes = [c.strip() for c in args.classes.split(',') if c.strip()]
+    root = Path(kw['root']); pool = root/'train' if (root/'train').is_dir() else root
+    mapping = mapping_json(parse_mapping(args.mapping, classes, name=root.name))
+    has_masks = (pool/'masks').is_dir()
+    kw['data_kw'] = {'classes': classes, 'mapping': mapping, 'masks': 'masks' if has_masks else None}
+    if not has_masks and kw['eval_split'] and (root/kw['eval_split']).is_dir():        # labelled by hand, evaluated on a split with masks
+        kw['data_kw']['eval'] = {'dataset': 'folder', 'root': str((root/kw['eval_split']).resolve()), 'scale': kw['scale'], 'data_kw': {'classes': classes, 'mapping': mapping}}
+    return kw, 'gt' if has_masks else 'human'
+
 
 # %% ../nbs/07_cli.ipynb #678179a7
 def demo(out='pixelpick-demo', # folder for the runs
@@ -109,11 +141,26 @@ def demo(out='pixelpick-demo', # folder for the runs
     return res
 
 # %% ../nbs/07_cli.ipynb #030bb1f5
-def main(argv=None): # arguments (default: sys.argv)
-    "Entry point of the `pixelpick` command."
-    args = parser().parse_args(argv)
+def _command(args):
     if args.cmd == 'run': run_command(args)
     elif args.cmd == 'demo': demo(args.out, args.training, args.epochs)
     elif args.cmd == 'label':
         from pixelpick.labeller import label_command
         label_command(args.out, open_browser=not args.no_browser, pixels_per_round=args.pixels_per_round)
+
+_OWN = (ValueError, FileNotFoundError, FileExistsError, PermissionError, RuntimeError)   # errors whose message is for the user
+
+def main(argv=None): # arguments (default: sys.argv)
+    "Entry point of the `pixelpick` command: an error is one line, `pixelpick: error: ...`, exit status 2 (`--debug`: the traceback)."
+    args = parser().parse_args(argv)
+    show = warnings.showwarning
+    if not getattr(args, 'debug', False): warnings.showwarning = lambda msg, *a, **k: print(f"pixelpick: warning: {' '.join(str(msg).split())}", file=sys.stderr)
+    try: _command(args)
+    except KeyboardInterrupt:
+        print("pixelpick: interrupted; run the same command again to resume", file=sys.stderr); sys.exit(130)
+    except Exception as e:
+        if getattr(args, 'debug', False): raise
+        msg = ' '.join(str(e).split()) or type(e).__name__
+        if not isinstance(e, _OWN) or type(e) is RuntimeError: msg = f"{type(e).__name__}: {msg} (--debug shows the traceback)"
+        print(f"pixelpick: error: {msg}", file=sys.stderr); sys.exit(2)
+    finally: warnings.showwarning = show

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #76eb3a5d
 from __future__ import annotations
-import os, re, zipfile, tarfile, shutil, urllib.request
+import os, re, json, warnings, zipfile, tarfile, shutil, urllib.request
 from pathlib import Path
 import numpy as np
 import torch
@@ -16,7 +16,8 @@ __all__ = ['SCENE_CLASSES', 'SCENE_PALETTE', 'CAMVID_CLASSES', 'CAMVID_PALETTE',
            'VOC_MD5', 'IMG_EXTS', 'DATASETS', 'DataError', 'patch_method', 'read_image', 'read_mask', 'scaled_size',
            'resize_image', 'resize_mask', 'SegDataset', 'default_palette', 'pad_to_multiple', 'crop_to', 'make_scene',
            'synthetic_scenes', 'camvid', 'make_camvid_folder', 'fetch_archive', 'download_camvid', 'voc_palette',
-           'download_voc', 'voc', 'cityscapes_classes', 'cityscapes', 'folder_dataset', 'get_dataset']
+           'download_voc', 'voc', 'cityscapes_classes', 'cityscapes', 'parse_mapping', 'mapping_json', 'folder_dataset',
+           'get_dataset', 'from_source']
 
 # %% ../nbs/00_data.ipynb #10836d0d
 class DataError(ValueError):
@@ -112,7 +113,11 @@ def _check_mask(ds, i, img, mask):
         raise DataError(f"{ds.name}: image {ds.items[i][0]} is {img.shape[0]}x{img.shape[1]} but its mask {ds.items[i][1]} is {mask.shape[0]}x{mask.shape[1]}")
     vals = np.unique(mask)
     bad = vals[((vals < 0) | (vals >= ds.c)) & (vals != ds.ignore_index)]
-    if len(bad): raise DataError(f"{ds.name}: mask {ds.items[i][1]} has values {bad.tolist()} outside the classes 0..{ds.c-1} and ignore index {ds.ignore_index}")
+    if len(bad):
+        jpg = isinstance(ds.items[i][1], (str, Path)) and Path(ds.items[i][1]).suffix.lower() in ('.jpg', '.jpeg')
+        n = int(np.isin(mask, bad).sum())
+        hint = f"; it is a JPEG, whose compression gave {n} pixel{'s' if n != 1 else ''} these values: save masks as PNG" if jpg else ''
+        raise DataError(f"{ds.name}: mask {ds.items[i][1]} has values {bad.tolist()} outside the classes 0..{ds.c-1} and ignore index {ds.ignore_index}{hint}")
 
 def _load_item(ds, i):
     isrc, msrc = ds.items[i]
@@ -121,7 +126,9 @@ def _load_item(ds, i):
     mask = None
     if msrc is not None:
         mask = _load(msrc, read_mask)
-        if ds.mask_map is not None: mask = ds.mask_map(mask)
+        if ds.mask_map is not None:
+            try: mask = ds.mask_map(mask)
+            except DataError as e: raise DataError(f"{e} (in {msrc if isinstance(msrc, (str, Path)) else f'the mask of {ds.names[i]}'})") from None
         _check_mask(ds, i, img, mask)
         mask = mask.astype(np.uint8 if mask.max(initial=0) < 256 and ds.ignore_index < 256 else np.int32)
     if ds.scale != 1:
@@ -262,7 +269,9 @@ def synthetic_scenes(n=None, # number of scenes (default: 40 for train, 20 other
     seeds = [(seed*3 + off)*1_000_003 + i for i in range(n)]
     scenes = [make_scene(s, size) for s in seeds]
     items = [(im, m) for im, m in scenes]
-    return SegDataset(items, SCENE_CLASSES, SCENE_PALETTE, 255, scale, f'scenes-{split}', [f'scene_{split}_{i:04d}' for i in range(n)])
+    ds = SegDataset(items, SCENE_CLASSES, SCENE_PALETTE, 255, scale, f'scenes-{split}', [f'scene_{split}_{i:04d}' for i in range(n)])
+    ds.source = {'dataset': 'synthetic', 'split': split, 'scale': scale, 'data_kw': {'n': n, 'size': list(size), **({'seed': seed} if seed else {})}}
+    return ds
 
 # %% ../nbs/00_data.ipynb #78d19ed4
 CAMVID_CLASSES = ['sky', 'building', 'pole', 'road', 'pavement', 'tree', 'sign', 'fence', 'car', 'pedestrian', 'bicyclist']
@@ -429,11 +438,62 @@ def cityscapes(root, # folder with leftImg8bit/ and gtFine/
         out.append((ci, cl))
     return SegDataset(out, classes, pal, 255, 1.0, f'cityscapes-{split}')
 
+# %% ../nbs/00_data.ipynb #04bcc623
+def _map_key(k, name):
+    "A mask value (int) or colour ((r,g,b)) from the ways it can be written: 255, '255', '128,0,0', '#800000', [128,0,0]."
+    try:
+        if isinstance(k, (list, tuple)): key = tuple(int(v) for v in k)
+        elif isinstance(k, str) and k.strip().startswith('#'): key = tuple(int(k.strip()[i:i+2], 16) for i in (1, 3, 5))
+        elif isinstance(k, str) and ',' in k: key = tuple(int(v) for v in k.split(','))
+        else: key = int(k)
+    except ValueError: key = None
+    if key is None or (isinstance(key, tuple) and (len(key) != 3 or not all(0 <= v < 256 for v in key))) or (isinstance(key, int) and key < 0):
+        raise DataError(f"{name}: mapping key {k!r} is not a mask value (0, 255, ...) or a colour ('128,0,0' or '#800000')")
+    return key
+
+def parse_mapping(spec, # None, {mask value or (r,g,b): class}, 'value:class,...' (e.g. '0:0,255:1'), or a JSON file of such a dict
+                  classes, # class names: a class may be given by name, and 'void' means `ignore_index`
+                  ignore_index=255, # void value after mapping
+                  name='mapping', # shown in errors
+                 )->dict|None: # {int or (r,g,b): class id}
+    "Mask value (or colour) to class id, from any of the forms a user types or a run folder stores."
+    import json
+    if spec is None: return None
+    if isinstance(spec, (str, Path)):
+        s = str(spec).strip()
+        if s.endswith('.json') or Path(s).is_file():
+            try: spec = json.loads(Path(s).read_text())
+            except (OSError, ValueError) as e: raise DataError(f"{name}: cannot read the mapping file {s}: {e}") from e
+        else:
+            pairs = [p.split(':') for p in s.split(',') if p.strip()]
+            if not pairs or any(len(p) != 2 for p in pairs):
+                raise DataError(f"{name}: mapping {s!r} is not value:class pairs like 0:0,255:1 (use a JSON file for RGB colours)")
+            spec = {a.strip(): b.strip() for a, b in pairs}
+    if not isinstance(spec, dict) or not spec: raise DataError(f"{name}: a mapping must be a non-empty dict of mask value -> class, got {spec!r}")
+    out = {}
+    for k, v in spec.items():
+        if isinstance(v, str) and v.strip().lower() in ('void', 'ignore'): y = ignore_index
+        elif isinstance(v, str) and v.strip() in classes: y = list(classes).index(v.strip())
+        else:
+            try: y = int(v)
+            except (TypeError, ValueError): y = None
+            if y is None or not (0 <= y < len(classes) or y == ignore_index):
+                raise DataError(f"{name}: mapping {k!r}: {v!r} is not a class of {list(classes)}, an id 0..{len(classes)-1}, or 'void'")
+        out[_map_key(k, name)] = y
+    return out
+
+def mapping_json(m): # a mapping from `parse_mapping`
+    "The mapping with string keys ('255', '128,0,0'), as a run folder's config.json stores it."
+    return None if m is None else {(','.join(map(str, k)) if isinstance(k, tuple) else str(k)): v for k, v in m.items()}
+
+
 # %% ../nbs/00_data.ipynb #5d6b2567
+import warnings
 IMG_EXTS = {'.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp'}
 
 def _mapper(mapping, ignore_index, name):
     if mapping is None: return None
+    mapping = {tuple(k) if isinstance(k, list) else k: v for k, v in mapping.items()}
     keys = list(mapping)
     if keys and isinstance(keys[0], (tuple, list)):
         codes = {(int(r) << 16) | (int(g) << 8) | int(b): v for (r, g, b), v in mapping.items()}
@@ -460,7 +520,7 @@ def folder_dataset(root, # the dataset folder
                    classes, # class names; the position is the class id
                    images='images', # subfolder of `root` with the images
                    masks='masks', # subfolder with masks (same stems), or None for an unlabelled pool
-                   mapping=None, # {mask value or (r,g,b): class id}; None if masks hold class ids
+                   mapping=None, # {mask value or (r,g,b): class id or name}, or a string/JSON file for `parse_mapping`; None if masks hold class ids
                    ignore_index=255, # void value in masks (after mapping)
                    palette=None, # (n_classes,3) colours
                    scale=1.0, # resize factor
@@ -468,20 +528,40 @@ def folder_dataset(root, # the dataset folder
                   )->SegDataset:
     "Your own images (and optional masks matched by file stem) as a `SegDataset`."
     root = Path(root); name = name or root.name
+    mapping = parse_mapping(mapping, classes, ignore_index, name)
+    src = {'dataset': 'folder', 'root': str(root.resolve()), 'scale': scale, 'data_kw': {'classes': list(classes), 'images': images, 'masks': masks,
+           'mapping': mapping_json(mapping), 'ignore_index': ignore_index, **({} if palette is None else {'palette': np.asarray(palette).tolist()})}}
     idir = root/images
     if not idir.is_dir(): raise DataError(f"{name}: image folder not found: {idir}")
     imgs = sorted(p for p in idir.iterdir() if p.suffix.lower() in IMG_EXTS)
     if not imgs: raise DataError(f"{name}: no images ({', '.join(sorted(IMG_EXTS))}) in {idir}")
-    if masks is None: return SegDataset([(p, None) for p in imgs], classes, palette, ignore_index, scale, name)
+    _one_per_stem(imgs, name)
+    if masks is None: return _with_source(SegDataset([(p, None) for p in imgs], classes, palette, ignore_index, scale, name), src)
     mdir = root/masks
     if not mdir.is_dir(): raise DataError(f"{name}: mask folder not found: {mdir} (pass masks=None for unlabelled images)")
-    mfiles = {p.stem: p for p in mdir.iterdir() if p.suffix.lower() in IMG_EXTS}
+    mlist = sorted(p for p in mdir.iterdir() if p.suffix.lower() in IMG_EXTS)
+    _one_per_stem(mlist, name)
+    mfiles = {p.stem: p for p in mlist}
+    jpg = [p.name for p in mlist if p.suffix.lower() in ('.jpg', '.jpeg')]
+    if jpg: warnings.warn(f"{name}: {len(jpg)} masks are JPEG ({', '.join(jpg[:3])}{', ...' if len(jpg) > 3 else ''}): JPEG is lossy, so pixels near "
+                          "class edges change value and may land in the wrong class or outside the class list; save masks as PNG")
     istems = {p.stem for p in imgs}
     no_mask, no_img = sorted(istems - set(mfiles)), sorted(set(mfiles) - istems)
     if no_mask or no_img:
         raise DataError(f"{name}: image and mask stems do not match; images without masks: {no_mask[:10]}, masks without images: {no_img[:10]}")
-    return SegDataset([(p, mfiles[p.stem]) for p in imgs], classes, palette, ignore_index, scale, name,
-                      mask_map=_mapper(mapping, ignore_index, name))
+    return _with_source(SegDataset([(p, mfiles[p.stem]) for p in imgs], classes, palette, ignore_index, scale, name,
+                      mask_map=_mapper(mapping, ignore_index, name)), src)
+
+def _one_per_stem(files, name):
+    "Two files with one stem (a.png and a.jpg) would be two pool items with one id: refuse."
+    seen = {}
+    for p in files: seen.setdefault(p.stem, []).append(p.name)
+    dup = [v for v in seen.values() if len(v) > 1]
+    if dup: raise DataError(f"{name}: several files share a name in {files[0].parent}: {dup[:5]}; keep one file per image")
+
+def _with_source(ds, src):
+    "Remember how `ds` was built (`source`), so that a run folder can rebuild it."
+    ds.source = src; return ds
 
 # %% ../nbs/00_data.ipynb #ecd9dda8
 DATASETS = ('synthetic', 'camvid', 'voc', 'cityscapes', 'folder')
@@ -501,4 +581,13 @@ def get_dataset(name, # one of `DATASETS`
     if name == 'cityscapes':
         h, w = kw.pop('size', (256, 512))
         return cityscapes(root, split, (round(h*scale), round(w*scale)), **kw)
-    return folder_dataset(Path(root)/split if (Path(root)/split).is_dir() else root, scale=scale, **kw)
+    if (Path(root)/split).is_dir(): return folder_dataset(Path(root)/split, scale=scale, **kw)
+    if split != 'train': raise DataError(f"folder dataset: no {split!r} split, {Path(root)/split} is not a folder; pass eval_split=None (--eval-split none) to skip evaluation")
+    return folder_dataset(root, scale=scale, **kw)
+
+def from_source(src, # a dataset's `source` record
+               )->SegDataset:
+    "Rebuild a dataset from the `source` that `folder_dataset`, `synthetic_scenes` and the named datasets record."
+    kw = {k: tuple(v) if k == 'size' else v for k, v in (src.get('data_kw') or {}).items()}
+    if src['dataset'] == 'folder': return folder_dataset(src['root'], scale=src.get('scale', 1.0), **kw)
+    return get_dataset(src['dataset'], src.get('split', 'train'), src.get('root'), src.get('scale', 1.0), **kw)

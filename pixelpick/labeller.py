@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 import anywidget, ipywidgets, traitlets
-from .labels import VOID, LabelStore
+from .labels import VOID, LabelStore, lock_holder, RunLocked
 from .oracle import HumanOracle, StaleAnswer
 
 # %% auto #0
@@ -674,6 +674,7 @@ def label_command(out_dir, # folder of a saved run
     if not (out/'config.json').exists() or not (out/'labels.jsonl').exists():
         raise FileNotFoundError(f"{out} is not a saved run (no config.json and labels.jsonl); start one with `pixelpick run --out {out}` "
                                 f"(on {FOLDER_LAYOUT}: `pixelpick run --dataset folder --root ROOT --out {out}`)")
+    if who := lock_holder(out): raise RunLocked(f"{out.resolve()} is in use by {who} (another labeller or a running `pixelpick run`); close it first: one writer per run folder")
     print(label_plan(out, pixels_per_round), flush=True)
     nb = label_notebook(out, mode)
     if not open_browser:

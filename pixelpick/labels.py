@@ -10,7 +10,7 @@ import numpy as np
 from .data import patch_method
 
 # %% auto #0
-__all__ = ['VOID', 'SOURCES', 'StoreError', 'LabelStore']
+__all__ = ['VOID', 'SOURCES', 'StoreError', 'RunLocked', 'lock_folder', 'unlock_folder', 'lock_holder', 'LabelStore']
 
 # %% ../nbs/02_labels.ipynb #b6c5a5c0
 VOID = -1
@@ -18,6 +18,53 @@ SOURCES = ('oracle', 'human', 'noisy', 'import', 'simulated')   # simulated: key
 
 class StoreError(ValueError):
     "The label store file is corrupt or belongs to another dataset."
+
+# %% ../nbs/02_labels.ipynb #c994d61e
+class RunLocked(RuntimeError):
+    "Another process is writing to this folder."
+
+_HELD = {} # resolved folder -> [open lock file, number of holders in this process]
+
+def lock_folder(folder, # the folder to write to (created if missing)
+                owner=None, # release this hold when `owner` is garbage-collected
+               )->Path:
+    "Take (or share, within this process) the folder's writer lock; `RunLocked` names the holder if another process has it."
+    import fcntl, socket, datetime, weakref
+    key = Path(folder).resolve(); key.mkdir(parents=True, exist_ok=True)
+    if key not in _HELD:
+        f = open(key/'.lock', 'a+', encoding='utf-8')
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.seek(0); who = f.read().strip() or 'another process'; f.close()
+            raise RunLocked(f"{key} is in use by {who}: one writer per run folder. Wait for it to finish or stop it "
+                            f"(its lock goes with the process), or open the run read-only") from None
+        f.seek(0); f.truncate()
+        f.write(f"pid {os.getpid()} on {socket.gethostname()} since {datetime.datetime.now().isoformat(timespec='seconds')}\n"); f.flush()
+        _HELD[key] = [f, 0]
+    _HELD[key][1] += 1
+    if owner is not None: weakref.finalize(owner, unlock_folder, key).atexit = False   # at exit the kernel frees it anyway
+    return key
+
+def unlock_folder(folder, _held=_HELD):
+    "Give back one hold on the folder's writer lock; the last one frees it for other processes."
+    key = folder if folder in _held else Path(folder).resolve()      # (no global lookups when called at interpreter exit)
+    h = _held.get(key)
+    if h is None: return
+    h[1] -= 1
+    if h[1] <= 0: h[0].close(); del _held[key]
+
+
+# %% ../nbs/02_labels.ipynb #ffcd539b
+def lock_holder(folder)->str|None: # a run folder
+    "Who holds the folder's writer lock ('pid N on host since T'), or None when nobody else does (no lock is kept)."
+    import fcntl
+    key = Path(folder).resolve()
+    if key in _HELD or not (key/'.lock').exists(): return None
+    with open(key/'.lock', encoding='utf-8') as f:
+        try: fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError: return f.read().strip() or 'another process'
+        fcntl.flock(f, fcntl.LOCK_UN)
+    return None
 
 # %% ../nbs/02_labels.ipynb #10daa966
 _FIELDS = ('image', 'row', 'col', 'label', 'round', 'source', 'seconds', 'truth')
@@ -29,10 +76,15 @@ class LabelStore:
                  images, # image ids of the pool, in order (e.g. `SegDataset.names`)
                  classes, # class names
                  dataset='dataset', # dataset name, checked when reopening
+                 readonly=False, # only read: take no lock, write nothing (e.g. a finished run in a read-only folder)
                 ):
         self.path, self.images, self.classes, self.dataset = Path(path), list(images), list(classes), dataset
+        self.readonly = readonly
         self._reset()
-        if self.path.exists() and self.path.stat().st_size > 0: self._recover()
+        if readonly and not self.path.exists(): raise StoreError(f"{self.path} is missing")
+        if not readonly: lock_folder(self.path.parent, self)
+        if self.path.exists() and self.path.stat().st_size > 0:
+            if not readonly: self._recover()
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._write({'format': 'pixelpick-labels', 'version': 1, 'dataset': dataset, 'classes': self.classes, 'images': self.images}, mode='w')
@@ -43,11 +95,15 @@ class LabelStore:
     def __repr__(self): return f"LabelStore({str(self.path)!r}, {len(self)} labels on {len(self.images)} images)"
 
 # %% ../nbs/02_labels.ipynb #e9a111d3
+def _writable(self:LabelStore):
+    if self.readonly: raise StoreError(f"{self.path} is open read-only; reopen it without readonly=True to change it")
+
 def _write(self:LabelStore, rec, mode='a'):
+    self._writable()
     with open(self.path, mode, encoding='utf-8') as f:
         f.write(json.dumps(rec, separators=(',', ':')) + '\n')
         f.flush(); os.fsync(f.fileno())
-LabelStore._write = _write
+LabelStore._write, LabelStore._writable = _write, _writable
 
 def _append(self:LabelStore, rec):
     n = len(self._cols['image'])
@@ -67,6 +123,7 @@ def add(self:LabelStore,
         truth=None, # ground-truth class, when known (for agreement statistics)
        ):
     "Add labels and append them to the file before returning."
+    self._writable()
     if source not in SOURCES: raise ValueError(f"unknown source {source!r}; expected one of {SOURCES}")
     im, r, c, y = (np.atleast_1d(np.asarray(o)).astype(int) for o in (image, row, col, label))
     n = len(im)
@@ -136,10 +193,19 @@ def _sync(self:LabelStore):
         try: o = json.loads(line)
         except ValueError as e: raise StoreError(f"{self.path}:{self._line}: corrupt line {line[:80]!r} ({e})") from e
         if self._line == 1: self._check_header(o)
-        elif o.get('op') == 'add': self._append(o)
+        elif o.get('op') == 'add': self._check_rec(o); self._append(o)
         elif o.get('op') == 'undo' and self._active: self._active.pop()
     self._offset += len(raw)
 LabelStore._sync = _sync
+
+def _check_rec(self:LabelStore, o):
+    "A stored label must name an image of the pool and a class of the list (or void)."
+    i, y = o.get('image'), o.get('label')
+    if not (isinstance(i, int) and 0 <= i < len(self.images) and isinstance(y, int) and VOID <= y < len(self.classes)):
+        raise StoreError(f"{self.path}:{self._line}: label {y!r} of image {i!r} is not a class id 0..{len(self.classes)-1} or void ({VOID}) "
+                         f"of an image 0..{len(self.images)-1}; the file was edited or the class list changed. "
+                         f"Fix or delete that line (keep a copy), or start a new run folder")
+LabelStore._check_rec = _check_rec
 
 # %% ../nbs/02_labels.ipynb #ba6eeca2
 @patch_method

@@ -9,16 +9,16 @@ from dataclasses import dataclass, asdict, field, fields
 from pathlib import Path
 import numpy as np
 import torch
-from .data import get_dataset, SegDataset, patch_method
+from .data import get_dataset, SegDataset, patch_method, DataError, DATASETS, from_source
 from .models import create_model, DEFAULT_ENCODER
-from .labels import LabelStore, VOID
+from .labels import LabelStore, VOID, lock_folder
 from .acquire import score_pool, STRATEGIES
 from .oracle import GroundTruthOracle, HumanOracle, save_queries, load_queries, pending
-from .train import get_recipe, train_model, evaluate, Recipe
+from .train import get_recipe, train_model, evaluate, Recipe, RECIPES
 from .head import HeadLearner, HeadRecipe
 
 # %% auto #0
-__all__ = ['Config', 'ActiveLearner']
+__all__ = ['Config', 'ActiveLearner', 'RunDamaged']
 
 # %% ../nbs/06_loop.ipynb #abc49e97
 @dataclass
@@ -56,6 +56,58 @@ class Config:
 
     def recipe_(self)->Recipe: return get_recipe(self.recipe, epochs=self.epochs, lr=self.lr, bs=self.bs)
 
+# %% ../nbs/06_loop.ipynb #1dcc3ddd
+def _device_ok(d):
+    try: dev = torch.device(d)
+    except (RuntimeError, TypeError, ValueError): return False
+    if dev.type == 'cuda': return torch.cuda.is_available() and (dev.index or 0) < torch.cuda.device_count()
+    if dev.type == 'mps': return torch.backends.mps.is_available()
+    return dev.type == 'cpu'
+
+@patch_method
+def validate(self:Config):
+    "Check every setting at once; a `ValueError` names each bad one and what it should be."
+    import math
+    from pixelpick.models import ARCHS
+    c, errs = self, []
+    isint = lambda v: isinstance(v, int) and not isinstance(v, bool)
+    isnum = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    def need(ok, name, want): 
+        if not ok: errs.append(f"{name}={getattr(c, name)!r} ({want})")
+    need(c.dataset in DATASETS + ('custom',), 'dataset', f"expected one of {DATASETS}")
+    need(c.dataset in ('synthetic', 'custom') or (c.root is not None and Path(c.root).is_dir()), 'root', 'expected an existing dataset folder')
+    need(isnum(c.scale) and 0 < c.scale <= 8, 'scale', 'expected a resize factor in (0, 8]')
+    need(c.eval_split is None or (isinstance(c.eval_split, str) and c.eval_split != ''), 'eval_split', 'expected a split name, or None for no evaluation')
+    need(c.dataset != 'synthetic' or c.eval_split in (None, 'train', 'val', 'test'), 'eval_split', "the embedded scenes have 'train', 'val' and 'test'")
+    need(c.arch in ARCHS, 'arch', f"expected one of {list(ARCHS)}")
+    need(c.weights in ('imagenet', None) or Path(str(c.weights)).is_file(), 'weights', "expected 'imagenet', None, or an existing weights file")
+    need(isnum(c.dropout) and 0 <= c.dropout < 1, 'dropout', 'expected a probability in [0, 1)')
+    need(c.strategy in STRATEGIES, 'strategy', f"unknown strategy {c.strategy!r}; expected one of {STRATEGIES}")
+    need(c.training in ('finetune', 'head'), 'training', f"unknown training {c.training!r}; expected 'finetune' or 'head'")
+    need(c.head_steps is None or (isint(c.head_steps) and c.head_steps >= 1), 'head_steps', 'expected an integer >= 1, or None')
+    need(isnum(c.feature_budget_gb) and c.feature_budget_gb >= 0, 'feature_budget_gb', 'expected a number of GB >= 0')
+    need(isint(c.mc_passes) and c.mc_passes >= 0, 'mc_passes', 'expected an integer >= 0')
+    need(not (isint(c.mc_passes) and c.mc_passes > 0 and c.dropout == 0), 'mc_passes', 'MC-dropout passes need dropout > 0')
+    need(isnum(c.top_percent) and 0 <= c.top_percent <= 100, 'top_percent', 'expected a percentage in [0, 100]')
+    for k in ('init_pixels', 'pixels_per_round', 'rounds'): need(isint(getattr(c, k)) and getattr(c, k) >= 1, k, 'expected an integer >= 1')
+    need(c.recipe in RECIPES, 'recipe', f"expected one of {list(RECIPES)}")
+    for k in ('epochs', 'bs', 'n_train'): need(getattr(c, k) is None or (isint(getattr(c, k)) and getattr(c, k) >= 1), k, 'expected an integer >= 1, or None')
+    need(c.lr is None or (isnum(c.lr) and 0 < c.lr <= 10), 'lr', 'expected a learning rate in (0, 10], or None')
+    need(isnum(c.noise) and 0 <= c.noise < 1, 'noise', 'expected a fraction in [0, 1)')
+    need(isint(c.seed) and c.seed >= 0, 'seed', 'expected an integer >= 0')
+    need(isinstance(c.device, str) and _device_ok(c.device), 'device', f"not available here (cuda: {torch.cuda.is_available()}); expected 'cpu' or an available device")
+    for k in ('warm_start', 'full', 'exclude_void'): need(isinstance(getattr(c, k), bool), k, 'expected True or False')
+    need(c.data_kw is None or isinstance(c.data_kw, dict), 'data_kw', 'expected a dict or None')
+    if errs: raise ValueError("invalid settings: " + '; '.join(errs))
+    return self
+
+def _recipe(self:Config)->Recipe:
+    "The training recipe: the preset ('paper' is the paper's recipe for the dataset) with `epochs`, `lr`, `bs` overrides."
+    name = 'voc' if self.recipe == 'paper' and self.dataset == 'voc' else self.recipe
+    return get_recipe(name, epochs=self.epochs, lr=self.lr, bs=self.bs)
+Config.recipe_ = _recipe
+
+
 # %% ../nbs/06_loop.ipynb #c8c64f52
 class ActiveLearner:
     "PixelPick active learning on a pool, with a run folder that makes it resumable."
@@ -65,38 +117,56 @@ class ActiveLearner:
                  eval_ds:SegDataset=None, # the split to report mIoU on (None: no evaluation); default: from `config`
                  oracle='gt', # 'gt' (simulated, uses `noise`), 'human', or a callable (image,row,col,round)->labels
                  progress=True, # fastprogress bars (off in CI/tests)
+                 readonly=None, # only read (no lock, no writes); default: True for an existing folder you cannot write
                  **kw, # `Config` fields
                 ):
-        self.out = Path(out_dir); self.out.mkdir(parents=True, exist_ok=True)
-        self.cfg = self._config(kw)
+        self.out = Path(out_dir)
+        self.readonly = (self.out.is_dir() and not os.access(self.out, os.W_OK)) if readonly is None else readonly
+        self.cfg = self._config(kw, _source(train_ds, eval_ds))           # every setting checked; nothing written yet
         if train_ds is None: train_ds, eval_ds = self._datasets()
         if self.cfg.n_train: train_ds = train_ds.subset(range(min(self.cfg.n_train, len(train_ds))))
         self.ds, self.eval_ds, self.progress = train_ds.load_all(), eval_ds, progress
         self._check()
-        self.store = LabelStore(self.out/'labels.jsonl', self.ds.names, self.ds.classes, self.ds.name)
         self.oracle = GroundTruthOracle(self.ds, self.cfg.noise, self.cfg.seed) if oracle == 'gt' else oracle
+        self._open()                                                      # only now: the folder, its writer lock, config.json
+        self.store = LabelStore(self.out/'labels.jsonl', self.ds.names, self.ds.classes, self.ds.name, readonly=self.readonly)
+        self._check_folder()
         self.model, self.model_round = None, None
 
 # %% ../nbs/06_loop.ipynb #c00d9beb
-def _config(self:ActiveLearner, kw):
+def _config(self:ActiveLearner, kw, src=None): # given settings; settings that rebuild the given datasets (new runs only)
     bad = set(kw) - {f.name for f in fields(Config)}
     if bad: raise TypeError(f"unknown settings {sorted(bad)}; see `Config`")
     fn = self.out/'config.json'
     if fn.exists():
-        saved = json.loads(fn.read_text())
-        diff = {k: (saved.get(k), v) for k, v in kw.items() if saved.get(k) != v}
+        try: saved = json.loads(fn.read_text())
+        except ValueError as e: raise RunDamaged(f"{fn} is not valid JSON ({e}); restore it from a backup") from e
+        diff = {k: (saved.get(k), v) for k, v in kw.items() if saved.get(k) != v and k not in ('device', 'feature_budget_gb')}   # where it runs is not what it is
         if diff: raise ValueError(f"{self.out} holds a run with other settings {{name: (saved, given)}}: {diff}; use another folder or the same settings")
-        return Config(**saved)
-    cfg = Config(**kw)
-    if cfg.strategy not in STRATEGIES: raise ValueError(f"unknown strategy {cfg.strategy!r}; expected one of {STRATEGIES}")
-    if cfg.training not in ('finetune', 'head'): raise ValueError(f"unknown training {cfg.training!r}; expected 'finetune' or 'head'")
-    return cfg
+        dev = kw.get('device', saved.get('device', 'cpu'))
+        return Config(**{**saved, 'device': dev if _device_ok(dev) or 'device' in kw else 'cpu'}).validate()
+    if self.readonly: raise RunDamaged(f"{self.out} holds no run (no config.json) and is opened read-only")
+    return Config(**{**(src or {}), **kw}).validate()
 ActiveLearner._config = _config
+
+def _source(tr, ev):
+    "Settings that let a run folder rebuild the datasets it was started with (`dataset='custom'` when it cannot)."
+    if tr is None: return {}
+    s = getattr(tr, 'source', None)
+    if s is None: return {'dataset': 'custom'}
+    kw = dict(s.get('data_kw') or {})
+    if ev is not None: kw['eval'] = getattr(ev, 'source', None) or 'custom'
+    return {'dataset': s['dataset'], 'root': s.get('root'), 'scale': s.get('scale', 1.0), 'data_kw': kw, **({} if ev is not None else {'eval_split': None})}
 
 def _datasets(self:ActiveLearner):
     c = self.cfg
-    kw = {k: tuple(v) if isinstance(v, list) else v for k, v in (c.data_kw or {}).items()}
+    how = f"reopen it the way it was started: ActiveLearner({str(self.out)!r}, train_ds, eval_ds, ...)"
+    if c.dataset == 'custom': raise DataError(f"{self.out} was started from Python on a pool pixelpick cannot rebuild (arrays or a subset); {how}")
+    kw = {k: tuple(v) if isinstance(v, list) and k == 'size' else v for k, v in (c.data_kw or {}).items()}
+    esrc = kw.pop('eval', None)
+    if esrc == 'custom': raise DataError(f"{self.out} was started from Python with an evaluation split pixelpick cannot rebuild; {how}")
     tr = get_dataset(c.dataset, 'train', c.root, c.scale, **kw)
+    if esrc: return tr, from_source(esrc)
     ev = get_dataset(c.dataset, c.eval_split, c.root, c.scale, **{k: v for k, v in kw.items() if k != 'n'}) if c.eval_split else None   # 'n' sizes the pool only
     return tr, ev
 ActiveLearner._datasets = _datasets
@@ -107,8 +177,6 @@ def _check(self:ActiveLearner):
     if not c.full and need > H*W: raise ValueError(f"{c.rounds} rounds need {need} pixels per image but the smallest image has {H*W} ({H}x{W})")
     if min(c.init_pixels, c.pixels_per_round) < 1: raise ValueError("init_pixels and pixels_per_round must be at least 1")
     create_model(self.ds.c, c.arch, c.encoder, None, c.dropout)                   # fails early on a bad arch or encoder
-    fn = self.out/'config.json'
-    if not fn.exists(): fn.write_text(json.dumps(asdict(c), indent=1))
 ActiveLearner._check = _check
 
 # %% ../nbs/06_loop.ipynb #5d35fdde
@@ -134,6 +202,47 @@ def _save_results(self:ActiveLearner, hist):
 ActiveLearner._results_path, ActiveLearner._qpath, ActiveLearner._save_results = _results_path, _qpath, _save_results
 ActiveLearner.history, ActiveLearner.round = property(_history), property(_round)
 
+# %% ../nbs/06_loop.ipynb #2ab724cd
+class RunDamaged(RuntimeError):
+    "The run folder's files disagree (deleted, truncated or edited): resuming would quietly redo or lose work."
+
+_RECOVER = ("pixelpick never re-queries or retrains a finished round quietly: restore the missing files from a backup, "
+            "or start again in a new folder")
+
+def _atomic(fn, text):
+    "Write `text` through a temporary file and a rename: a kill leaves the old file or the new one, never half of one."
+    fn = Path(fn); fn.parent.mkdir(parents=True, exist_ok=True)
+    tmp = fn.with_name(fn.name + '.tmp'); tmp.write_text(text); os.replace(tmp, fn)
+
+def _mpath(self:ActiveLearner, k): return self.out/'models'/f'round_{k:03d}.pt'
+
+def _open(self:ActiveLearner):
+    "Create the folder, take its writer lock, write config.json (a read-only learner writes and locks nothing)."
+    fn = self.out/'config.json'
+    if not fn.exists() and ((self.out/'results.json').exists() or (self.out/'labels.jsonl').exists()):
+        raise RunDamaged(f"{self.out} holds labels or results but no config.json, so their settings are unknown; restore config.json from a backup or use another folder")
+    if self.readonly: return
+    lock_folder(self.out, self)
+    if not fn.exists(): _atomic(fn, json.dumps(asdict(self.cfg), indent=1))
+    if self.history and not self.cfg.full and not (self.out/'labels.jsonl').exists():
+        raise RunDamaged(f"{self.out} is damaged: labels.jsonl is missing but results.json has {len(self.history)} finished rounds. {_RECOVER}")
+
+def _check_folder(self:ActiveLearner):
+    "results.json, queries/ and labels.jsonl must agree: each finished round has its queries and all their answers."
+    if self.cfg.full: return
+    t, probs = self.store.table(), []
+    for rec in self.history:
+        k, q = rec['round'], self._qpath(rec['round'])
+        if not q.exists(): probs.append(f"queries/{q.name} of finished round {k} is missing")
+        elif len(p := self.pending_queries(k)['image']): probs.append(f"labels.jsonl lacks {len(p)} answers to the queries of finished round {k}")
+        n = int((t['round'] <= k).sum())
+        if n < rec.get('labels', 0): probs.append(f"labels.jsonl holds {n} labels of rounds 0..{k} where results.json recorded {rec['labels']}")
+    k = self.round
+    if (t['round'] >= k).any() and not self._qpath(k).exists(): probs.append(f"labels.jsonl has answers of round {k} but queries/{self._qpath(k).name} is missing")
+    if (t['round'] > k).any(): probs.append(f"labels.jsonl has answers of round {int(t['round'].max())} but results.json records only {k} finished rounds (was it deleted or replaced?)")
+    if probs: raise RunDamaged(f"{self.out} is damaged: {'; '.join(probs[:4])}{'; ...' if len(probs) > 4 else ''}. {_RECOVER}")
+ActiveLearner._mpath, ActiveLearner._open, ActiveLearner._check_folder = _mpath, _open, _check_folder
+
 # %% ../nbs/06_loop.ipynb #cdaeed7a
 def _seed(self:ActiveLearner, k, what): return int(np.random.default_rng([self.cfg.seed, k, what]).integers(2**31))
 
@@ -153,22 +262,26 @@ def query(self:ActiveLearner, k=None): # round to query for (default: the next o
     if k == 0: picks = score_pool(None, self.ds, c.init_pixels, 'random', self._asked(), seed=self._seed(k, 1))
     else:
         model = self.get_model(k - 1) if c.strategy != 'random' else None
-        if c.training == 'head' and model is not None:
-            picks = self.head_learner.score(model.head, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1))
-        else: picks = score_pool(model, self.ds, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1))
+        with torch.random.fork_rng(devices=None if str(c.device).startswith('cuda') else []):
+            torch.manual_seed(self._seed(k, 4))                        # MC-dropout masks come from (seed, round), not from what ran before
+            if c.training == 'head' and model is not None:
+                picks = self.head_learner.score(model.head, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1))
+            else: picks = score_pool(model, self.ds, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1))
     save_queries(self._qpath(k), picks, k)
-    (self.out/'queries'/f'round_{k:03d}.seconds').write_text(f'{time.time() - t0:.3f}')
+    _atomic(self.out/'queries'/f'round_{k:03d}.seconds', f'{time.time() - t0:.3f}')
     return picks
 ActiveLearner._seed, ActiveLearner._shapes, ActiveLearner._asked = _seed, _shapes, _asked
 
 # %% ../nbs/06_loop.ipynb #2f59e613
 @patch_method
 def get_model(self:ActiveLearner, k): # the round whose final model we need
-    "The final model of round `k` (in memory, or loaded from `model.pt`)."
+    "The final model of round `k` (in memory, or loaded from `models/round_k.pt`)."
     if self.model is not None and self.model_round == k: return self.model
-    if self.cfg.training == 'head' and k < self.round - 1: return self._refit_head(k)
-    ck = torch.load(self.out/'model.pt', map_location=self.cfg.device, weights_only=True)
-    if ck['round'] != k: raise RuntimeError(f"{self.out/'model.pt'} holds round {ck['round']}, round {k} is needed")
+    fn = self._mpath(k)
+    if not fn.exists() and (self.out/'model.pt').exists(): fn = self.out/'model.pt'           # a folder from before per-round checkpoints
+    if not fn.exists(): raise RunDamaged(f"{self._mpath(k)} is missing: round {k+1} needs the model of finished round {k}. {_RECOVER}")
+    ck = torch.load(fn, map_location=self.cfg.device, weights_only=True)
+    if ck['round'] != k: raise RuntimeError(f"{fn} holds round {ck['round']}, round {k} is needed")
     if self.cfg.training == 'head':
         head = self.head_learner.new_head(); head.load_state_dict(ck['model']); m = self.head_learner.model(head)
     else:
@@ -215,13 +328,6 @@ def _fit_head(self:ActiveLearner, k):
     head = hl.fit(*pix, seed=self._seed(k, 3), init=init)
     return hl.model(head), hl.log, masks
 
-@patch_method
-def _refit_head(self:ActiveLearner, k):
-    "Round `k`'s head, retrained from the labels of rounds 0..k with its seed (the same weights: heads are cheap to refit)."
-    t = self.store.table(); s = t['round'] <= k
-    init = self._refit_head(k - 1).head if self.cfg.warm_start and k > 0 else None
-    return self.head_learner.model(self.head_learner.fit(t['image'][s], t['row'][s], t['col'][s], t['label'][s], seed=self._seed(k, 3), init=init))
-
 def _head_learner(self:ActiveLearner)->HeadLearner:
     "The frozen-encoder learner of a `training='head'` run (features extracted on first use)."
     if getattr(self, '_hl', None) is None:
@@ -248,7 +354,8 @@ def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-e
     t0 = time.time()
     ev = (self.head_learner.evaluate(model.head) if c.training == 'head' else evaluate(model, self.eval_ds)) if self.eval_ds is not None else {'miou': None, 'iou_per_class': None, 'pixel_acc': None}
     t_eval = time.time() - t0
-    torch.save({'round': k, 'model': (model.head if c.training == 'head' else model).state_dict()}, self.out/'model.pt.tmp'); os.replace(self.out/'model.pt.tmp', self.out/'model.pt')
+    fn = self._mpath(k); fn.parent.mkdir(exist_ok=True)
+    torch.save({'round': k, 'model': (model.head if c.training == 'head' else model).state_dict()}, fn.with_suffix('.tmp')); os.replace(fn.with_suffix('.tmp'), fn)   # before results.json
     self.model, self.model_round = model.eval(), k
     t = self.store.table(); n = len(self.ds)
     qs = self.out/'queries'/f'round_{k:03d}.seconds'
@@ -274,6 +381,7 @@ def step(self:ActiveLearner, callback=None): # per-epoch training callback
 def run(self:ActiveLearner, rounds=None, callback=None): # total rounds (default: config), per-epoch callback
     "Run (or resume) rounds until `rounds` are done; returns the history."
     rounds = 1 if self.cfg.full else (rounds or self.cfg.rounds)
+    if self.readonly and self.round < rounds: raise PermissionError(f"{self.out} is read-only and its run has {self.round} of {rounds} rounds; copy it to a folder you can write to go on")
     while self.round < rounds:
         r = self.step(callback)
         if isinstance(r, HumanOracle): break
@@ -307,5 +415,8 @@ def fork(self:ActiveLearner,
             if p.exists(): (out/'queries'/p.name).write_bytes(p.read_bytes())
     res = json.loads(self._results_path().read_text()); res['rounds'] = res['rounds'][:upto]; res['config'] = {**res['config'], **changes}
     (out/'results.json').write_text(json.dumps(res, indent=1))
-    if torch.load(self.out/'model.pt', weights_only=True)['round'] == upto - 1: (out/'model.pt').write_bytes((self.out/'model.pt').read_bytes())
+    for k in range(upto):
+        if self._mpath(k).exists(): (out/'models').mkdir(exist_ok=True); (out/'models'/self._mpath(k).name).write_bytes(self._mpath(k).read_bytes())
+    old = self.out/'model.pt'                                                     # a folder from before per-round checkpoints
+    if old.exists() and torch.load(old, weights_only=True)['round'] == upto - 1: (out/'model.pt').write_bytes(old.read_bytes())
     return ActiveLearner(out, self.ds, self.eval_ds, self.oracle if self.oracle == 'human' else 'gt', self.progress)

@@ -32,8 +32,11 @@ class Recipe:
     scale:tuple = (0.5, 2.0) # random rescale range
     flip:bool = True # random horizontal flip
     color:bool = True # colour jitter, grayscale and blur as in the paper
+    long_side:int|None = None # first resize so that the longer side has this length (the paper's VOC recipe: 400)
+    jitter:float = 0.8 # colour jitter strength: brightness, contrast, saturation in 1 +- this, hue +- min(this, 0.2)
 
-RECIPES = {'paper': Recipe(), 'cpu': Recipe(epochs=10), 'demo': Recipe(epochs=15, lr=2e-3, scale=(0.75, 1.5), color=False)}
+RECIPES = {'paper': Recipe(), 'cpu': Recipe(epochs=10), 'demo': Recipe(epochs=15, lr=2e-3, scale=(0.75, 1.5), color=False),
+           'voc': Recipe(bs=10, crop=(320, 320), long_side=400, jitter=0.1)}
 
 def get_recipe(name_or_recipe='paper', **kw): # a preset name or a Recipe, and fields to override
     "A `Recipe` from a preset name (or an existing one) with fields replaced by `kw`."
@@ -82,11 +85,12 @@ def gaussian_blur(x, # (C,H,W) float
     x = F.conv2d(F.pad(x[None], (p, p, 0, 0), mode='reflect'), w.view(1, 1, 1, k).repeat(C, 1, 1, 1), groups=C)
     return F.conv2d(F.pad(x, (0, 0, p, p), mode='reflect'), w.view(1, 1, k, 1).repeat(C, 1, 1, 1), groups=C)[0]
 
-def _photometric(x, g):
-    "The paper's colour augmentation on a (3,H,W) float image."
+def _photometric(x, g, j=0.8):
+    "The paper's colour augmentation on a (3,H,W) float image, jitter strength `j`."
     if _rand(g) < 0.8:
-        x = TF.adjust_brightness(x, _rand(g, 0.2, 1.8)); x = TF.adjust_contrast(x, _rand(g, 0.2, 1.8))
-        x = TF.adjust_saturation(x, _rand(g, 0.2, 1.8)); x = hue_rotate(x, _rand(g, -0.2, 0.2))
+        h = min(j, 0.2)
+        x = TF.adjust_brightness(x, _rand(g, 1-j, 1+j)); x = TF.adjust_contrast(x, _rand(g, 1-j, 1+j))
+        x = TF.adjust_saturation(x, _rand(g, 1-j, 1+j)); x = hue_rotate(x, _rand(g, -h, h))
     if _rand(g) < 0.2: x = TF.rgb_to_grayscale(x, num_output_channels=3)
     if _rand(g) < 0.5:
         k = int(0.1*min(x.shape[-2:]))//2*2 + 1
@@ -106,8 +110,10 @@ def augment(img, # (H,W,3) uint8 array
     y = torch.from_numpy(mask.astype(np.int64))
     H, W = y.shape
     ch, cw = recipe.crop or (H, W)
-    if recipe.scale and recipe.scale != (1, 1):
-        s = _rand(g, *recipe.scale); hw = (max(1, round(H*s)), max(1, round(W*s)))
+    s = _rand(g, *recipe.scale) if recipe.scale and recipe.scale != (1, 1) else 1.0
+    if recipe.long_side: s *= recipe.long_side/max(H, W)
+    if s != 1:
+        hw = (max(1, round(H*s)), max(1, round(W*s)))
         x = F.interpolate(x[None], size=hw, mode='bilinear', align_corners=False, antialias=s < 1)[0]
         y = rescale_labels(y, hw, ignore, sparse)
     ph, pw = max(0, ch - x.shape[1]), max(0, cw - x.shape[2])
@@ -116,7 +122,7 @@ def augment(img, # (H,W,3) uint8 array
     t = int(_rand(g)*(x.shape[1] - ch + 1)); l = int(_rand(g)*(x.shape[2] - cw + 1))
     x, y = x[:, t:t+ch, l:l+cw], y[t:t+ch, l:l+cw]
     if recipe.flip and _rand(g) < 0.5: x, y = x.flip(-1), y.flip(-1)
-    if recipe.color: x = _photometric(x, g)
+    if recipe.color: x = _photometric(x, g, recipe.jitter)
     return x.clamp(0, 1), y
 
 # %% ../nbs/05_train.ipynb #c04c9192
@@ -150,6 +156,9 @@ def _bars(progress):
 # %% ../nbs/05_train.ipynb #c1319869
 def _make_batch(ds, masks, b, recipe, g, sparse):
     xs, ys = zip(*(augment(ds[i][0], masks[i], recipe, ds.ignore_index, g, sparse) for i in b))
+    H, W = max(x.shape[1] for x in xs), max(x.shape[2] for x in xs)     # images of other sizes: pad to the largest (void labels)
+    xs = [F.pad(x, (0, W - x.shape[2], 0, H - x.shape[1]), value=0.5) for x in xs]
+    ys = [F.pad(y, (0, W - y.shape[1], 0, H - y.shape[0]), value=ds.ignore_index) for y in ys]
     return torch.stack(xs), torch.stack(ys)
 
 def param_groups(model, lr, encoder_lr_mult):

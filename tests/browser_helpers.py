@@ -95,13 +95,13 @@ def make_round(folder, name, per_image, seed=0):
     return q
 
 
-def oracle(folder, name):
-    "The `HumanOracle` of round `name` in `folder` (the same files the notebook's kernel writes)."
+def oracle(folder, name, readonly=False):
+    "The `HumanOracle` of round `name` in `folder` (the same files the notebook's kernel writes; `readonly`: while it writes them)."
     from pixelpick.data import synthetic_scenes
     from pixelpick.labels import LabelStore
     from pixelpick.oracle import HumanOracle
     ds = synthetic_scenes(SCENE['n'], size=SCENE['size'])
-    return HumanOracle(ds, LabelStore(Path(folder)/f'{name}.jsonl', ds.names, ds.classes, ds.name), Path(folder)/f'{name}_q.json')
+    return HumanOracle(ds, LabelStore(Path(folder)/f'{name}.jsonl', ds.names, ds.classes, ds.name, readonly=readonly), Path(folder)/f'{name}_q.json')
 
 
 def _code(src): return {'cell_type': 'code', 'metadata': {}, 'execution_count': None, 'outputs': [], 'source': src}

@@ -52,7 +52,7 @@ def shadow(lab, tmp_path, name):
 
 def saved(lab, name):
     "Labels the notebook's kernel wrote to disk, as (image, row, col, label) tuples."
-    t = bh.oracle(lab.root, name).store.table()
+    t = bh.oracle(lab.root, name, readonly=True).store.table()      # the kernel holds the folder's writer lock
     return list(zip(*(t[k].tolist() for k in ('image', 'row', 'col', 'label'))))
 
 
@@ -87,7 +87,7 @@ def test_keyboard_labeller(lab, page, tmp_path):
     assert cells(page) == n_cells, 'a notebook shortcut fired (cells added, removed or turned to Markdown)'
     assert sh.status() == 'Image 2/3 · pixel 3/4 · 6/12 labelled'
     assert [o[3] for o in saved(lab, 'keys')] == [2, 0, 5, 3, 2, 4]              # road, sky (Shift+S), car, grass, road (3), tree
-    sec = bh.oracle(lab.root, 'keys').store.table()['seconds']
+    sec = bh.oracle(lab.root, 'keys', readonly=True).store.table()['seconds']
     assert not np.isnan(sec).any() and (sec > 0).all()                             # the browser measured each answer's time
     assert page.locator('.pp-labeller .pp-legend').inner_text().count('\n') >= 11  # 7 classes and the other keys
     ART.mkdir(exist_ok=True)

@@ -13,10 +13,20 @@ def test_cli_help_lists_every_config_option():
     for f in fields(Config):
         if f.name != 'data_kw': assert '--' + f.name.replace('_', '-') in out.stdout      # data_kw is for Python callers
 
-def test_cli_rejects_unknown_strategy(tmp_path):
+def test_cli_rejects_unknown_strategy(tmp_path, capsys):
     from pixelpick.cli import main
-    with pytest.raises(ValueError, match="unknown strategy 'bald'"):
-        main(['run', '--out', str(tmp_path/'r'), '--strategy', 'bald', '--epochs', '1'])
+    with pytest.raises(SystemExit) as e: main(['run', '--out', str(tmp_path/'r'), '--strategy', 'bald', '--epochs', '1'])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.startswith('pixelpick: error: ') and "unknown strategy 'bald'" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path/'r').exists()           # one line, nothing left behind
+
+def test_cli_error_is_one_line_and_exit_2(tmp_path):
+    exe = Path(sys.executable).parent/'pixelpick'
+    out = subprocess.run([str(exe), 'run', '--out', str(tmp_path/'r'), '--epochs', '0', '--lr', 'nan'], capture_output=True, text=True)
+    assert out.returncode == 2 and out.stderr.startswith('pixelpick: error: invalid settings: ') and 'Traceback' not in out.stderr, out.stderr
+    assert 'epochs=0' in out.stderr and 'lr=nan' in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    out = subprocess.run([str(exe), 'run', '--out', str(tmp_path/'r'), '--epochs', '0', '--debug'], capture_output=True, text=True)
+    assert out.returncode == 1 and 'Traceback' in out.stderr
 
 def test_runtime_imports_do_not_need_dev_tools():
     code = "import sys; import pixelpick.cli, pixelpick.loop, pixelpick.data; bad=[m for m in ('nbdev','execnb','fastcore') if m in sys.modules]; print(bad); sys.exit(len(bad))"
