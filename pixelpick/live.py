@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from .head import HeadRecipe, cached_probs
 from .acquire import uncertainty
-from .labels import VOID
+from .labels import VOID, LabelStore
 
 # %% auto #0
 __all__ = ['LiveHead', 'live_labeller']
@@ -38,8 +38,8 @@ class LiveHead:
         return True
 
     def _train(self, n):
-        t0, hl = time.time(), self.al.head_learner
-        t = self.al.store.table()
+        t0, hl, st = time.time(), self.al.head_learner, self.al.store
+        t = LabelStore(st.path, st.images, st.classes, st.dataset, readonly=True).table()   # its own replay of the file: the labeller's store is never touched from this thread
         old, hl.recipe = hl.recipe, HeadRecipe(**{**vars(hl.recipe), 'steps': self.steps})
         try: head = hl.fit(t['image'], t['row'], t['col'], t['label'], seed=len(t['image']))
         finally: hl.recipe = old
