@@ -84,6 +84,8 @@ def _cache_key(model, ds):
     h.update(json.dumps([ds.name, ds.scale, list(ds.names), [list(ds[i][0].shape) for i in range(len(ds))]]).encode())
     return h.hexdigest()[:16]
 
+def _write_json(fn, o): tmp = fn.with_suffix('.tmp'); tmp.write_text(json.dumps(o)); os.replace(tmp, fn)
+
 def _grid(hw, multiple=32, stride=4): return tuple(math.ceil(v/multiple)*multiple//stride for v in hw)
 
 @torch.no_grad()
@@ -100,27 +102,33 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
     shapes = [ds[i][0].shape[:2] for i in range(len(ds))]
     grids = [_grid(s, model.multiple) for s in shapes]
     key, meta = _cache_key(model, ds), None if path is None else Path(path).with_suffix('.json')
-    info = json.loads(meta.read_text()) if meta is not None and meta.exists() else {}
+    try: info = json.loads(meta.read_text()) if meta is not None and meta.exists() else {}
+    except ValueError: info = {}                                       # a torn sidecar: extract again
     done = info.get('key') == key and info.get('complete')
     C = info['channels'] if done else hypercolumns(model, to_batch([ds[0][0]], dev)).shape[1]
     sizes = [C*h*w for h, w in grids]
     mm = None
     if path is not None and (done or 2*sum(sizes) > budget):
-        if not done: Path(path).parent.mkdir(parents=True, exist_ok=True); meta.write_text(json.dumps({'key': key, 'channels': C, 'complete': False}))
+        if not done: Path(path).parent.mkdir(parents=True, exist_ok=True); _write_json(meta, {'key': key, 'channels': C, 'complete': False})
         mm = np.lib.format.open_memmap(path, mode='r' if done else 'w+', dtype=np.float16, shape=(sum(sizes),))
     off = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    feats = [None]*len(ds)
+    feats, s1, s2, n = [None]*len(ds), 0, 0, 0
     if not done:
         _, pbar = _bars(progress)
         groups = list(_groups(ds, range(len(ds)), bs))
         for b in (pbar(groups) if pbar is not _Quiet else groups):
-            for i, f in zip(b, hypercolumns(model, to_batch([ds[i][0] for i in b], dev)).half().cpu().numpy()):
+            hc = hypercolumns(model, to_batch([ds[i][0] for i in b], dev))
+            v = hc.half().float()[..., :math.ceil(shapes[b[0]][0]/4), :math.ceil(shapes[b[0]][1]/4)].transpose(0, 1).flatten(1)   # (C, cells over the images)
+            s1, s2, n = s1 + v.sum(1, dtype=torch.float64).cpu(), s2 + (v.double()**2).sum(1).cpu(), n + v.shape[1]   # statistics on the fly
+            for i, f in zip(b, hc.half().cpu().numpy()):
                 if mm is None: feats[i] = f
                 else: mm[off[i]:off[i+1]] = f.ravel()
-        if mm is not None: mm.flush(); meta.write_text(json.dumps({'key': key, 'channels': C, 'complete': True}))
+        mean, std = (s1/n).float(), (s2/n - (s1/n)**2).clamp_min(1e-12).sqrt().float()
+        if mm is not None: mm.flush(); _write_json(meta, {'key': key, 'channels': C, 'complete': True, 'mean': mean.tolist(), 'std': std.tolist()})
+    else: mean, std = torch.tensor(info['mean']), torch.tensor(info['std'])    # a complete file reused, with its statistics
     if mm is not None: feats = [mm[off[i]:off[i+1]].reshape(C, *g) for i, g in enumerate(grids)]
-    s = stats_from
-    return FeatureCache(feats, shapes, None if s is None else s.mean, None if s is None else s.std)
+    if stats_from is not None: mean, std = stats_from.mean, stats_from.std
+    return FeatureCache(feats, shapes, mean, std)
 
 # %% ../nbs/05b_head.ipynb #accd73ae
 class PixelHead(nn.Module):
