@@ -44,7 +44,8 @@ def sample_features(fmap, # (C,h,w) features on a stride-`stride` grid
                     stride=4, # pixels per feature cell
                    )->torch.Tensor: # (N,C) float
     "Features at pixel centres, as a bilinear resize of `fmap` to the image (align_corners=False) gives them."
-    f = torch.as_tensor(fmap).float(); rows, cols = torch.as_tensor(rows), torch.as_tensor(cols)
+    f = torch.from_numpy(np.array(fmap, np.float32)) if isinstance(fmap, np.ndarray) else fmap.float()   # a copy: cached maps may be read-only
+    rows, cols = torch.as_tensor(rows), torch.as_tensor(cols)
     r0, r1, wr0, wr1 = _corners(rows, f.shape[1], stride)
     c0, c1, wc0, wc1 = _corners(cols, f.shape[2], stride)
     return (f[:, r0, c0]*(wr0*wc0) + f[:, r0, c1]*(wr0*wc1) + f[:, r1, c0]*(wr1*wc0) + f[:, r1, c1]*(wr1*wc1)).T
@@ -71,7 +72,7 @@ class FeatureCache:
         "Mean and s.d. per channel over the cells that cover the images (not the padding)."
         s1 = s2 = 0; n = 0
         for f, (H, W) in zip(self.feats, self.shapes):
-            v = torch.from_numpy(np.asarray(f[:, :math.ceil(H/self.stride), :math.ceil(W/self.stride)])).double().flatten(1)
+            v = torch.from_numpy(np.array(f[:, :math.ceil(H/self.stride), :math.ceil(W/self.stride)], np.float64)).flatten(1)
             s1, s2, n = s1 + v.sum(1), s2 + (v**2).sum(1), n + v.shape[1]
         m = s1/n
         return m.float(), (s2/n - m**2).clamp_min(1e-12).sqrt().float()
@@ -118,8 +119,8 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
         groups = list(_groups(ds, range(len(ds)), bs))
         for b in (pbar(groups) if pbar is not _Quiet else groups):
             hc = hypercolumns(model, to_batch([ds[i][0] for i in b], dev))
-            v = hc.half().float()[..., :math.ceil(shapes[b[0]][0]/4), :math.ceil(shapes[b[0]][1]/4)].transpose(0, 1).flatten(1)   # (C, cells over the images)
-            s1, s2, n = s1 + v.sum(1, dtype=torch.float64).cpu(), s2 + (v.double()**2).sum(1).cpu(), n + v.shape[1]   # statistics on the fly
+            v = hc[..., :math.ceil(shapes[b[0]][0]/4), :math.ceil(shapes[b[0]][1]/4)]       # the cells over the images (a view)
+            s1, s2, n = s1 + v.sum((0, 2, 3)).double().cpu(), s2 + (v*v).sum((0, 2, 3)).double().cpu(), n + v[:, 0].numel()   # statistics on the fly
             for i, f in zip(b, hc.half().cpu().numpy()):
                 if mm is None: feats[i] = f
                 else: mm[off[i]:off[i+1]] = f.ravel()
