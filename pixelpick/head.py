@@ -81,7 +81,7 @@ class FeatureCache:
 def _cache_key(model, ds):
     "What the features depend on: encoder weights, image list and sizes, scale."
     h = hashlib.sha1()
-    for k, v in model.net.encoder.state_dict().items(): h.update(k.encode()); h.update(v.detach().cpu().numpy().tobytes()[:4096])
+    for k, v in model.net.encoder.state_dict().items(): h.update(k.encode()); h.update(v.detach().cpu().numpy().tobytes())
     h.update(json.dumps([ds.name, ds.scale, list(ds.names), [list(ds[i][0].shape) for i in range(len(ds))]]).encode())
     return h.hexdigest()[:16]
 
