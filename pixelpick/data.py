@@ -13,11 +13,11 @@ from PIL import Image, UnidentifiedImageError
 
 # %% auto #0
 __all__ = ['SCENE_CLASSES', 'SCENE_PALETTE', 'CAMVID_CLASSES', 'CAMVID_PALETTE', 'CAMVID_URL', 'VOC_CLASSES', 'VOC_URL',
-           'VOC_MD5', 'IMG_EXTS', 'DATASETS', 'DataError', 'patch_method', 'read_image', 'read_mask', 'scaled_size',
-           'resize_image', 'resize_mask', 'SegDataset', 'default_palette', 'pad_to_multiple', 'crop_to', 'make_scene',
-           'synthetic_scenes', 'camvid', 'make_camvid_folder', 'fetch_archive', 'download_camvid', 'voc_palette',
-           'download_voc', 'voc', 'cityscapes_classes', 'cityscapes', 'parse_mapping', 'mapping_json', 'folder_dataset',
-           'get_dataset', 'from_source']
+           'VOC_MD5', 'IMG_EXTS', 'DATASETS', 'DataError', 'patch_method', 'atomic_write', 'read_image', 'read_mask',
+           'scaled_size', 'resize_image', 'resize_mask', 'SegDataset', 'default_palette', 'pad_to_multiple', 'crop_to',
+           'make_scene', 'synthetic_scenes', 'camvid', 'make_camvid_folder', 'fetch_archive', 'download_camvid',
+           'voc_palette', 'download_voc', 'voc', 'cityscapes_classes', 'cityscapes', 'parse_mapping', 'mapping_json',
+           'folder_dataset', 'get_dataset', 'from_source']
 
 # %% ../nbs/00_data.ipynb #10836d0d
 class DataError(ValueError):
@@ -29,6 +29,14 @@ def patch_method(f):
     cls = f.__globals__[cls] if isinstance(cls, str) else cls
     setattr(cls, f.__name__, f)
     return f
+
+# %% ../nbs/00_data.ipynb #5fc65c3b
+def atomic_write(fn, # the file to (re)write; its folder is created
+                 text:str, # the new content
+                ):
+    "Write `text` through a temporary file and a rename: a kill leaves the old file or the new one, never half of one."
+    fn = Path(fn); fn.parent.mkdir(parents=True, exist_ok=True)
+    tmp = fn.with_name(fn.name + '.tmp'); tmp.write_text(text); os.replace(tmp, fn)
 
 # %% ../nbs/00_data.ipynb #36a1c784
 def read_image(fn, # path to an image file

@@ -11,10 +11,10 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .data import pad_to_multiple, patch_method
+from .data import pad_to_multiple, patch_method, atomic_write
 from .models import mc_dropout
 from .acquire import to_batch, _groups, uncertainty, select_pixels
-from .train import miou_from_confusion, _bars, _Quiet
+from .train import miou_from_confusion, confusion_matrix, _bars, _Quiet
 
 # %% auto #0
 __all__ = ['hypercolumns', 'sample_features', 'FeatureCache', 'extract_features', 'PixelHead', 'HeadRecipe', 'gather_labelled',
@@ -85,8 +85,6 @@ def _cache_key(model, ds):
     h.update(json.dumps([ds.name, ds.scale, list(ds.names), [list(ds[i][0].shape) for i in range(len(ds))]]).encode())
     return h.hexdigest()[:16]
 
-def _write_json(fn, o): tmp = fn.with_suffix('.tmp'); tmp.write_text(json.dumps(o)); os.replace(tmp, fn)
-
 def _grid(hw, multiple=32, stride=4): return tuple(math.ceil(v/multiple)*multiple//stride for v in hw)
 
 @torch.no_grad()
@@ -110,7 +108,7 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
     sizes = [C*h*w for h, w in grids]
     mm = None
     if path is not None and (done or 2*sum(sizes) > budget):
-        if not done: Path(path).parent.mkdir(parents=True, exist_ok=True); _write_json(meta, {'key': key, 'channels': C, 'complete': False})
+        if not done: Path(path).parent.mkdir(parents=True, exist_ok=True); atomic_write(meta, json.dumps({'key': key, 'channels': C, 'complete': False}))
         mm = np.lib.format.open_memmap(path, mode='r' if done else 'w+', dtype=np.float16, shape=(sum(sizes),))
     off = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     feats, s1, s2, n = [None]*len(ds), 0, 0, 0
@@ -125,7 +123,7 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
                 if mm is None: feats[i] = f
                 else: mm[off[i]:off[i+1]] = f.ravel()
         mean, std = (s1/n).float(), (s2/n - (s1/n)**2).clamp_min(1e-12).sqrt().float()
-        if mm is not None: mm.flush(); _write_json(meta, {'key': key, 'channels': C, 'complete': True, 'mean': mean.tolist(), 'std': std.tolist()})
+        if mm is not None: mm.flush(); atomic_write(meta, json.dumps({'key': key, 'channels': C, 'complete': True, 'mean': mean.tolist(), 'std': std.tolist()}))
     else: mean, std = torch.tensor(info['mean']), torch.tensor(info['std'])    # a complete file reused, with its statistics
     if mm is not None: feats = [mm[off[i]:off[i+1]].reshape(C, *g) for i, g in enumerate(grids)]
     if stats_from is not None: mean, std = stats_from.mean, stats_from.std
@@ -259,13 +257,7 @@ def evaluate_cached(head:PixelHead, cache:FeatureCache, ds, # features of `ds`, 
                     bs=8)->dict:
     "mIoU, IoU per class and pixel accuracy (%) of `head` on `ds`, from its cached features."
     if not ds.has_masks: raise ValueError(f"{ds.name} has no masks to evaluate on")
-    C = ds.c; cm = torch.zeros(C*C, dtype=torch.long)
-    for b in _groups(ds, range(len(ds)), bs):
-        pred = cached_probs(head, cache, b).argmax(1).cpu()
-        gt = torch.from_numpy(np.stack([ds[i][1] for i in b]).astype(np.int64))
-        ok = gt != ds.ignore_index
-        cm += torch.bincount(gt[ok]*C + pred[ok], minlength=C*C)
-    return miou_from_confusion(cm.view(C, C).numpy())
+    return miou_from_confusion(confusion_matrix(None, ds, bs, predict=lambda b: cached_probs(head, cache, b).argmax(1)))
 
 # %% ../nbs/05b_head.ipynb #30ac5333
 class FrozenSegModel(nn.Module):
@@ -322,6 +314,7 @@ def new_head(self:HeadLearner)->PixelHead:
 def fit(self:HeadLearner, image, row, col, label, # labelled pixels (void and out-of-range labels are dropped)
         seed=0, # seeds the head's training
         init:PixelHead=None, # start from this head's weights (warm start)
+        recipe:HeadRecipe=None, # training hyper-parameters for this fit (default: the learner's)
        )->PixelHead:
     "A head trained on the labelled pixels; the training log is kept in `self.log`."
     image, row, col, label = map(np.asarray, (image, row, col, label))
@@ -329,7 +322,7 @@ def fit(self:HeadLearner, image, row, col, label, # labelled pixels (void and ou
     torch.manual_seed(seed); head = self.new_head()                      # the initial weights are part of the run's seed
     if init is not None: head.load_state_dict(init.state_dict())
     X = gather_labelled(self.pool, image[ok], row[ok], col[ok])
-    self.log = train_head(head, X, label[ok], self.recipe, seed, self.progress)
+    self.log = train_head(head, X, label[ok], recipe or self.recipe, seed, self.progress)
     return head
 
 @patch_method

@@ -5,9 +5,10 @@
 # %% ../nbs/10_live.ipynb #38f36289
 from __future__ import annotations
 import io, threading, time
+from dataclasses import replace
 import numpy as np
 import torch
-from .head import HeadRecipe, cached_probs
+from .head import cached_probs
 from .acquire import uncertainty
 from .labels import VOID, LabelStore
 
@@ -40,9 +41,7 @@ class LiveHead:
     def _train(self, n):
         t0, hl, st = time.time(), self.al.head_learner, self.al.store
         t = LabelStore(st.path, st.images, st.classes, st.dataset, readonly=True).table()   # its own replay of the file: the labeller's store is never touched from this thread
-        old, hl.recipe = hl.recipe, HeadRecipe(**{**vars(hl.recipe), 'steps': self.steps})
-        try: head = hl.fit(t['image'], t['row'], t['col'], t['label'], seed=len(t['image']))
-        finally: hl.recipe = old
+        head = hl.fit(t['image'], t['row'], t['col'], t['label'], seed=len(t['image']), recipe=replace(hl.recipe, steps=self.steps))
         with self._lock: self.head, self.trained_on = head, n
         self.log.append({'labels': n, 'seconds': time.time() - t0})
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict, field, fields
 from pathlib import Path
 import numpy as np
 import torch
-from .data import get_dataset, SegDataset, patch_method, DataError, DATASETS, from_source
+from .data import get_dataset, SegDataset, patch_method, DataError, DATASETS, from_source, atomic_write
 from .models import create_model, DEFAULT_ENCODER
 from .labels import LabelStore, VOID, lock_folder
 from .acquire import score_pool, STRATEGIES
@@ -197,7 +197,7 @@ def _save_results(self:ActiveLearner, hist):
            'eval': None if self.eval_ds is None else self.eval_ds.name,
            'environment': {'torch': torch.__version__, 'device': self.cfg.device, 'threads': torch.get_num_threads(), 'machine': platform.machine()},
            'rounds': hist}
-    tmp = self._results_path().with_suffix('.tmp'); tmp.write_text(json.dumps(res, indent=1)); os.replace(tmp, self._results_path())
+    atomic_write(self._results_path(), json.dumps(res, indent=1))
 
 ActiveLearner._results_path, ActiveLearner._qpath, ActiveLearner._save_results = _results_path, _qpath, _save_results
 ActiveLearner.history, ActiveLearner.round = property(_history), property(_round)
@@ -209,11 +209,6 @@ class RunDamaged(RuntimeError):
 _RECOVER = ("pixelpick never re-queries or retrains a finished round quietly: restore the missing files from a backup, "
             "or start again in a new folder")
 
-def _atomic(fn, text):
-    "Write `text` through a temporary file and a rename: a kill leaves the old file or the new one, never half of one."
-    fn = Path(fn); fn.parent.mkdir(parents=True, exist_ok=True)
-    tmp = fn.with_name(fn.name + '.tmp'); tmp.write_text(text); os.replace(tmp, fn)
-
 def _mpath(self:ActiveLearner, k): return self.out/'models'/f'round_{k:03d}.pt'
 
 def _open(self:ActiveLearner):
@@ -223,7 +218,7 @@ def _open(self:ActiveLearner):
         raise RunDamaged(f"{self.out} holds labels or results but no config.json, so their settings are unknown; restore config.json from a backup or use another folder")
     if self.readonly: return
     lock_folder(self.out, self)
-    if not fn.exists(): _atomic(fn, json.dumps(asdict(self.cfg), indent=1))
+    if not fn.exists(): atomic_write(fn, json.dumps(asdict(self.cfg), indent=1))
     if self.history and not self.cfg.full and not (self.out/'labels.jsonl').exists():
         raise RunDamaged(f"{self.out} is damaged: labels.jsonl is missing but results.json has {len(self.history)} finished rounds. {_RECOVER}")
 
@@ -268,7 +263,7 @@ def query(self:ActiveLearner, k=None): # round to query for (default: the next o
                 picks = self.head_learner.score(model.head, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1))
             else: picks = score_pool(model, self.ds, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1))
     save_queries(self._qpath(k), picks, k)
-    _atomic(self.out/'queries'/f'round_{k:03d}.seconds', f'{time.time() - t0:.3f}')
+    atomic_write(self.out/'queries'/f'round_{k:03d}.seconds', f'{time.time() - t0:.3f}')
     return picks
 ActiveLearner._seed, ActiveLearner._shapes, ActiveLearner._asked = _seed, _shapes, _asked
 

@@ -8,6 +8,7 @@ import json, os
 from pathlib import Path
 import numpy as np
 from .labels import VOID, LabelStore
+from .data import atomic_write
 
 # %% auto #0
 __all__ = ['GroundTruthOracle', 'save_queries', 'load_queries', 'pending', 'StaleAnswer', 'HumanOracle']
@@ -47,7 +48,7 @@ def save_queries(path, # a .json file
     "Write a round's queried pixels atomically (temporary file, then rename)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     rec = {'round': int(round), **{k: np.asarray(picks[k]).astype(int).tolist() for k in ('image', 'row', 'col')}}
-    tmp = path.with_suffix('.tmp'); tmp.write_text(json.dumps(rec)); os.replace(tmp, path)
+    atomic_write(path, json.dumps(rec))
     return path
 
 def load_queries(path)->dict:

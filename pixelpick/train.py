@@ -205,12 +205,18 @@ def train_model(model, # a `SegModel`, on the device to train on
 
 # %% ../nbs/05_train.ipynb #75fca5ab
 @torch.no_grad()
-def confusion_matrix(model, ds, bs=8): # model, dataset with masks, batch size
+def confusion_matrix(model, ds, bs=8, # model, dataset with masks, batch size
+                     predict=None, # or a function: indices of same-sized images -> (B,H,W) predicted classes
+                    ):
     "(C,C) confusion matrix over `ds` (rows: ground truth, columns: prediction), void ignored."
-    model.eval(); dev, C = next(model.parameters()).device, ds.c
-    cm = torch.zeros(C*C, dtype=torch.long, device=dev)
+    C = ds.c
+    if predict is None:
+        model.eval(); dev = next(model.parameters()).device
+        predict = lambda b: model(to_batch([ds[i][0] for i in b], dev)).argmax(1)
+    cm = None
     for b in _groups(ds, range(len(ds)), bs):
-        pred = model(to_batch([ds[i][0] for i in b], dev)).argmax(1)
+        pred = predict(b); dev = pred.device
+        if cm is None: cm = torch.zeros(C*C, dtype=torch.long, device=dev)
         gt = torch.from_numpy(np.stack([ds[i][1] for i in b]).astype(np.int64)).to(dev)
         ok = gt != ds.ignore_index
         cm += torch.bincount(gt[ok]*C + pred[ok], minlength=C*C)
