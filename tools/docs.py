@@ -52,8 +52,9 @@ def _show_doc(mod, name):
     try: line = inspect.getsourcelines(inspect.unwrap(obj))[1]
     except (TypeError, OSError): line = None
     url = f"{SETTINGS['git_url']}/blob/{SETTINGS['branch']}/{mod.__name__.replace('.', '/')}.py" + (f'#L{line}' if line else '')
-    md = re.sub(r'\[source\]\([^)]*\)\{[^}]*\}', f'<a href="{url}" class="pp-source">source</a>', md)
-    return md.replace('\n---\n', '\n', 1).lstrip('-\n')
+    md = re.sub(r'\[source\]\([^)]*\)\{[^}]*\}', '', md).replace('\n---\n', '\n', 1).lstrip('-\n ')
+    head, _, rest = md.partition('\n')                      # the `### name` line, then the signature
+    return f'{head}\n\n<a href="{url}" class="pp-source">source</a>\n{rest}'
 
 def _cell(kind, src): return {'cell_type': kind, 'metadata': {}, 'source': src, **({'outputs': [], 'execution_count': None} if kind == 'code' else {})}
 
