@@ -4,27 +4,25 @@
 
 # %% ../nbs/07_cli.ipynb #64d98fd5
 from __future__ import annotations
-import argparse, inspect, json, re, sys, time, warnings
+import argparse, json, sys, time, warnings
 from dataclasses import fields, MISSING
 from pathlib import Path
 import numpy as np
 import torch
+from fastcore.docments import docments
 from .loop import ActiveLearner, Config
 
 # %% auto #0
 __all__ = ['OWN_IMAGES', 'parser', 'plot_runs', 'run_command', 'demo', 'main']
 
 # %% ../nbs/07_cli.ipynb #3b9aec6f
-def _field_help(cls):
-    "Comments beside dataclass fields, by field name."
-    return dict(re.findall(r'^\s+(\w+):[^#\n]*#\s*(.+)$', inspect.getsource(cls), re.M))
-
 def _add_config_args(p, skip=('data_kw',)):
-    helps = _field_help(Config)
+    "One option per `Config` field; its help is the field's docment (the comment beside it)."
+    helps = docments(Config)
     for f in fields(Config):
         if f.name in skip: continue
         flag, default = '--' + f.name.replace('_', '-'), f.default
-        h = helps.get(f.name, '').replace('%', '%%')
+        h = (helps.get(f.name) or '').replace('%', '%%')
         if f.type in ('bool', bool): p.add_argument(flag, action='store_true', help=h)
         else:
             typ = {'int': int, 'float': float}.get(str(f.type).split('|')[0].strip(), str)

@@ -10,25 +10,19 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
+from fastcore.basics import patch, store_attr
 
 # %% auto #0
 __all__ = ['SCENE_CLASSES', 'SCENE_PALETTE', 'CAMVID_CLASSES', 'CAMVID_PALETTE', 'CAMVID_URL', 'VOC_CLASSES', 'VOC_URL',
-           'VOC_MD5', 'IMG_EXTS', 'DATASETS', 'DataError', 'patch_method', 'atomic_write', 'read_image', 'read_mask',
-           'scaled_size', 'resize_image', 'resize_mask', 'SegDataset', 'default_palette', 'pad_to_multiple', 'crop_to',
-           'make_scene', 'synthetic_scenes', 'camvid', 'make_camvid_folder', 'fetch_archive', 'download_camvid',
-           'voc_palette', 'download_voc', 'voc', 'cityscapes_classes', 'cityscapes', 'parse_mapping', 'mapping_json',
-           'folder_dataset', 'get_dataset', 'from_source']
+           'VOC_MD5', 'IMG_EXTS', 'DATASETS', 'DataError', 'atomic_write', 'read_image', 'read_mask', 'scaled_size',
+           'resize_image', 'resize_mask', 'SegDataset', 'default_palette', 'pad_to_multiple', 'crop_to', 'make_scene',
+           'synthetic_scenes', 'camvid', 'make_camvid_folder', 'fetch_archive', 'download_camvid', 'voc_palette',
+           'download_voc', 'voc', 'cityscapes_classes', 'cityscapes', 'parse_mapping', 'mapping_json', 'folder_dataset',
+           'get_dataset', 'from_source']
 
 # %% ../nbs/00_data.ipynb #10836d0d
 class DataError(ValueError):
     "A dataset file or setting is missing, unreadable or inconsistent."
-
-def patch_method(f):
-    "Add `f` to the class its `self` is annotated with (fastcore's `@patch`, without needing fastcore at run time)."
-    cls = f.__annotations__['self']
-    cls = f.__globals__[cls] if isinstance(cls, str) else cls
-    setattr(cls, f.__name__, f)
-    return f
 
 # %% ../nbs/00_data.ipynb #5fc65c3b
 def atomic_write(fn, # the file to (re)write; its folder is created
@@ -93,10 +87,11 @@ class SegDataset:
                  mask_map=None, # function that turns a raw mask into class ids
                 ):
         if len(items) == 0: raise DataError(f"{name}: empty split, no images found")
-        self.items, self.classes, self.ignore_index, self.scale, self.name = list(items), list(classes), ignore_index, scale, name
+        store_attr('ignore_index,scale,name,mask_map')
+        self.items, self.classes = list(items), list(classes)
         self.palette = np.asarray(palette if palette is not None else default_palette(len(classes)), dtype=np.uint8)
         self.names = list(names) if names is not None else [_stem(i, o[0]) for i,o in enumerate(self.items)]
-        self.mask_map, self._cache = mask_map, [None]*len(self.items)
+        self._cache = [None]*len(self.items)
 
     @property
     def c(self): return len(self.classes)
@@ -145,14 +140,18 @@ def _load_item(ds, i):
         if mask is not None: mask = resize_mask(mask, hw)
     return img, mask
 
-def _item(self:SegDataset, i):
+@patch
+def item(self:SegDataset, i):
     "Image `i` as (uint8 (H,W,3), mask (H,W) or None), decoded once and cached."
     if self._cache[i] is None: self._cache[i] = _load_item(self, i)
     return self._cache[i]
-SegDataset.item = SegDataset.__getitem__ = _item
+
+@patch
+def __getitem__(self:SegDataset, i): return self.item(i)
 
 # %% ../nbs/00_data.ipynb #a2edf247
-def _load_all(self:SegDataset, progress=False): # show a fastprogress bar
+@patch
+def load_all(self:SegDataset, progress=False): # show a fastprogress bar
     "Decode every item now (training then never decodes again); returns self."
     it = range(len(self))
     if progress:
@@ -160,29 +159,28 @@ def _load_all(self:SegDataset, progress=False): # show a fastprogress bar
         it = progress_bar(it)
     for i in it: self.item(i)
     return self
-SegDataset.load_all = _load_all
 
-def _nbytes(self:SegDataset):
+@patch(as_prop=True)
+def nbytes(self:SegDataset):
     "Bytes held by the decoded cache."
     return sum(a.nbytes + (0 if b is None else b.nbytes) for a,b in (o for o in self._cache if o is not None))
-SegDataset.nbytes = property(_nbytes)
 
-def _class_counts(self:SegDataset):
+@patch
+def class_counts(self:SegDataset):
     "Pixels per class over the split (void excluded)."
     cnt = np.zeros(self.c, np.int64)
     for i in range(len(self)):
         m = self.item(i)[1]
         if m is not None: cnt += np.bincount(m[m != self.ignore_index].ravel(), minlength=self.c)[:self.c]
     return cnt
-SegDataset.class_counts = _class_counts
 
-def _subset(self:SegDataset, idxs): # indices of the items to keep
+@patch
+def subset(self:SegDataset, idxs): # indices of the items to keep
     "A new dataset holding the items `idxs` (the decoded cache is shared, not copied)."
     idxs = list(idxs)
     res = SegDataset([self.items[i] for i in idxs], self.classes, self.palette, self.ignore_index, self.scale, self.name, [self.names[i] for i in idxs], self.mask_map)
     res._cache = [self._cache[i] for i in idxs]
     return res
-SegDataset.subset = _subset
 
 # %% ../nbs/00_data.ipynb #57c77309
 def pad_to_multiple(x, # (..., H, W) tensor

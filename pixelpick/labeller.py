@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 import anywidget, ipywidgets, traitlets
+from fastcore.basics import patch, store_attr
 from .labels import VOID, LabelStore, lock_holder, RunLocked
 from .oracle import HumanOracle, StaleAnswer
 
@@ -121,7 +122,8 @@ class LabelSession:
     def n_answered(self): return sum(self.answered)
 
 # %% ../nbs/08_labeller.ipynb #81375674
-def _progress(self:LabelSession)->dict:
+@patch
+def progress(self:LabelSession)->dict:
     "Where the session stands: answers so far and, unless done, pixel i of n in image j of m."
     res = {'answered': self.n_answered, 'total': len(self.pixels), 'images': len(self.images), 'done': self.done}
     if self.pos is not None:
@@ -129,16 +131,17 @@ def _progress(self:LabelSession)->dict:
         res.update(image=im, image_pos=self.images.index(im) + 1, pixel_pos=ks.index(self.pos) + 1, pixels_in_image=len(ks))
     return res
 
-def _status(self:LabelSession)->str:
+@patch
+def status(self:LabelSession)->str:
     "One line of progress for the screen."
     p = self.progress()
     if self.closed: return f"Closed: round {self.round} takes no more answers ({p['answered']}/{p['total']} labelled)"
     if p['done']: return f"Done: {p['answered']}/{p['total']} pixels labelled (round {self.round})"
     return f"Image {p['image_pos']}/{p['images']} · pixel {p['pixel_pos']}/{p['pixels_in_image']} · {p['answered']}/{p['total']} labelled"
-LabelSession.progress, LabelSession.status = _progress, _status
 
 # %% ../nbs/08_labeller.ipynb #94e9c968
-def _press(self:LabelSession,
+@patch
+def press(self:LabelSession,
           key:str, # a key name as the browser reports it (`KeyboardEvent.key`)
           seconds=None, # time the pixel was on screen, if the front end measured it; else the session's clock
          )->str|None: # the action taken, or None when nothing happened
@@ -147,9 +150,9 @@ def _press(self:LabelSession,
     if act is None: return None
     if why := self.closed or self.oracle.closed(): return self._refuse(why)
     return getattr(self, '_' + act)(cid if act == 'label' else VOID if act == 'void' else None, seconds)
-LabelSession.press = _press
 
-def _answer(self:LabelSession, label, seconds=None):
+@patch
+def _label(self:LabelSession, label, seconds=None):
     if self.pos is None: return None
     i, r, c = self.pixels[self.pos]
     sec = float(seconds) if seconds is not None else self.clock() - self.shown_at if self.source == 'human' else None
@@ -161,8 +164,11 @@ def _answer(self:LabelSession, label, seconds=None):
     self._goto(self._next_pending(self.pos + 1))
     if self.pos is None: self.message = _done_message(self)
     return 'void' if label == VOID else 'label'
-LabelSession._label = LabelSession._void = _answer
 
+@patch
+def _void(self:LabelSession, label=VOID, seconds=None): return self._label(VOID, seconds)
+
+@patch
 def _refuse(self:LabelSession, why):
     "Nothing was saved: say why; a closed round stays closed, an answered pixel is skipped."
     if closed := self.oracle.closed():
@@ -172,14 +178,13 @@ def _refuse(self:LabelSession, why):
         self._resync(); self._goto(self._next_pending(self.pos or 0))
         self.message = f"{why if why.startswith('not saved') else 'not saved: ' + why} (answered elsewhere?); showing the next pending pixel"
     return 'refused'
-LabelSession._refuse = _refuse
 
+@patch
 def _skip(self:LabelSession, _=None, seconds=None):
     if self.pos is None or (k := self._next_pending(self.pos + 1)) == self.pos: return None
     i, r, c = self.current
     self.message = f"skipped {self.ds.names[i]} ({r}, {c}): it comes back at the end"
     self._goto(k); return 'skip'
-LabelSession._skip = _skip
 
 def _jump(self:LabelSession, step):
     if self.pos is None: return None
@@ -188,9 +193,13 @@ def _jump(self:LabelSession, step):
         ks = [k for k in self._in_image[self.images[(j + step*d) % m]] if not self.answered[k]]
         if ks: self._goto(ks[0]); self.message = f"moved to {self.ds.names[self.pixels[ks[0]][0]]}"; return 'next' if step > 0 else 'prev'
     return None
-LabelSession._next = lambda self, _=None, seconds=None: _jump(self, 1)
-LabelSession._prev = lambda self, _=None, seconds=None: _jump(self, -1)
 
+@patch
+def _next(self:LabelSession, _=None, seconds=None): return _jump(self, 1)
+@patch
+def _prev(self:LabelSession, _=None, seconds=None): return _jump(self, -1)
+
+@patch
 def _undo(self:LabelSession, _=None, seconds=None):
     last = self.store.last()
     if last is None or last['source'] != 'human' or last['round'] != self.round: return None
@@ -200,7 +209,6 @@ def _undo(self:LabelSession, _=None, seconds=None):
     self.answered[k] = False
     self.message = f"undone: {self.ds.names[last['image']]} ({last['row']}, {last['col']}) → {'void' if last['label'] == VOID else self.classes[last['label']]}"
     self._goto(k); return 'undo'
-LabelSession._undo = _undo
 
 # %% ../nbs/08_labeller.ipynb #a9e854af
 PAPER_STUDY = {'seconds_per_pixel': 1.42, 'agreement': 0.877}   # PixelPick paper, Sec. 4.4 (11 annotators, VOC, 10 px/image)
@@ -236,10 +244,10 @@ def summary_text(s:dict, # from `summary`
         for k in used: lines.append(s['names'][k].ljust(w) + ''.join(str(s['confusion'][k, j]).rjust(8) for j in used))
     return '\n'.join(lines)
 
-def _session_summary(self:LabelSession, source='human')->dict: # 'human', 'simulated', or None for all
+@patch
+def summary(self:LabelSession, source='human')->dict: # 'human', 'simulated', or None for all
     "The summary of this round's answers from `source`."
     return summary(self.store, self.round, source)
-LabelSession.summary = _session_summary
 
 def _done_message(s:LabelSession)->str:
     "What the screen says when the round is complete: the person's summary, and how many answers were simulated."
@@ -304,13 +312,15 @@ class PixelRenderer:
         return self._base[i]
 
 # %% ../nbs/08_labeller.ipynb #c1d189c3
-def _main_view(self:PixelRenderer, i, r, c)->np.ndarray:
+@patch
+def main_view(self:PixelRenderer, i, r, c)->np.ndarray:
     "The display image of `i` with the ring marker round pixel (`r`, `c`)."
     f = self.scale(i)
     a = self.base(i).copy()
     return paint(a, ring_stamp(max(5.0, 0.75*f + 3)), int((r + 0.5)*f), int((c + 0.5)*f))
 
-def _crop_view(self:PixelRenderer, i, r, c)->np.ndarray:
+@patch
+def crop_view(self:PixelRenderer, i, r, c)->np.ndarray:
     "A `crop` x `crop` window round (`r`, `c`), each pixel a `zoom`-sized square, the centre pixel framed."
     img, h, z = self.ds[i][0], self.crop // 2, self.zoom
     win = np.pad(img, ((h, h), (h, h), (0, 0)), constant_values=PAD[0])[r:r + self.crop, c:c + self.crop]
@@ -326,18 +336,18 @@ def _crop_view(self:PixelRenderer, i, r, c)->np.ndarray:
         a[lo - off:hi + off, lo - off] = a[lo - off:hi + off, hi + off - 1] = col
     return a
 
-def _pngs(self:PixelRenderer, i, r, c)->tuple:
+@patch
+def pngs(self:PixelRenderer, i, r, c)->tuple:
     "PNG bytes of the main view and of the crop."
     return to_png(self.main_view(i, r, c)), to_png(self.crop_view(i, r, c))
-PixelRenderer.main_view, PixelRenderer.crop_view, PixelRenderer.pngs = _main_view, _crop_view, _pngs
 
 # %% ../nbs/08_labeller.ipynb #26671f76
-def _keys_for(self:LabelSession, action, # a class id, or 'void', 'skip', 'undo', 'prev', 'next'
+@patch
+def keys_for(self:LabelSession, action, # a class id, or 'void', 'skip', 'undo', 'prev', 'next'
             )->list:
     "The keys bound to a class or an action."
     want = ('label', action) if isinstance(action, (int, np.integer)) and action != VOID else ('void' if action == VOID else action, None)
     return [k for k, v in self.keymap.items() if v == want]
-LabelSession.keys_for = _keys_for
 
 _KBD = 'display:inline-block;min-width:1.4em;padding:0 4px;margin-right:6px;border:1px solid #999;border-radius:3px;text-align:center;font-family:monospace'
 LEGEND_NOTES = {'scenes': [('white lane markings', 'road')]}   # dataset name prefix -> (what the annotator sees, its class)

@@ -8,6 +8,7 @@ import re, warnings
 import numpy as np
 import torch
 from torch import nn
+from fastcore.basics import store_attr
 import segmentation_models_pytorch as smp
 from .data import pad_to_multiple, crop_to
 
@@ -60,7 +61,7 @@ class SegModel(nn.Module):
                  multiple=32, # input sides are padded up to this multiple
                 ):
         super().__init__()
-        self.net, self.multiple = net, multiple
+        store_attr('net,multiple')
         self.register_buffer('mean', torch.tensor(mean).view(1, 3, 1, 1))
         self.register_buffer('std', torch.tensor(std).view(1, 3, 1, 1))
     def forward(self, x): # (B,3,H,W) float in [0,1]

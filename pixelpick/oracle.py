@@ -7,6 +7,7 @@ from __future__ import annotations
 import json, os
 from pathlib import Path
 import numpy as np
+from fastcore.basics import store_attr
 from .labels import VOID, LabelStore
 from .data import atomic_write
 
@@ -23,7 +24,7 @@ class GroundTruthOracle:
                 ):
         if not ds.has_masks: raise ValueError(f"{ds.name} has no masks: the ground-truth oracle needs them (label by hand instead)")
         if not 0 <= noise < 1: raise ValueError(f"noise must be in [0, 1), got {noise}")
-        self.ds, self.noise, self.seed = ds, noise, seed
+        store_attr('ds,noise,seed')
         if noise: self.source = 'noisy'
 
     def truth(self, image, row, col):
@@ -76,7 +77,7 @@ class HumanOracle:
                  queries, # dict from `load_queries` (or the path of its file)
                  closed=None, # function returning why the round takes no more answers (None or '' while it is open)
                 ):
-        self.ds, self.store, self.closed_by, self._seen = ds, store, closed, None
+        store_attr('ds,store'); self.closed_by, self._seen = closed, None
         self.queries = load_queries(queries) if isinstance(queries, (str, Path)) else queries
         self.round = int(self.queries.get('round', 0))
 
