@@ -12,9 +12,9 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from fastcore.basics import patch, store_attr
-from .data import pad_to_multiple, atomic_write
+from .data import atomic_write, to_batch, size_groups
 from .models import mc_dropout
-from .acquire import to_batch, _groups, uncertainty, select_pixels
+from .acquire import uncertainty, select_pixels
 from .train import miou_from_confusion, confusion_matrix, _bars, _Quiet
 
 # %% auto #0
@@ -28,8 +28,8 @@ def hypercolumns(model, # a `SegModel`: only its normalisation, padding and enco
                  min_stride=4, # keep the encoder maps of this stride and coarser
                 )->torch.Tensor: # (B,C,Hp/4,Wp/4) for the padded size (Hp,Wp)
     "Encoder maps of stride >= `min_stride`, resized to the finest of them and concatenated."
-    xp, _ = pad_to_multiple((x - model.mean)/model.std, model.multiple)
-    fs = [f for f in model.net.encoder(xp) if xp.shape[-1] // f.shape[-1] >= min_stride]
+    wp = math.ceil(x.shape[-1]/model.multiple)*model.multiple                 # the padded width
+    fs = [f for f in model.features(x) if wp // f.shape[-1] >= min_stride]
     size = fs[0].shape[-2:]
     return torch.cat([fs[0]] + [F.interpolate(f, size=size, mode='bilinear', align_corners=False) for f in fs[1:]], 1)
 
@@ -115,7 +115,7 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
     feats, s1, s2, n = [None]*len(ds), 0, 0, 0
     if not done:
         _, pbar = _bars(progress)
-        groups = list(_groups(ds, range(len(ds)), bs))
+        groups = list(size_groups(ds, range(len(ds)), bs))
         for b in (pbar(groups) if pbar is not _Quiet else groups):
             hc = hypercolumns(model, to_batch([ds[i][0] for i in b], dev))
             v = hc[..., :math.ceil(shapes[b[0]][0]/4), :math.ceil(shapes[b[0]][1]/4)]       # the cells over the images (a view)
