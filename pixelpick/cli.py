@@ -143,7 +143,7 @@ def _command(args):
     if args.cmd == 'run': run_command(args)
     elif args.cmd == 'demo': demo(args.out, args.training, args.epochs)
     elif args.cmd == 'label':
-        from pixelpick.labeller import label_command
+        from pixelpick.launch import label_command
         label_command(args.out, open_browser=not args.no_browser, pixels_per_round=args.pixels_per_round)
 
 _OWN = (ValueError, FileNotFoundError, FileExistsError, PermissionError, RuntimeError)   # errors whose message is for the user
