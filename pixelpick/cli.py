@@ -58,16 +58,10 @@ def plot_runs(runs, # {name: history list} or {name: results.json path}
               fn=None, # save the figure here
               full=None, # mIoU of full supervision, drawn as a line
              ):
-    "mIoU against labelled pixels per image, one line per run."
-    import matplotlib; import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    for name, h in runs.items():
-        if isinstance(h, (str, Path)): h = json.loads(Path(h).read_text())['rounds']
-        ax.plot([o['pixels_per_image'] for o in h], [o['miou'] for o in h], 'o-', label=name)
-    if full is not None: ax.axhline(full, color='k', ls='--', lw=1, label='full supervision')
-    ax.set_xlabel('labelled pixels per image'); ax.set_ylabel('mIoU (%)'); ax.grid(alpha=0.3); ax.legend()
-    fig.tight_layout()
-    if fn: fig.savefig(fn, dpi=100); plt.close(fig)
+    "mIoU against labelled pixels per image, one line per run (`viz.plot_miou`), saved to `fn`."
+    from pixelpick.viz import plot_miou
+    fig = plot_miou(runs, full=full)
+    if fn: fig.savefig(fn, dpi=100)
     return fig
 
 def run_command(args):

@@ -10,10 +10,12 @@ import numpy as np
 from fastcore.basics import patch, store_attr
 
 # %% auto #0
-__all__ = ['VOID', 'SOURCES', 'StoreError', 'RunLocked', 'lock_folder', 'unlock_folder', 'lock_holder', 'LabelStore']
+__all__ = ['VOID', 'TRUTH_UNKNOWN', 'SOURCES', 'StoreError', 'RunLocked', 'lock_folder', 'unlock_folder', 'lock_holder',
+           'round_file', 'LabelStore']
 
 # %% ../nbs/02_labels.ipynb #b6c5a5c0
 VOID = -1
+TRUTH_UNKNOWN = -2 # `table()['truth']` of a label whose ground truth is not known
 SOURCES = ('oracle', 'human', 'noisy', 'import', 'simulated')   # simulated: key presses made by code, not by a person
 
 class StoreError(ValueError):
@@ -65,6 +67,14 @@ def lock_holder(folder)->str|None: # a run folder
         except OSError: return f.read().strip() or 'another process'
         fcntl.flock(f, fcntl.LOCK_UN)
     return None
+
+def round_file(folder, # a run folder
+               kind, # its subfolder: 'queries' or 'models'
+               k, # the round
+               ext='json', # the file type
+              )->Path:
+    "The file of round `k` in a run folder, e.g. `queries/round_001.json` (the one place that spells the name)."
+    return Path(folder)/kind/f'round_{k:03d}.{ext}'
 
 # %% ../nbs/02_labels.ipynb #10daa966
 _FIELDS = ('image', 'row', 'col', 'label', 'round', 'source', 'seconds', 'truth')
@@ -219,7 +229,7 @@ def table(self:LabelStore)->dict:
         col = self._cols[k]
         if k == 'source': res[k] = np.array([col[i] for i in idx], dtype=object)
         elif k in ('seconds',): res[k] = np.array([np.nan if col[i] is None else col[i] for i in idx], float)
-        elif k == 'truth': res[k] = np.array([-2 if col[i] is None else col[i] for i in idx], int)
+        elif k == 'truth': res[k] = np.array([TRUTH_UNKNOWN if col[i] is None else col[i] for i in idx], int)
         else: res[k] = np.array([col[i] for i in idx], int)
     return res
 
@@ -232,6 +242,27 @@ def query(self:LabelStore, image=None, round=None, source=None):
     if round is not None: sel &= t['round'] == round
     if source is not None: sel &= t['source'] == source
     return {k: v[sel] for k, v in t.items()}
+
+# %% ../nbs/02_labels.ipynb #1c8d70f5
+@patch
+def copy(self:LabelStore,
+         dest, # the new .jsonl file (must not exist)
+         where=None, # keep the labels for which `where(record)` is true; a record is a dict with `image`, `row`, `col`, `label`, `round`, `source`, ...
+        )->LabelStore:
+    "A new store at `dest` holding this store's active labels (those `where` keeps), records unchanged."
+    dest = Path(dest)
+    if dest.exists(): raise FileExistsError(f"{dest} exists; copy into a new file")
+    raw = self.path.read_bytes(); raw = raw[:raw.rfind(b'\n') + 1]           # complete lines only
+    lines = raw.splitlines(); act = []
+    for line in lines[1:]:
+        o = json.loads(line)
+        if o.get('op') == 'add': act.append(line)
+        elif o.get('op') == 'undo' and act: act.pop()
+    keep = [l for l in act if where is None or where(json.loads(l))]
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest, 'wb') as f:
+        f.write(b''.join(l + b'\n' for l in [lines[0]] + keep)); f.flush(); os.fsync(f.fileno())
+    return LabelStore(dest, self.images, self.classes, self.dataset)
 
 # %% ../nbs/02_labels.ipynb #2a709ec5
 @patch
@@ -261,7 +292,7 @@ def asked_masks(self:LabelStore, shapes)->list:
 def stats(self:LabelStore, round=None, source=None)->dict: # optional filters, as in `query`
     "Counts per class, round and source, void count, seconds per label, and agreement with known ground truth."
     t = self.query(round=round, source=source)
-    known = t['truth'] != -2
+    known = t['truth'] != TRUTH_UNKNOWN
     sec = t['seconds'][~np.isnan(t['seconds'])]
     return {'labels': len(t['image']), 'images_labelled': len(np.unique(t['image'])), 'void': int((t['label'] == VOID).sum()),
             'per_class': dict(zip(self.classes, np.bincount(t['label'][t['label'] >= 0], minlength=len(self.classes)).tolist())),

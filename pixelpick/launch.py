@@ -6,7 +6,7 @@
 from __future__ import annotations
 import importlib.util, json, os, secrets, socket, subprocess, sys
 from pathlib import Path
-from .labels import lock_holder, RunLocked
+from .labels import lock_holder, RunLocked, round_file
 
 # %% auto #0
 __all__ = ['LABEL_CELLS', 'FOLDER_LAYOUT', 'results_text', 'label_notebook', 'free_port', 'label_plan', 'label_command']
@@ -68,7 +68,7 @@ def label_plan(out_dir, # folder of a saved run
         cfg['pixels_per_round'] = int(pixels_per_round); (out/'config.json').write_text(json.dumps(cfg, indent=1))
     lines = [f"Run {out}: " + (f"{k} round{'s' if k != 1 else ''} trained, {cfg.get('rounds')} planned" + (' (complete: labelling adds a round)' if k >= cfg.get('rounds', 0) else '') if k else 'no round trained yet')]
     lines += ['  ' + l for l in results_text(hist).splitlines()]
-    q, n = out/'queries'/f'round_{k:03d}.json', res.get('n_images')
+    q, n = round_file(out, 'queries', k), res.get('n_images')
     if q.exists():
         qs = json.loads(q.read_text()); asked = set(zip(qs['image'], qs['row'], qs['col']))
         done = {(o['image'], o['row'], o['col']) for o in _active_labels(out/'labels.jsonl') if o['round'] == k}

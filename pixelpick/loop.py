@@ -12,9 +12,9 @@ import torch
 from fastcore.basics import patch, store_attr
 from .data import get_dataset, SegDataset, DataError, DATASETS, from_source, atomic_write
 from .models import create_model, DEFAULT_ENCODER
-from .labels import LabelStore, VOID, lock_folder
+from .labels import LabelStore, VOID, lock_folder, round_file
 from .acquire import score_pool, STRATEGIES
-from .oracle import GroundTruthOracle, HumanOracle, save_queries, load_queries, pending
+from .oracle import GroundTruthOracle, HumanOracle, save_queries, load_queries, pending, query_seconds
 from .train import get_recipe, train_model, evaluate, Recipe, RECIPES
 from .head import HeadLearner, HeadRecipe
 
@@ -182,7 +182,7 @@ def _check(self:ActiveLearner):
 @patch
 def _results_path(self:ActiveLearner): return self.out/'results.json'
 @patch
-def _qpath(self:ActiveLearner, k): return self.out/'queries'/f'round_{k:03d}.json'
+def _qpath(self:ActiveLearner, k): return round_file(self.out, 'queries', k)
 
 @patch(as_prop=True)
 def history(self:ActiveLearner)->list:
@@ -211,7 +211,7 @@ _RECOVER = ("pixelpick never re-queries or retrains a finished round quietly: re
             "or start again in a new folder")
 
 @patch
-def _mpath(self:ActiveLearner, k): return self.out/'models'/f'round_{k:03d}.pt'
+def _mpath(self:ActiveLearner, k): return round_file(self.out, 'models', k, 'pt')
 
 @patch
 def _open(self:ActiveLearner):
@@ -268,8 +268,7 @@ def query(self:ActiveLearner, k=None): # round to query for (default: the next o
             if c.training == 'head' and model is not None:
                 picks = self.head_learner.score(model.head, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1))
             else: picks = score_pool(model, self.ds, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1))
-    save_queries(self._qpath(k), picks, k)
-    atomic_write(self.out/'queries'/f'round_{k:03d}.seconds', f'{time.time() - t0:.3f}')
+    save_queries(self._qpath(k), picks, k, seconds=time.time() - t0)
     return picks
 
 # %% ../nbs/06_loop.ipynb #2f59e613
@@ -358,11 +357,10 @@ def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-e
     torch.save({'round': k, 'model': (model.head if c.training == 'head' else model).state_dict()}, fn.with_suffix('.tmp')); os.replace(fn.with_suffix('.tmp'), fn)   # before results.json
     self.model, self.model_round = model.eval(), k
     t = self.store.table(); n = len(self.ds)
-    qs = self.out/'queries'/f'round_{k:03d}.seconds'
     rec = {'round': k, 'pixels_per_image': (sum(m.size for m in masks)/n if c.full else len(t['image'])/n),
            'labelled_per_image': (sum(int((m != ig).sum()) for m in masks)/n), 'labels': len(t['image']),
            'void': int((t['label'] == VOID).sum()), **ev, 'train_seconds': round(log['seconds'], 2),
-           'query_seconds': float(qs.read_text()) if qs.exists() else 0.0, 'eval_seconds': round(t_eval, 2),
+           'query_seconds': query_seconds(self._qpath(k)), 'eval_seconds': round(t_eval, 2),
            'train_image_passes': log.get('images', 0), 'train_steps': log.get('steps'), 'final_loss': float(np.mean(log['losses'][-10:])) if log['losses'] else None}
     self._save_results(self.history + [rec])
     return rec
@@ -378,13 +376,18 @@ def step(self:ActiveLearner, callback=None): # per-epoch training callback
     return self.train_round(k, callback)
 
 @patch
-def run(self:ActiveLearner, rounds=None, callback=None): # total rounds (default: config), per-epoch callback
-    "Run (or resume) rounds until `rounds` are done; returns the history."
+def run(self:ActiveLearner,
+        rounds=None, # total rounds (default: the config's)
+        callback=None, # per-epoch training callback(epoch, losses)
+        on_round=None, # called as on_round(learner, results) after each trained round (e.g. to keep a snapshot)
+       )->list:
+    "Run (or resume) rounds until `rounds` are done, or a person has queries to answer; returns the history."
     rounds = 1 if self.cfg.full else (rounds or self.cfg.rounds)
     if self.readonly and self.round < rounds: raise PermissionError(f"{self.out} is read-only and its run has {self.round} of {rounds} rounds; copy it to a folder you can write to go on")
     while self.round < rounds:
         r = self.step(callback)
         if isinstance(r, HumanOracle): break
+        if on_round is not None: on_round(self, r)
         if self.progress: print(f"round {r['round']}: {r['pixels_per_image']:.0f} px/img, mIoU {r['miou'] if r['miou'] is None else round(r['miou'], 2)}")
     return self.history
 
@@ -401,17 +404,10 @@ def fork(self:ActiveLearner,
     if self.round < upto: raise ValueError(f"{self.out} has {self.round} rounds, cannot fork {upto}")
     (out/'queries').mkdir(parents=True)
     (out/'config.json').write_text(json.dumps({**asdict(self.cfg), **changes}, indent=1))
-    st, t = LabelStore(out/'labels.jsonl', self.ds.names, self.ds.classes, self.ds.name), self.store.table()
-    keep = t['round'] < upto
-    for src in np.unique(t['source'][keep]):
-        s = keep & (t['source'] == src)
-        for k in np.unique(t['round'][s]):
-            sk = s & (t['round'] == k)
-            st.add(t['image'][sk], t['row'][sk], t['col'][sk], t['label'][sk], round=int(k), source=str(src),
-                   seconds=t['seconds'][sk], truth=None if (t['truth'][sk] == -2).any() else t['truth'][sk])
+    self.store.copy(out/'labels.jsonl', where=lambda o: o['round'] < upto)        # records as they were: times, truths
     for k in range(upto):
-        for ext in ('json', 'seconds'):
-            p = self.out/'queries'/f'round_{k:03d}.{ext}'
+        for ext in ('json', 'seconds'):                                            # (.seconds: query times of older runs)
+            p = round_file(self.out, 'queries', k, ext)
             if p.exists(): (out/'queries'/p.name).write_bytes(p.read_bytes())
     res = json.loads(self._results_path().read_text()); res['rounds'] = res['rounds'][:upto]; res['config'] = {**res['config'], **changes}
     (out/'results.json').write_text(json.dumps(res, indent=1))

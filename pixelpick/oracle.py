@@ -12,7 +12,7 @@ from .labels import VOID, LabelStore
 from .data import atomic_write
 
 # %% auto #0
-__all__ = ['GroundTruthOracle', 'save_queries', 'load_queries', 'pending', 'StaleAnswer', 'HumanOracle']
+__all__ = ['GroundTruthOracle', 'save_queries', 'load_queries', 'query_seconds', 'pending', 'StaleAnswer', 'HumanOracle']
 
 # %% ../nbs/04_oracle.ipynb #db3cd14e
 class GroundTruthOracle:
@@ -45,10 +45,12 @@ class GroundTruthOracle:
 def save_queries(path, # a .json file
                  picks, # dict with 'image', 'row', 'col' arrays
                  round, # the round these queries belong to
+                 seconds=None, # how long choosing them took, kept in the file
                 ):
     "Write a round's queried pixels atomically (temporary file, then rename)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    rec = {'round': int(round), **{k: np.asarray(picks[k]).astype(int).tolist() for k in ('image', 'row', 'col')}}
+    rec = {'round': int(round), **{k: np.asarray(picks[k]).astype(int).tolist() for k in ('image', 'row', 'col')},
+           **({} if seconds is None else {'seconds': float(f'{float(seconds):.3f}')})}
     atomic_write(path, json.dumps(rec))
     return path
 
@@ -56,6 +58,13 @@ def load_queries(path)->dict:
     "Read queries written by `save_queries`: dict of 'image', 'row', 'col' arrays and 'round'."
     rec = json.loads(Path(path).read_text())
     return {'round': rec['round'], **{k: np.asarray(rec[k], int) for k in ('image', 'row', 'col')}}
+
+def query_seconds(path)->float:
+    "How long choosing the queries of `path` took: from the file, or from the `.seconds` file beside it (older runs); 0 if unknown."
+    path = Path(path)
+    if path.exists() and (s := json.loads(path.read_text()).get('seconds')) is not None: return float(s)
+    side = path.with_suffix('.seconds')
+    return float(side.read_text()) if side.exists() else 0.0
 
 def pending(queries, # dict from `load_queries`
             store:LabelStore, # labels given so far

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
-from .labels import VOID, LabelStore
+from .labels import VOID, TRUTH_UNKNOWN, LabelStore
 from .oracle import HumanOracle, StaleAnswer
 
 # %% auto #0
@@ -214,7 +214,7 @@ def summary(store:LabelStore, # the label store
            )->dict:
     "Labels, seconds per label (mean, median), agreement with the ground truth, and a confusion matrix."
     s, t = store.stats(round, source), store.query(round=round, source=source)
-    C, known = len(store.classes), t['truth'] != -2
+    C, known = len(store.classes), t['truth'] != TRUTH_UNKNOWN
     ix = lambda y: np.where(y == VOID, C, y)
     conf = np.zeros((C + 1, C + 1), int)
     np.add.at(conf, (ix(t['truth'][known]), ix(t['label'][known])), 1)
