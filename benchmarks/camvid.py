@@ -13,7 +13,7 @@ import argparse, json, time
 from pathlib import Path
 import numpy as np
 import torch
-from pixelpick.data import camvid
+from pixelpick.datasets import camvid
 from pixelpick.loop import ActiveLearner
 
 PAPER_MNV2 = {'pixels': [20, 40, 60, 80, 100], 'miou': [50.8, 53.9, 55.3, 55.2, 55.9], 'full': 58.2}   # CamVid test, DeepLabv3+ MobileNetV2

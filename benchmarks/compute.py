@@ -12,7 +12,8 @@ import argparse, json, platform, statistics, time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from pixelpick.data import camvid, synthetic_scenes
+from pixelpick.data import synthetic_scenes
+from pixelpick.datasets import camvid
 from pixelpick.models import create_model
 from pixelpick.train import train_model, get_recipe, param_groups, sparse_ce
 from pixelpick.acquire import score_pool, to_batch

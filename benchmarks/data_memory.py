@@ -9,7 +9,7 @@ import argparse, json, subprocess, sys, statistics
 
 CHILD = r'''
 import json, resource, sys, time
-from pixelpick.data import camvid
+from pixelpick.datasets import camvid
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t = time.perf_counter(); ds = camvid(sys.argv[1], sys.argv[2], float(sys.argv[3])).load_all(); secs = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

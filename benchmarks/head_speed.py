@@ -13,16 +13,16 @@ import argparse, json, resource, statistics, time
 from pathlib import Path
 import numpy as np
 import torch
-from pixelpick.data import camvid
+from pixelpick.datasets import camvid
 from pixelpick.models import create_model
-from pixelpick.acquire import to_batch, _groups
+from pixelpick.data import to_batch, size_groups
 from pixelpick.head import extract_features, HeadLearner, HeadRecipe, score_cached
 
 def bare_encoder(model, ds, bs=8):
     "Only the encoder, on normalised padded images: the floor for any feature extraction."
-    from pixelpick.data import pad_to_multiple
+    from pixelpick.models import pad_to_multiple
     with torch.no_grad():
-        for b in _groups(ds, range(len(ds)), bs):
+        for b in size_groups(ds, range(len(ds)), bs):
             xp, _ = pad_to_multiple((to_batch([ds[i][0] for i in b]) - model.mean)/model.std, model.multiple)
             model.net.encoder(xp)
 

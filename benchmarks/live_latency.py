@@ -13,7 +13,7 @@ import argparse, json, os, shutil, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
-from pixelpick.data import camvid
+from pixelpick.datasets import camvid
 from pixelpick.loop import ActiveLearner
 from pixelpick.labeller import labeller
 from pixelpick.live import live_labeller

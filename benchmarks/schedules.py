@@ -10,7 +10,7 @@ cumulative training image passes and wall seconds. Run it again to resume.
 import argparse, json, sys
 from pathlib import Path
 import torch
-from pixelpick.data import camvid
+from pixelpick.datasets import camvid
 from pixelpick.loop import ActiveLearner
 
 def main():

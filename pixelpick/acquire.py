@@ -9,9 +9,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .models import mc_dropout
+from .data import to_batch, size_groups
 
 # %% auto #0
-__all__ = ['STRATEGIES', 'class_boundary', 'uncertainty', 'select_pixels', 'predict_probs', 'to_batch', 'score_pool']
+__all__ = ['STRATEGIES', 'class_boundary', 'uncertainty', 'select_pixels', 'predict_probs', 'score_pool']
 
 # %% ../nbs/03_acquire.ipynb #9a5fc604
 STRATEGIES = ('margin', 'entropy', 'least_confidence', 'margin_interior', 'random')
@@ -66,27 +67,12 @@ def predict_probs(model, # a `SegModel`
     "Softmax probabilities (B,C,H,W) of `model` on `x`, MC-dropout averaged when `mc_passes` > 0."
     model.eval()
     if not mc_passes: return model(x).softmax(1)
-    from pixelpick.data import pad_to_multiple, crop_to
-    net = model.net
-    xp, hw = pad_to_multiple((x - model.mean)/model.std, model.multiple)
     with mc_dropout(model):
-        if _has_dropout(net.encoder): return sum(model(x).softmax(1) for _ in range(mc_passes))/mc_passes
-        feats = net.encoder(xp)
-        return sum(crop_to(net.segmentation_head(net.decoder(feats)), hw).softmax(1) for _ in range(mc_passes))/mc_passes
+        if _has_dropout(model.net.encoder): return sum(model(x).softmax(1) for _ in range(mc_passes))/mc_passes
+        feats = model.features(x)                                            # no dropout in the encoder: run it once
+        return sum(model.head(feats, x.shape[-2:]).softmax(1) for _ in range(mc_passes))/mc_passes
 
 # %% ../nbs/03_acquire.ipynb #80ebffec
-def to_batch(imgs, device='cpu'): # list of (H,W,3) uint8 arrays of one size
-    "Stack uint8 images into a float (B,3,H,W) tensor in [0,1] on `device`."
-    x = torch.from_numpy(np.stack(imgs)).to(device)
-    return x.permute(0, 3, 1, 2).float().div_(255)
-
-def _groups(ds, idxs, bs):
-    "Batches of indices whose images share a size."
-    by = {}
-    for i in idxs: by.setdefault(ds[i][0].shape[:2], []).append(i)
-    for _, g in sorted(by.items()):
-        for k in range(0, len(g), bs): yield g[k:k+bs]
-
 def score_pool(model, # a `SegModel` (None is fine for 'random')
                ds, # the pool, a `SegDataset`
                n, # pixels to pick per image
@@ -104,7 +90,7 @@ def score_pool(model, # a `SegModel` (None is fine for 'random')
     g = torch.Generator().manual_seed(seed)
     idxs = list(range(len(ds))) if idxs is None else list(idxs)
     out, maps = {'image': [], 'row': [], 'col': []}, {}
-    for b in _groups(ds, idxs, bs):
+    for b in size_groups(ds, idxs, bs):
         imgs = [ds[i][0] for i in b]
         H, W = imgs[0].shape[:2]
         ex = torch.from_numpy(np.stack([asked[i] for i in b])).to(dev) if asked is not None else torch.zeros(len(b), H, W, dtype=torch.bool, device=dev)

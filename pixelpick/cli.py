@@ -4,27 +4,25 @@
 
 # %% ../nbs/07_cli.ipynb #64d98fd5
 from __future__ import annotations
-import argparse, inspect, json, re, sys, time, warnings
+import argparse, json, sys, time, warnings
 from dataclasses import fields, MISSING
 from pathlib import Path
 import numpy as np
 import torch
+from fastcore.docments import docments
 from .loop import ActiveLearner, Config
 
 # %% auto #0
 __all__ = ['OWN_IMAGES', 'parser', 'plot_runs', 'run_command', 'demo', 'main']
 
 # %% ../nbs/07_cli.ipynb #3b9aec6f
-def _field_help(cls):
-    "Comments beside dataclass fields, by field name."
-    return dict(re.findall(r'^\s+(\w+):[^#\n]*#\s*(.+)$', inspect.getsource(cls), re.M))
-
 def _add_config_args(p, skip=('data_kw',)):
-    helps = _field_help(Config)
+    "One option per `Config` field; its help is the field's docment (the comment beside it)."
+    helps = docments(Config)
     for f in fields(Config):
         if f.name in skip: continue
         flag, default = '--' + f.name.replace('_', '-'), f.default
-        h = helps.get(f.name, '').replace('%', '%%')
+        h = (helps.get(f.name) or '').replace('%', '%%')
         if f.type in ('bool', bool): p.add_argument(flag, action='store_true', help=h)
         else:
             typ = {'int': int, 'float': float}.get(str(f.type).split('|')[0].strip(), str)
@@ -60,16 +58,10 @@ def plot_runs(runs, # {name: history list} or {name: results.json path}
               fn=None, # save the figure here
               full=None, # mIoU of full supervision, drawn as a line
              ):
-    "mIoU against labelled pixels per image, one line per run."
-    import matplotlib; import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    for name, h in runs.items():
-        if isinstance(h, (str, Path)): h = json.loads(Path(h).read_text())['rounds']
-        ax.plot([o['pixels_per_image'] for o in h], [o['miou'] for o in h], 'o-', label=name)
-    if full is not None: ax.axhline(full, color='k', ls='--', lw=1, label='full supervision')
-    ax.set_xlabel('labelled pixels per image'); ax.set_ylabel('mIoU (%)'); ax.grid(alpha=0.3); ax.legend()
-    fig.tight_layout()
-    if fn: fig.savefig(fn, dpi=100); plt.close(fig)
+    "mIoU against labelled pixels per image, one line per run (`viz.plot_miou`), saved to `fn`."
+    from pixelpick.viz import plot_miou
+    fig = plot_miou(runs, full=full)
+    if fn: fig.savefig(fn, dpi=100)
     return fig
 
 def run_command(args):
@@ -145,7 +137,7 @@ def _command(args):
     if args.cmd == 'run': run_command(args)
     elif args.cmd == 'demo': demo(args.out, args.training, args.epochs)
     elif args.cmd == 'label':
-        from pixelpick.labeller import label_command
+        from pixelpick.launch import label_command
         label_command(args.out, open_browser=not args.no_browser, pixels_per_round=args.pixels_per_round)
 
 _OWN = (ValueError, FileNotFoundError, FileExistsError, PermissionError, RuntimeError)   # errors whose message is for the user

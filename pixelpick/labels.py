@@ -7,13 +7,15 @@ from __future__ import annotations
 import json, os, time, warnings
 from pathlib import Path
 import numpy as np
-from .data import patch_method
+from fastcore.basics import patch, store_attr
 
 # %% auto #0
-__all__ = ['VOID', 'SOURCES', 'StoreError', 'RunLocked', 'lock_folder', 'unlock_folder', 'lock_holder', 'LabelStore']
+__all__ = ['VOID', 'TRUTH_UNKNOWN', 'SOURCES', 'StoreError', 'RunLocked', 'lock_folder', 'unlock_folder', 'lock_holder',
+           'round_file', 'LabelStore']
 
 # %% ../nbs/02_labels.ipynb #b6c5a5c0
 VOID = -1
+TRUTH_UNKNOWN = -2 # `table()['truth']` of a label whose ground truth is not known
 SOURCES = ('oracle', 'human', 'noisy', 'import', 'simulated')   # simulated: key presses made by code, not by a person
 
 class StoreError(ValueError):
@@ -66,6 +68,14 @@ def lock_holder(folder)->str|None: # a run folder
         fcntl.flock(f, fcntl.LOCK_UN)
     return None
 
+def round_file(folder, # a run folder
+               kind, # its subfolder: 'queries' or 'models'
+               k, # the round
+               ext='json', # the file type
+              )->Path:
+    "The file of round `k` in a run folder, e.g. `queries/round_001.json` (the one place that spells the name)."
+    return Path(folder)/kind/f'round_{k:03d}.{ext}'
+
 # %% ../nbs/02_labels.ipynb #10daa966
 _FIELDS = ('image', 'row', 'col', 'label', 'round', 'source', 'seconds', 'truth')
 
@@ -78,8 +88,8 @@ class LabelStore:
                  dataset='dataset', # dataset name, checked when reopening
                  readonly=False, # only read: take no lock, write nothing (e.g. a finished run in a read-only folder)
                 ):
-        self.path, self.images, self.classes, self.dataset = Path(path), list(images), list(classes), dataset
-        self.readonly = readonly
+        store_attr('dataset,readonly')
+        self.path, self.images, self.classes = Path(path), list(images), list(classes)
         self._reset()
         if readonly and not self.path.exists(): raise StoreError(f"{self.path} is missing")
         if not readonly: lock_folder(self.path.parent, self)
@@ -95,24 +105,25 @@ class LabelStore:
     def __repr__(self): return f"LabelStore({str(self.path)!r}, {len(self)} labels on {len(self.images)} images)"
 
 # %% ../nbs/02_labels.ipynb #e9a111d3
+@patch
 def _writable(self:LabelStore):
     if self.readonly: raise StoreError(f"{self.path} is open read-only; reopen it without readonly=True to change it")
 
+@patch
 def _write(self:LabelStore, rec, mode='a'):
     self._writable()
     with open(self.path, mode, encoding='utf-8') as f:
         f.write(json.dumps(rec, separators=(',', ':')) + '\n')
         f.flush(); os.fsync(f.fileno())
-LabelStore._write, LabelStore._writable = _write, _writable
 
+@patch
 def _append(self:LabelStore, rec):
     n = len(self._cols['image'])
     for k in _FIELDS: self._cols[k].append(rec.get(k))
     self._active.append(n)
-LabelStore._append = _append
 
 # %% ../nbs/02_labels.ipynb #178ecb69
-@patch_method
+@patch
 def add(self:LabelStore,
         image, # image index (int) or an array of them
         row, col, # pixel coordinates (ints or arrays)
@@ -144,7 +155,7 @@ def add(self:LabelStore,
 
 def _round4(x, nd=4): return None if x is None else float(f'{x:.{nd}f}')
 
-@patch_method
+@patch
 def undo(self:LabelStore):
     "Remove the most recent label (written to the file as an `undo` line); returns it, or None if empty."
     last = self.last()
@@ -152,13 +163,14 @@ def undo(self:LabelStore):
     self._write({'op': 'undo', 'time': round(time.time(), 3)}); self._sync()
     return last
 
-@patch_method
+@patch
 def last(self:LabelStore):
     "The most recent active label as a dict, or None."
     self._sync()
     return {f: self._cols[f][self._active[-1]] for f in _FIELDS} if self._active else None
 
 # %% ../nbs/02_labels.ipynb #7b98b503
+@patch
 def _recover(self:LabelStore):
     raw = self.path.read_bytes()
     tail = raw[raw.rfind(b'\n') + 1:]                  # text after the last newline: empty unless a write was cut short
@@ -171,16 +183,16 @@ def _recover(self:LabelStore):
     tmp = self.path.with_suffix('.tmp'); tmp.write_bytes(keep + (b'' if fixed else tail + b'\n')); os.replace(tmp, self.path)
     n = keep.count(b'\n') - 1
     if fixed: warnings.warn(f"{self.path}: the last line was cut short by a crash; kept {n} complete records, moved the partial line to {part}")
-LabelStore._recover = _recover
 
+@patch
 def _check_header(self:LabelStore, h):
     if h.get('format') != 'pixelpick-labels': raise StoreError(f"{self.path} is not a pixelpick label store (no header line)")
     if h['dataset'] != self.dataset or h['images'] != self.images:
         raise StoreError(f"{self.path} belongs to dataset {h['dataset']!r} with {len(h['images'])} images, "
                          f"not {self.dataset!r} with {len(self.images)} images; use another output folder")
     if h['classes'] != self.classes: raise StoreError(f"{self.path} has classes {h['classes']}, expected {self.classes}")
-LabelStore._check_header = _check_header
 
+@patch
 def _sync(self:LabelStore):
     "Apply the complete lines appended to the file since the last look."
     size = self.path.stat().st_size
@@ -196,8 +208,8 @@ def _sync(self:LabelStore):
         elif o.get('op') == 'add': self._check_rec(o); self._append(o)
         elif o.get('op') == 'undo' and self._active: self._active.pop()
     self._offset += len(raw)
-LabelStore._sync = _sync
 
+@patch
 def _check_rec(self:LabelStore, o):
     "A stored label must name an image of the pool and a class of the list (or void)."
     i, y = o.get('image'), o.get('label')
@@ -205,10 +217,9 @@ def _check_rec(self:LabelStore, o):
         raise StoreError(f"{self.path}:{self._line}: label {y!r} of image {i!r} is not a class id 0..{len(self.classes)-1} or void ({VOID}) "
                          f"of an image 0..{len(self.images)-1}; the file was edited or the class list changed. "
                          f"Fix or delete that line (keep a copy), or start a new run folder")
-LabelStore._check_rec = _check_rec
 
 # %% ../nbs/02_labels.ipynb #ba6eeca2
-@patch_method
+@patch
 def table(self:LabelStore)->dict:
     "Active labels as a dict of numpy arrays (one entry per field; `source` as strings)."
     self._sync()
@@ -218,11 +229,11 @@ def table(self:LabelStore)->dict:
         col = self._cols[k]
         if k == 'source': res[k] = np.array([col[i] for i in idx], dtype=object)
         elif k in ('seconds',): res[k] = np.array([np.nan if col[i] is None else col[i] for i in idx], float)
-        elif k == 'truth': res[k] = np.array([-2 if col[i] is None else col[i] for i in idx], int)
+        elif k == 'truth': res[k] = np.array([TRUTH_UNKNOWN if col[i] is None else col[i] for i in idx], int)
         else: res[k] = np.array([col[i] for i in idx], int)
     return res
 
-@patch_method
+@patch
 def query(self:LabelStore, image=None, round=None, source=None):
     "Active labels filtered by image index, round and/or source, as a dict of arrays."
     t = self.table()
@@ -232,8 +243,29 @@ def query(self:LabelStore, image=None, round=None, source=None):
     if source is not None: sel &= t['source'] == source
     return {k: v[sel] for k, v in t.items()}
 
+# %% ../nbs/02_labels.ipynb #1c8d70f5
+@patch
+def copy(self:LabelStore,
+         dest, # the new .jsonl file (must not exist)
+         where=None, # keep the labels for which `where(record)` is true; a record is a dict with `image`, `row`, `col`, `label`, `round`, `source`, ...
+        )->LabelStore:
+    "A new store at `dest` holding this store's active labels (those `where` keeps), records unchanged."
+    dest = Path(dest)
+    if dest.exists(): raise FileExistsError(f"{dest} exists; copy into a new file")
+    raw = self.path.read_bytes(); raw = raw[:raw.rfind(b'\n') + 1]           # complete lines only
+    lines = raw.splitlines(); act = []
+    for line in lines[1:]:
+        o = json.loads(line)
+        if o.get('op') == 'add': act.append(line)
+        elif o.get('op') == 'undo' and act: act.pop()
+    keep = [l for l in act if where is None or where(json.loads(l))]
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest, 'wb') as f:
+        f.write(b''.join(l + b'\n' for l in [lines[0]] + keep)); f.flush(); os.fsync(f.fileno())
+    return LabelStore(dest, self.images, self.classes, self.dataset)
+
 # %% ../nbs/02_labels.ipynb #2a709ec5
-@patch_method
+@patch
 def dense_masks(self:LabelStore,
                 shapes, # (H,W) per image, or one (H,W) for all
                 ignore_index=255, # value of unlabelled and void pixels
@@ -246,7 +278,7 @@ def dense_masks(self:LabelStore,
     for i, r, c, y in zip(t['image'], t['row'], t['col'], t['label']): out[i][r, c] = ignore_index if y == VOID else y
     return out
 
-@patch_method
+@patch
 def asked_masks(self:LabelStore, shapes)->list:
     "One (H,W) bool mask per image: True where a label (void included) exists."
     shapes = [tuple(shapes)]*len(self.images) if np.ndim(shapes[0]) == 0 else [tuple(s) for s in shapes]
@@ -256,11 +288,11 @@ def asked_masks(self:LabelStore, shapes)->list:
     return out
 
 # %% ../nbs/02_labels.ipynb #3a2fbe53
-@patch_method
+@patch
 def stats(self:LabelStore, round=None, source=None)->dict: # optional filters, as in `query`
     "Counts per class, round and source, void count, seconds per label, and agreement with known ground truth."
     t = self.query(round=round, source=source)
-    known = t['truth'] != -2
+    known = t['truth'] != TRUTH_UNKNOWN
     sec = t['seconds'][~np.isnan(t['seconds'])]
     return {'labels': len(t['image']), 'images_labelled': len(np.unique(t['image'])), 'void': int((t['label'] == VOID).sum()),
             'per_class': dict(zip(self.classes, np.bincount(t['label'][t['label'] >= 0], minlength=len(self.classes)).tolist())),
@@ -270,12 +302,12 @@ def stats(self:LabelStore, round=None, source=None)->dict: # optional filters, a
             'agreement': float((t['label'][known] == t['truth'][known]).mean()) if known.any() else None}
 
 # %% ../nbs/02_labels.ipynb #cbe913e9
-@patch_method
+@patch
 def to_query_masks(self:LabelStore, shape)->np.ndarray: # (H,W) shared by all images
     "The official implementation's format: an (N,H,W) bool array of queried pixels."
     return np.stack(self.asked_masks(shape))
 
-@patch_method
+@patch
 def add_query_masks(self:LabelStore,
                     masks, # (N,H,W) bool array (or a path to its .npy)
                     label_fn, # function (image_idx, rows, cols) -> class ids
@@ -289,7 +321,7 @@ def add_query_masks(self:LabelStore,
         if len(r): n += self.add(np.full(len(r), i), r, c, label_fn(i, r, c), round=round, source=source)
     return n
 
-@patch_method
+@patch
 def export_pngs(self:LabelStore, folder, shapes, ignore_index=255):
     "Write one sparse label PNG per image (`<image id>.png`) into `folder`."
     from PIL import Image
@@ -297,7 +329,7 @@ def export_pngs(self:LabelStore, folder, shapes, ignore_index=255):
     for name, m in zip(self.images, self.dense_masks(shapes, ignore_index)): Image.fromarray(m.astype(np.uint8)).save(folder/f'{name}.png')
     return folder
 
-@patch_method
+@patch
 def import_pngs(self:LabelStore, folder, ignore_index=255, round=0, source='import'):
     "Add the labels in sparse label PNGs (`<image id>.png`) from `folder`."
     from PIL import Image

@@ -8,6 +8,7 @@ import io, threading, time
 from dataclasses import replace
 import numpy as np
 import torch
+from fastcore.basics import patch, store_attr
 from .head import cached_probs
 from .acquire import uncertainty
 from .labels import VOID, LabelStore
@@ -23,7 +24,7 @@ class LiveHead:
                  steps=200, # AdamW steps per retraining (fewer than a round's: it runs often)
                 ):
         if al.cfg.training != 'head': raise ValueError(f"live labelling needs training='head', not {al.cfg.training!r}")
-        self.al, self.every, self.steps = al, every, steps
+        store_attr('al,every,steps')
         self.head, self.trained_on, self.log = None, 0, []
         self._thread, self._lock = None, threading.Lock()
 
@@ -52,12 +53,13 @@ class LiveHead:
 
 # %% ../nbs/10_live.ipynb #f240cc59
 @torch.no_grad()
-def _probs(self:LiveHead, i):
+@patch
+def probs(self:LiveHead, i):
     with self._lock: head = self.head
     return None if head is None else cached_probs(head, self.al.head_learner.pool, [i])[0].cpu()
-LiveHead.probs = _probs
 
-def _panel(self:LiveHead, i, # image index
+@patch
+def panel(self:LiveHead, i, # image index
            size=240, # height of the panel in pixels
           )->np.ndarray: # (h, 2w, 3) uint8: prediction | uncertainty, or grey before the first head
     "The prediction (class colours) and the uncertainty (bright = uncertain) of the current head on image `i`."
@@ -68,7 +70,6 @@ def _panel(self:LiveHead, i, # image index
     pred = colorize(p.argmax(0).numpy(), ds.palette)
     u = uncertainty(p[None], 'margin')[0].numpy(); u = ((u - u.min())/(np.ptp(u) + 1e-12)*255).astype(np.uint8)
     return np.concatenate([pred, np.repeat(u[..., None], 3, -1)], 1)
-LiveHead.panel = _panel
 
 # %% ../nbs/10_live.ipynb #c7c01985
 def live_labeller(al, # an `ActiveLearner` with `training='head'`, at a round waiting for a person

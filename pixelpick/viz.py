@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.patches import Patch
-from .labels import VOID, LabelStore
+from .labels import VOID, LabelStore, round_file
 from .acquire import uncertainty, predict_probs, to_batch
 from .oracle import load_queries
 
@@ -134,12 +134,8 @@ def run_with_snapshots(al, # an `ActiveLearner`
     idxs = list(range(min(images, len(al.ds)))) if isinstance(images, int) else list(images)
     snaps, mc = dict(snaps or {}), al.cfg.mc_passes
     if al.round > 0 and (al.round - 1) not in snaps: snaps[al.round - 1] = snapshot(al.get_model(al.round - 1), al.ds, idxs, al.round - 1, mc)
-    rounds = 1 if al.cfg.full else (rounds or al.cfg.rounds)
-    while al.round < rounds:
-        r = al.step()
-        if not isinstance(r, dict): break                             # a human oracle is waiting for answers
-        snaps[r['round']] = snapshot(al.model, al.ds, idxs, r['round'], mc)
-        if al.progress: print(f"round {r['round']}: {r['pixels_per_image']:.0f} px/img, mIoU {r['miou'] if r['miou'] is None else round(r['miou'], 2)}")
+    def keep(al, r): snaps[r['round']] = snapshot(al.model, al.ds, idxs, r['round'], mc)
+    al.run(rounds, on_round=keep)
     return snaps
 
 # %% ../nbs/09_viz.ipynb #234e3c14
@@ -148,7 +144,7 @@ def round_picks(al, # an `ActiveLearner` (anything with `.out` and `.store`)
                 image=None, # keep only this image's picks
                )->dict: # {'image', 'row', 'col', 'label'} arrays
     "The pixels queried in round `k`, with the labels they were given (PENDING where unanswered)."
-    fn = Path(al.out)/'queries'/f'round_{k:03d}.json'
+    fn = round_file(al.out, 'queries', k)
     t = al.store.table()
     if fn.exists():
         q = load_queries(fn)

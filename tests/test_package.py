@@ -29,7 +29,7 @@ def test_cli_error_is_one_line_and_exit_2(tmp_path):
     assert out.returncode == 1 and 'Traceback' in out.stderr
 
 def test_runtime_imports_do_not_need_dev_tools():
-    code = "import sys; import pixelpick.cli, pixelpick.loop, pixelpick.data; bad=[m for m in ('nbdev','execnb','fastcore') if m in sys.modules]; print(bad); sys.exit(len(bad))"
+    code = "import sys; import pixelpick.cli, pixelpick.loop, pixelpick.data; bad=[m for m in ('nbdev','execnb') if m in sys.modules]; print(bad); sys.exit(len(bad))"
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert out.returncode == 0, f'runtime imports pulled in dev tools: {out.stdout} {out.stderr}'
 
