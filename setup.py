@@ -23,6 +23,7 @@ if cfg.get('pip_requirements'): requirements += shlex.split(cfg.get('pip_require
 min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 dev_requirements = (cfg.get('dev_requirements') or '').split()
+distributed_requirements = (cfg.get('distributed_requirements') or '').split()   # pip install "pixelpick[distributed]": Hugging Face Accelerate
 
 setuptools.setup(
     name = cfg['lib_name'],
@@ -38,7 +39,7 @@ setuptools.setup(
     packages = setuptools.find_packages(include=['pixelpick', 'pixelpick.*']),
     include_package_data = True,
     install_requires = requirements,
-    extras_require={ 'dev': dev_requirements },
+    extras_require={ 'dev': dev_requirements, 'distributed': distributed_requirements },
     dependency_links = cfg.get('dep_links','').split(),
     python_requires  = '>=' + cfg['min_python'],
     long_description = open('README.md', encoding='utf-8').read(),

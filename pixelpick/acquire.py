@@ -12,7 +12,7 @@ from .models import mc_dropout
 from .data import to_batch, size_groups
 
 # %% auto #0
-__all__ = ['STRATEGIES', 'class_boundary', 'uncertainty', 'select_pixels', 'predict_probs', 'score_pool']
+__all__ = ['STRATEGIES', 'class_boundary', 'uncertainty', 'select_pixels', 'predict_probs', 'image_seed', 'score_pool']
 
 # %% ../nbs/03_acquire.ipynb #9a5fc604
 STRATEGIES = ('margin', 'entropy', 'least_confidence', 'margin_interior', 'random')
@@ -73,6 +73,8 @@ def predict_probs(model, # a `SegModel`
         return sum(model.head(feats, x.shape[-2:]).softmax(1) for _ in range(mc_passes))/mc_passes
 
 # %% ../nbs/03_acquire.ipynb #80ebffec
+def image_seed(seed, i): return int(np.random.default_rng([seed, i]).integers(2**31))   # one image's own random stream
+
 def score_pool(model, # a `SegModel` (None is fine for 'random')
                ds, # the pool, a `SegDataset`
                n, # pixels to pick per image
@@ -84,19 +86,25 @@ def score_pool(model, # a `SegModel` (None is fine for 'random')
                bs=8, # images per batch
                idxs=None, # subset of image indices (default: all)
                keep_maps=False, # also return the uncertainty maps
+               shard=None, # keep only some of the batches, e.g. this process's share (`pixelpick.distributed`)
               ):
     "Pick `n` pixels per image of `ds`; returns dict(image, row, col[, maps])."
     dev = next(model.parameters()).device if model is not None else torch.device('cpu')
-    g = torch.Generator().manual_seed(seed)
     idxs = list(range(len(ds))) if idxs is None else list(idxs)
     out, maps = {'image': [], 'row': [], 'col': []}, {}
-    for b in size_groups(ds, idxs, bs):
+    batches = list(size_groups(ds, idxs, bs))
+    for b in batches if shard is None else shard(batches):
         imgs = [ds[i][0] for i in b]
         H, W = imgs[0].shape[:2]
         ex = torch.from_numpy(np.stack([asked[i] for i in b])).to(dev) if asked is not None else torch.zeros(len(b), H, W, dtype=torch.bool, device=dev)
-        if strategy == 'random': u = torch.rand(len(b), H, W, generator=g).to(dev)
-        else: u = uncertainty(predict_probs(model, to_batch(imgs, dev), mc_passes), strategy)
-        flat = select_pixels(u, ex, n, top_percent if strategy != 'random' else 0, g).cpu()
+        gs = [torch.Generator().manual_seed(image_seed(seed, i)) for i in b]          # per image: the same picks in any batch, shard or process
+        if strategy == 'random': u = torch.stack([torch.rand(H, W, generator=gi) for gi in gs]).to(dev)
+        else:
+            with torch.random.fork_rng(devices=[]):
+                if mc_passes: torch.manual_seed(image_seed(seed, b[0]))                  # dropout masks per batch, not from what ran before
+                u = uncertainty(predict_probs(model, to_batch(imgs, dev), mc_passes), strategy)
+        tp = top_percent if strategy != 'random' else 0
+        flat = torch.cat([select_pixels(u[j:j+1], ex[j:j+1], n, tp, gs[j]) for j in range(len(b))]).cpu()
         out['image'].append(np.repeat(b, n)); out['row'].append((flat // W).numpy().ravel()); out['col'].append((flat % W).numpy().ravel())
         if keep_maps: maps.update({i: m for i, m in zip(b, u.cpu().numpy())})
     res = {k: np.concatenate(v).astype(int) if v else np.zeros(0, int) for k, v in out.items()}

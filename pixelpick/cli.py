@@ -38,6 +38,7 @@ def parser():
     r = sub.add_parser('run', help='run (or resume) an active-learning experiment', epilog=OWN_IMAGES)
     r.add_argument('--out', required=True, help='run folder: results.json, labels.jsonl, queries/, models/, miou.png')
     r.add_argument('--threads', type=int, default=None, help='torch CPU threads')
+    r.add_argument('--processes', type=int, default=1, help='processes sharing the work, started through Hugging Face Accelerate (pip install "pixelpick[distributed]"); see Scaling out (default: 1)')
     r.add_argument('--classes', default=None, help='--dataset folder: class names in id order, e.g. background,membrane')
     r.add_argument('--mapping', default=None, help="--dataset folder: mask value to class (id or name), e.g. 0:0,255:membrane; or a JSON file ({\"128,0,0\": \"car\"} for RGB masks)")
     _add_config_args(r)
@@ -67,9 +68,15 @@ def plot_runs(runs, # {name: history list} or {name: results.json path}
 def run_command(args):
     "Run the experiment described by parsed `args`."
     if args.threads: torch.set_num_threads(args.threads)
+    if getattr(args, 'processes', 1) > 1:
+        from pixelpick.distributed import launched, launch
+        if not launched():                                          # start the processes (each runs this command again)
+            if rc := launch(getattr(args, 'argv', sys.argv[1:]), args.processes): raise RuntimeError(f"the {args.processes} processes stopped (exit status {rc}); run the same command again to resume")
+            return json.loads((Path(args.out)/'results.json').read_text())['rounds'] if (Path(args.out)/'results.json').exists() else []
     kw, oracle = _run_settings(args)
     al = ActiveLearner(args.out, oracle=oracle, **kw)
     hist = al.run()
+    if not al.dist.is_main_process: return hist                   # the main process reports
     if al.readonly:
         for h in hist: print(f"round {h['round']}: {h['pixels_per_image']:.0f} px/img, mIoU {'-' if h['miou'] is None else round(h['miou'], 2)}")
     elif hist and hist[0]['miou'] is not None: plot_runs({al.cfg.strategy if not al.cfg.full else 'full': hist}, Path(args.out)/'miou.png')
@@ -145,6 +152,7 @@ _OWN = (ValueError, FileNotFoundError, FileExistsError, PermissionError, Runtime
 def main(argv=None): # arguments (default: sys.argv)
     "Entry point of the `pixelpick` command: an error is one line, `pixelpick: error: ...`, exit status 2 (`--debug`: the traceback)."
     args = parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     show = warnings.showwarning
     if not getattr(args, 'debug', False): warnings.showwarning = lambda msg, *a, **k: print(f"pixelpick: warning: {' '.join(str(msg).split())}", file=sys.stderr)
     try: _command(args)

@@ -96,6 +96,7 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
                      path=None, # .npy file for a memory-mapped cache (used beyond `budget`, and reused when complete)
                      budget=4e9, # bytes of features to keep in memory
                      stats_from:FeatureCache=None, # standardise with this cache's statistics (the pool's) instead of our own
+                     dist=None, # several processes (`pixelpick.distributed`): each extracts its share of the batches into the file at `path`
                     )->FeatureCache:
     "Hypercolumns of every image of `ds`, computed once (fp16)."
     model = model.eval(); dev = next(model.parameters()).device
@@ -105,17 +106,23 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
     try: info = json.loads(meta.read_text()) if meta is not None and meta.exists() else {}
     except ValueError: info = {}                                       # a torn sidecar: extract again
     done = info.get('key') == key and info.get('complete')
+    N, main = (1, True) if dist is None else (dist.num_processes, dist.is_main_process)
+    if N > 1: done = dist.gather(done)[0]                                 # the main process decides
     C = info['channels'] if done else hypercolumns(model, to_batch([ds[0][0]], dev)).shape[1]
     sizes = [C*h*w for h, w in grids]
     mm = None
-    if path is not None and (done or 2*sum(sizes) > budget):
-        if not done: Path(path).parent.mkdir(parents=True, exist_ok=True); atomic_write(meta, json.dumps({'key': key, 'channels': C, 'complete': False}))
-        mm = np.lib.format.open_memmap(path, mode='r' if done else 'w+', dtype=np.float16, shape=(sum(sizes),))
+    if path is not None and (done or 2*sum(sizes) > budget or N > 1):     # several processes share their features through the file
+        if not done and main: Path(path).parent.mkdir(parents=True, exist_ok=True); atomic_write(meta, json.dumps({'key': key, 'channels': C, 'complete': False}))
+        if not main or done: mm = None
+        else: mm = np.lib.format.open_memmap(path, mode='w+', dtype=np.float16, shape=(sum(sizes),))
+        if N > 1: dist.wait()                                             # the main process creates the file, the others open it
+        if mm is None: mm = np.lib.format.open_memmap(path, mode='r' if done else 'r+')
     off = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     feats, s1, s2, n = [None]*len(ds), 0, 0, 0
     if not done:
         _, pbar = _bars(progress)
         groups = list(size_groups(ds, range(len(ds)), bs))
+        if dist is not None: groups = dist.shard(groups)
         for b in (pbar(groups) if pbar is not _Quiet else groups):
             hc = hypercolumns(model, to_batch([ds[i][0] for i in b], dev))
             v = hc[..., :math.ceil(shapes[b[0]][0]/4), :math.ceil(shapes[b[0]][1]/4)]       # the cells over the images (a view)
@@ -123,8 +130,13 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
             for i, f in zip(b, hc.half().cpu().numpy()):
                 if mm is None: feats[i] = f
                 else: mm[off[i]:off[i+1]] = f.ravel()
+        if N > 1:
+            s1, s2, n = (sum(v) for v in zip(*dist.gather((s1, s2, n))))
+            if mm is None: feats = [f for part in zip(*dist.gather(feats)) for f in part if f is not None]   # small pools: every process gets all
         mean, std = (s1/n).float(), (s2/n - (s1/n)**2).clamp_min(1e-12).sqrt().float()
-        if mm is not None: mm.flush(); atomic_write(meta, json.dumps({'key': key, 'channels': C, 'complete': True, 'mean': mean.tolist(), 'std': std.tolist()}))
+        if mm is not None: mm.flush()
+        if N > 1: dist.wait()
+        if mm is not None and main: atomic_write(meta, json.dumps({'key': key, 'channels': C, 'complete': True, 'mean': mean.tolist(), 'std': std.tolist()}))
     else: mean, std = torch.tensor(info['mean']), torch.tensor(info['std'])    # a complete file reused, with its statistics
     if mm is not None: feats = [mm[off[i]:off[i+1]].reshape(C, *g) for i, g in enumerate(grids)]
     if stats_from is not None: mean, std = stats_from.mean, stats_from.std
@@ -232,14 +244,15 @@ def score_cached(head:PixelHead, # the trained head (None is fine for 'random')
                  seed=0, # seeds sampling and dropout, per image
                  bs=8, # images per batch
                  keep_maps=False, # also return the uncertainty maps
+                 shard=None, # keep only some of the batches, e.g. this process's share (`pixelpick.distributed`)
                 )->dict: # image, row, col (and maps)
     "Pick `n` pixels per image from cached features."
     out, maps = {'image': [], 'row': [], 'col': []}, {}
     groups = {}
     for i, s in enumerate(cache.shapes): groups.setdefault(s, []).append(i)
-    for (H, W), idx in sorted(groups.items()):
-        for k in range(0, len(idx), bs):
-            b = idx[k:k+bs]
+    batches = [idx[k:k+bs] for _, idx in sorted(groups.items()) for k in range(0, len(idx), bs)]
+    for b in batches if shard is None else shard(batches):
+            (H, W) = cache.shapes[b[0]]
             u = None if strategy == 'random' else uncertainty(cached_probs(head, cache, b, mc_passes, seed), strategy).cpu()
             for j, i in enumerate(b):
                 g = torch.Generator().manual_seed(_image_seed(seed, i))
@@ -282,8 +295,9 @@ class HeadLearner:
                  recipe:HeadRecipe=None, # head hyper-parameters
                  folder=None, # where memory-mapped features go (the run folder)
                  budget=4e9, # bytes of features kept in memory, per split
-                 progress=False):
-        store_attr('ds,eval_ds,folder,budget,progress')
+                 progress=False,
+                 dist=None): # several processes share the feature extraction (`pixelpick.distributed`)
+        store_attr('ds,eval_ds,folder,budget,progress,dist')
         self.encoder, self.recipe = encoder.eval(), recipe or HeadRecipe()
         self._pool = self._eval = None
 
@@ -292,7 +306,7 @@ class HeadLearner:
         if key not in _FEATURES:
             if len(_FEATURES) >= 4: _FEATURES.pop(next(iter(_FEATURES)))
             path = None if self.folder is None else Path(self.folder)/'features'/f'{name}.npy'
-            _FEATURES[key] = extract_features(self.encoder, ds, path=path, budget=self.budget, progress=self.progress, stats_from=stats_from)
+            _FEATURES[key] = extract_features(self.encoder, ds, path=path, budget=self.budget, progress=self.progress, stats_from=stats_from, dist=self.dist)
         return _FEATURES[key]
 
     @property
@@ -344,9 +358,9 @@ def evaluate(self:HeadLearner, head)->dict:
     return evaluate_cached(head, self.eval_features, self.eval_ds)
 
 @patch
-def score(self:HeadLearner, head, n, strategy='margin', asked=None, top_percent=5.0, mc_passes=0, seed=0, keep_maps=False):
+def score(self:HeadLearner, head, n, strategy='margin', asked=None, top_percent=5.0, mc_passes=0, seed=0, keep_maps=False, shard=None):
     "Pick `n` pixels per pool image (see `score_cached`)."
-    return score_cached(head, self.pool, n, strategy, asked, top_percent, mc_passes, seed, keep_maps=keep_maps)
+    return score_cached(head, self.pool, n, strategy, asked, top_percent, mc_passes, seed, keep_maps=keep_maps, shard=shard)
 
 @patch
 def model(self:HeadLearner, head)->FrozenSegModel:

@@ -17,6 +17,7 @@ from .acquire import score_pool, STRATEGIES
 from .oracle import GroundTruthOracle, HumanOracle, save_queries, load_queries, pending, query_seconds
 from .train import get_recipe, train_model, evaluate, Recipe, RECIPES
 from .head import HeadLearner, HeadRecipe
+from .distributed import get_state
 
 # %% auto #0
 __all__ = ['Config', 'ActiveLearner', 'RunDamaged']
@@ -127,8 +128,10 @@ class ActiveLearner:
         self.ds, self.eval_ds, self.progress = train_ds.load_all(), eval_ds, progress
         self._check()
         self.oracle = GroundTruthOracle(self.ds, self.cfg.noise, self.cfg.seed) if oracle == 'gt' else oracle
+        self.dist = get_state(self.cfg.device)                            # one process, or this one's share of an `accelerate launch`
         self._open()                                                      # only now: the folder, its writer lock, config.json
-        self.store = LabelStore(self.out/'labels.jsonl', self.ds.names, self.ds.classes, self.ds.name, readonly=self.readonly)
+        with self.dist.main_first():                                      # one writer: the main process; the others read its files
+            self.store = LabelStore(self.out/'labels.jsonl', self.ds.names, self.ds.classes, self.ds.name, readonly=self.readonly or not self.dist.is_main_process)
         self._check_folder()
         self.model, self.model_round = None, None
 
@@ -219,7 +222,7 @@ def _open(self:ActiveLearner):
     fn = self.out/'config.json'
     if not fn.exists() and ((self.out/'results.json').exists() or (self.out/'labels.jsonl').exists()):
         raise RunDamaged(f"{self.out} holds labels or results but no config.json, so their settings are unknown; restore config.json from a backup or use another folder")
-    if self.readonly: return
+    if self.readonly or not self.dist.is_main_process: return
     lock_folder(self.out, self)
     if not fn.exists(): atomic_write(fn, json.dumps(asdict(self.cfg), indent=1))
     if self.history and not self.cfg.full and not (self.out/'labels.jsonl').exists():
@@ -260,15 +263,17 @@ def query(self:ActiveLearner, k=None): # round to query for (default: the next o
     "Pick the pixels of round `k` and save them to `queries/round_k.json` (random in round 0)."
     c, k = self.cfg, self.round if k is None else k
     t0 = time.time()
-    if k == 0: picks = score_pool(None, self.ds, c.init_pixels, 'random', self._asked(), seed=self._seed(k, 1))
+    if k == 0: picks = score_pool(None, self.ds, c.init_pixels, 'random', self._asked(), seed=self._seed(k, 1), shard=self.dist.shard)
     else:
         model = self.get_model(k - 1) if c.strategy != 'random' else None
         with torch.random.fork_rng(devices=None if str(c.device).startswith('cuda') else []):
             torch.manual_seed(self._seed(k, 4))                        # MC-dropout masks come from (seed, round), not from what ran before
             if c.training == 'head' and model is not None:
-                picks = self.head_learner.score(model.head, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1))
-            else: picks = score_pool(model, self.ds, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1))
-    save_queries(self._qpath(k), picks, k, seconds=time.time() - t0)
+                picks = self.head_learner.score(model.head, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1), shard=self.dist.shard)
+            else: picks = score_pool(model, self.ds, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1), shard=self.dist.shard)
+    picks = self.dist.gather_picks(picks)                                 # each process scored its share of the images
+    if self.dist.is_main_process: save_queries(self._qpath(k), picks, k, seconds=time.time() - t0)
+    self.dist.wait()
     return picks
 
 # %% ../nbs/06_loop.ipynb #2f59e613
@@ -301,10 +306,12 @@ def label(self:ActiveLearner, k=None):
     "Let the automatic oracle answer round `k`'s pending queries (a human oracle answers through the labeller)."
     k = self.round if k is None else k
     p = self.pending_queries(k)
+    self.dist.wait()                                                      # every process has read them before the main process answers
     if self.oracle == 'human' or not len(p['image']): return len(p['image'])
     y = self.oracle(p['image'], p['row'], p['col'], round=k)
     truth = self.oracle.truth(p['image'], p['row'], p['col']) if hasattr(self.oracle, 'truth') else None
-    self.store.add(p['image'], p['row'], p['col'], y, round=k, source=getattr(self.oracle, 'source', 'oracle'), truth=truth)
+    if self.dist.is_main_process: self.store.add(p['image'], p['row'], p['col'], y, round=k, source=getattr(self.oracle, 'source', 'oracle'), truth=truth)
+    self.dist.wait()
     return 0
 
 @patch
@@ -332,9 +339,11 @@ def head_learner(self:ActiveLearner)->HeadLearner:
     "The frozen-encoder learner of a `training='head'` run (features extracted on first use)."
     if getattr(self, '_hl', None) is None:
         c = self.cfg
-        enc = create_model(self.ds.c, c.arch, c.encoder, c.weights, c.dropout).to(c.device)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self._seed(0, 5))                           # an encoder without pretrained weights: the same in every process and on resume
+            enc = create_model(self.ds.c, c.arch, c.encoder, c.weights, c.dropout).to(c.device)
         self._hl = HeadLearner(enc, self.ds, self.eval_ds, HeadRecipe(**({'steps': c.head_steps} if c.head_steps else {})),
-                               self.out, c.feature_budget_gb*1e9, self.progress)
+                               self.out, c.feature_budget_gb*1e9, self.progress, self.dist)
     return self._hl
 
 # %% ../nbs/06_loop.ipynb #e31825b2
@@ -349,12 +358,14 @@ def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-e
         if c.warm_start and k > 0: model = self.get_model(k - 1); self.model = None
         else: model = create_model(self.ds.c, c.arch, c.encoder, c.weights, c.dropout).to(c.device)
         masks = [self.ds[i][1] for i in range(len(self.ds))] if c.full else self.store.dense_masks(self._shapes(), ig)
-        log = train_model(model, self.ds, masks, c.recipe_(), self._seed(k, 3), sparse=not c.full, progress=self.progress, callback=callback)
+        log = train_model(model, self.ds, masks, c.recipe_(), self._seed(k, 3), sparse=not c.full, progress=self.progress, callback=callback, dist=self.dist)
     t0 = time.time()
     ev = (self.head_learner.evaluate(model.head) if c.training == 'head' else evaluate(model, self.eval_ds)) if self.eval_ds is not None else {'miou': None, 'iou_per_class': None, 'pixel_acc': None}
     t_eval = time.time() - t0
-    fn = self._mpath(k); fn.parent.mkdir(exist_ok=True)
-    torch.save({'round': k, 'model': (model.head if c.training == 'head' else model).state_dict()}, fn.with_suffix('.tmp')); os.replace(fn.with_suffix('.tmp'), fn)   # before results.json
+    fn = self._mpath(k)
+    if self.dist.is_main_process:
+        fn.parent.mkdir(exist_ok=True)
+        torch.save({'round': k, 'model': (model.head if c.training == 'head' else model).state_dict()}, fn.with_suffix('.tmp')); os.replace(fn.with_suffix('.tmp'), fn)   # before results.json
     self.model, self.model_round = model.eval(), k
     t = self.store.table(); n = len(self.ds)
     rec = {'round': k, 'pixels_per_image': (sum(m.size for m in masks)/n if c.full else len(t['image'])/n),
@@ -362,7 +373,8 @@ def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-e
            'void': int((t['label'] == VOID).sum()), **ev, 'train_seconds': round(log['seconds'], 2),
            'query_seconds': query_seconds(self._qpath(k)), 'eval_seconds': round(t_eval, 2),
            'train_image_passes': log.get('images', 0), 'train_steps': log.get('steps'), 'final_loss': float(np.mean(log['losses'][-10:])) if log['losses'] else None}
-    self._save_results(self.history + [rec])
+    if self.dist.is_main_process: self._save_results(self.history + [rec])
+    self.dist.wait()
     return rec
 
 # %% ../nbs/06_loop.ipynb #8ee6f385
@@ -388,7 +400,7 @@ def run(self:ActiveLearner,
         r = self.step(callback)
         if isinstance(r, HumanOracle): break
         if on_round is not None: on_round(self, r)
-        if self.progress: print(f"round {r['round']}: {r['pixels_per_image']:.0f} px/img, mIoU {r['miou'] if r['miou'] is None else round(r['miou'], 2)}")
+        if self.progress and self.dist.is_main_process: print(f"round {r['round']}: {r['pixels_per_image']:.0f} px/img, mIoU {r['miou'] if r['miou'] is None else round(r['miou'], 2)}")
     return self.history
 
 # %% ../nbs/06_loop.ipynb #df67a3e2

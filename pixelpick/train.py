@@ -174,6 +174,7 @@ def train_model(model, # a `SegModel`, on the device to train on
                 sparse=True, # masks are sparse points (False for full supervision)
                 progress=True, # fastprogress bars (off in CI and tests)
                 callback=None, # called as callback(epoch, losses) after each epoch
+                dist=None, # several processes (`pixelpick.distributed`): each trains on `bs` images of every batch of `bs`*processes (DDP)
                )->dict: # losses per step and timings
     "Train `model` with cross-entropy on the labelled pixels of `masks`."
     recipe = recipe or Recipe()
@@ -181,6 +182,9 @@ def train_model(model, # a `SegModel`, on the device to train on
     dev, ig = next(model.parameters()).device, ds.ignore_index
     idxs = [i for i, m in enumerate(masks) if (m != ig).any()]
     if not idxs: raise ValueError("no labelled pixels to train on")
+    N, r = (dist.num_processes, dist.process_index) if dist is not None else (1, 0)
+    net = model if N == 1 else dist.wrap(model)                           # DDP: gradients averaged over the processes
+    ga = g if N == 1 else torch.Generator().manual_seed(int(np.random.default_rng([seed, r]).integers(2**31)))   # each process its own augmentation
     opt = torch.optim.Adam(param_groups(model, recipe.lr, recipe.encoder_lr_mult), betas=(0.9, 0.999), eps=recipe.eps, weight_decay=recipe.wd)
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, [max(1, int(f*recipe.epochs)) for f in recipe.milestones], recipe.gamma)
     mbar, pbar = _bars(progress)
@@ -189,11 +193,11 @@ def train_model(model, # a `SegModel`, on the device to train on
     mb = mbar(range(recipe.epochs))
     for ep in mb:
         perm = [idxs[k] for k in torch.randperm(len(idxs), generator=g).tolist()]
-        batches = [perm[k:k+recipe.bs] for k in range(0, len(perm), recipe.bs)]
-        if len(batches) > 1 and len(batches[-1]) == 1: batches.pop()
+        batches = [perm[k:k+recipe.bs*N] for k in range(0, len(perm), recipe.bs*N)]
+        if len(batches) > 1 and len(batches[-1]) < 2*N: batches.pop()     # a process never trains on a single image
         for b in pbar(batches, parent=mb) if mbar is not _Quiet else batches:
-            x, y = (o.to(dev) for o in _make_batch(ds, masks, b, recipe, g, sparse))
-            loss = sparse_ce(model(x), y, ig)
+            x, y = (o.to(dev) for o in _make_batch(ds, masks, b[r::N], recipe, ga, sparse))
+            loss = sparse_ce(net(x), y, ig)
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
             losses.append(loss.item()); n_img += len(b)
             mb.child.comment = f'loss {losses[-1]:.3f}'
