@@ -42,8 +42,8 @@ def parser():
     r.add_argument('--classes', default=None, help='--dataset folder: class names in id order, e.g. background,membrane')
     r.add_argument('--mapping', default=None, help="--dataset folder: mask value to class (id or name), e.g. 0:0,255:membrane; or a JSON file ({\"128,0,0\": \"car\"} for RGB masks)")
     _add_config_args(r)
-    d = sub.add_parser('demo', help='margin vs random on the embedded scenes, on CPU, in about a minute')
-    d.add_argument('--out', default='pixelpick-demo', help='folder for the two runs')
+    d = sub.add_parser('demo', help='margin sampling vs random on the embedded scenes, two seeds, on CPU, in a minute or two')
+    d.add_argument('--out', default='pixelpick-demo', help='folder for the runs')
     d.add_argument('--training', default='head', choices=['head', 'finetune'], help="learner: 'head' (frozen encoder, seconds a round) or 'finetune' (the paper's, minutes a round)")
     d.add_argument('--epochs', type=int, default=15, help="epochs per round ('finetune' only)")
     l = sub.add_parser('label', help='open the keyboard labeller for a saved run (in JupyterLab)')
@@ -116,27 +116,38 @@ def demo(out='pixelpick-demo', # folder for the runs
          n_train=40, n_val=20, # embedded scenes
          size=(64, 96), # scene size
          rounds=3, # rounds (10, 20, 30 pixels per image)
-         progress=True, # print one line per round and a summary
-        )->dict: # {strategy: history}
-    "Margin vs random sampling on the embedded scenes."
+         seeds=(0, 1), # one run per strategy and seed; the table shows the mean over seeds
+         strategies=('margin', 'margin_interior', 'random'), # compared with the last one
+         progress=True, # print one line per seed, the table and the gains
+        )->dict: # {strategy: [history of each seed]}
+    "Uncertainty sampling against random sampling on the embedded scenes, over a few seeds."
     from pixelpick.data import synthetic_scenes
     say = print if progress else (lambda *a, **k: None)
     out, t0 = Path(out), time.time()
     tr, va = synthetic_scenes(n_train, size=size), synthetic_scenes(n_val, 'val', size=size)
     kw = dict(training=training, rounds=rounds, data_kw={'n': n_train, 'size': list(size)})   # data_kw: `pixelpick label` can rebuild the scenes
     if training == 'finetune': kw.update(recipe='demo', epochs=epochs)
-    say(f"pixelpick demo: margin vs random sampling, {n_train} embedded scenes ({size[0]}x{size[1]}), '{training}' learner, "
-        f"mIoU (%) on {n_val} validation scenes")
-    base = ActiveLearner(out/'margin', tr, va, progress=False, **kw)
-    base.run(1)
-    rnd = ActiveLearner(out/'random', tr, va, progress=False, **{**kw, 'strategy': 'random'}) if (out/'random').exists() else base.fork(out/'random', strategy='random')
+    say(f"pixelpick demo: {', '.join(strategies[:-1])} vs {strategies[-1]} sampling, {n_train} embedded scenes ({size[0]}x{size[1]}), "
+        f"'{training}' learner, {len(seeds)} seed(s), mIoU (%) on {n_val} validation scenes")
+    res = {s: [] for s in strategies}
+    for seed in seeds:
+        base = ActiveLearner(out/f'{strategies[0]}-s{seed}', tr, va, progress=False, strategy=strategies[0], seed=seed, **kw)
+        base.run(1)
+        for s in strategies:
+            f = out/f'{s}-s{seed}'
+            al = base if s == strategies[0] else ActiveLearner(f, tr, va, progress=False, **{**kw, 'strategy': s, 'seed': seed}) if f.exists() else base.fork(f, strategy=s)
+            res[s].append(al.run())
+        say(f"seed {seed}: done ({time.time() - t0:.0f} s)")
+    m = {s: np.array([[h['miou'] for h in hs] for hs in v]) for s, v in res.items()}
     for k in range(rounds):
-        m, r = base.run(k + 1)[k], rnd.run(k + 1)[k]
-        say(f"round {k}: {m['pixels_per_image']:3.0f} px/img   margin {m['miou']:5.1f}   random {r['miou']:5.1f}" + ('   (both: the same random pixels)' if k == 0 else ''))
-    res = {'margin': base.history, 'random': rnd.history}
+        say(f"round {k}: {res[strategies[0]][0][k]['pixels_per_image']:3.0f} px/img   " + '   '.join(f'{s} {m[s][:, k].mean():5.1f}' for s in strategies)
+            + ('   (all: the same random pixels)' if k == 0 else ''))
+    ref = strategies[-1]
+    for s in strategies[:-1]:
+        g = (m[s] - m[ref])[:, 1:].mean(1)                                   # per seed, mean over rounds 1 and later
+        say(f"{s} - {ref}, mean over rounds 1-{rounds - 1}: {g.mean():+.1f} mIoU points (per seed: {', '.join(f'{x:+.1f}' for x in g)})")
     plot_runs(res, out/'miou.png')
-    gain = np.mean([m['miou'] - r['miou'] for m, r in zip(res['margin'][1:], res['random'][1:])])
-    say(f"margin - random, mean over rounds 1-{rounds-1}: {gain:+.1f} mIoU points   ({time.time() - t0:.0f} s; plot: {out/'miou.png'})")
+    say(f"{time.time() - t0:.0f} s; plot: {out/'miou.png'}")
     return res
 
 # %% ../nbs/07_cli.ipynb #030bb1f5
