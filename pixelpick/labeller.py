@@ -8,6 +8,7 @@ import base64, html, importlib.util, io, os
 from pathlib import Path
 import numpy as np
 import anywidget, ipywidgets, traitlets
+from fastcore.meta import delegates
 from .labels import VOID
 from .session import (SPECIAL_KEYS, ACTION_NAMES, KEY_NAMES, norm_key, key_label, default_keys, keymap, LabelSession,
                                PAPER_STUDY, summary, summary_text)
@@ -185,10 +186,11 @@ def auto_mode()->str:
     if m in ('keys', 'text'): return m
     return 'text' if in_colab() else 'keys'
 
+@delegates(LabelSession)
 def labeller(oracle, # a `HumanOracle`, an object with `.human_oracle()`, or a `LabelSession`
              mode='auto', # 'keys' (anywidget), 'text' (text box and buttons), or 'auto'
              width=640, # display width of an image, in screen pixels
-             **kwargs, # passed to `LabelSession`: keys, specials
+             **kwargs, # passed to `LabelSession` (keys, specials)
             ):
     "The labelling widget for a round's pending queries: display it, click it, press keys."
     if mode not in MODES: raise ValueError(f"mode must be one of {MODES}, got {mode!r}")

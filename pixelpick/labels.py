@@ -122,68 +122,7 @@ def _append(self:LabelStore, rec):
     for k in _FIELDS: self._cols[k].append(rec.get(k))
     self._active.append(n)
 
-# %% ../nbs/02_labels.ipynb #178ecb69
-@patch
-def add(self:LabelStore,
-        image, # image index (int) or an array of them
-        row, col, # pixel coordinates (ints or arrays)
-        label, # class id(s), or VOID
-        round=0, # active-learning round the label belongs to
-        source='oracle', # one of SOURCES
-        seconds=None, # time the annotator took (per label)
-        truth=None, # ground-truth class, when known (for agreement statistics)
-       ):
-    "Add labels and append them to the file before returning."
-    self._writable()
-    if source not in SOURCES: raise ValueError(f"unknown source {source!r}; expected one of {SOURCES}")
-    im, r, c, y = (np.atleast_1d(np.asarray(o)).astype(int) for o in (image, row, col, label))
-    n = len(im)
-    if not (len(r) == len(c) == len(y) == n): raise ValueError("image, row, col and label must have the same length")
-    if n and (im.min() < 0 or im.max() >= len(self.images)): raise ValueError(f"image index out of range 0..{len(self.images)-1}: {im.tolist()[:10]}")
-    if n and ((y < VOID) | (y >= len(self.classes))).any(): raise ValueError(f"labels {sorted(set(y[(y < VOID) | (y >= len(self.classes))].tolist()))} are not class ids 0..{len(self.classes)-1} or VOID")
-    sec = np.broadcast_to(np.asarray(np.nan if seconds is None else seconds, float), (n,))
-    tru = None if truth is None else np.atleast_1d(np.asarray(truth)).astype(int)
-    recs = [{'op': 'add', 'image': int(im[k]), 'row': int(r[k]), 'col': int(c[k]), 'label': int(y[k]), 'round': int(round),
-             'source': source, 'seconds': None if np.isnan(sec[k]) else _round4(float(sec[k])), 'truth': None if tru is None else int(tru[k]),
-             'time': _round4(time.time(), 3)} for k in range(n)]
-    if not recs: return 0
-    with open(self.path, 'a', encoding='utf-8') as f:
-        f.write(''.join(json.dumps(o, separators=(',', ':')) + '\n' for o in recs))
-        f.flush(); os.fsync(f.fileno())
-    self._sync()
-    return n
-
-def _round4(x, nd=4): return None if x is None else float(f'{x:.{nd}f}')
-
-@patch
-def undo(self:LabelStore):
-    "Remove the most recent label (written to the file as an `undo` line); returns it, or None if empty."
-    last = self.last()
-    if last is None: return None
-    self._write({'op': 'undo', 'time': round(time.time(), 3)}); self._sync()
-    return last
-
-@patch
-def last(self:LabelStore):
-    "The most recent active label as a dict, or None."
-    self._sync()
-    return {f: self._cols[f][self._active[-1]] for f in _FIELDS} if self._active else None
-
 # %% ../nbs/02_labels.ipynb #7b98b503
-@patch
-def _recover(self:LabelStore):
-    raw = self.path.read_bytes()
-    tail = raw[raw.rfind(b'\n') + 1:]                  # text after the last newline: empty unless a write was cut short
-    if not tail.strip(): return
-    try: json.loads(tail); fixed = False                 # a complete record that only lacks its newline
-    except ValueError: fixed = True
-    keep = raw[:len(raw) - len(tail)]
-    if fixed:
-        part = self.path.with_suffix(self.path.suffix + f'.partial-{int(time.time())}'); part.write_bytes(tail)
-    tmp = self.path.with_suffix('.tmp'); tmp.write_bytes(keep + (b'' if fixed else tail + b'\n')); os.replace(tmp, self.path)
-    n = keep.count(b'\n') - 1
-    if fixed: warnings.warn(f"{self.path}: the last line was cut short by a crash; kept {n} complete records, moved the partial line to {part}")
-
 @patch
 def _check_header(self:LabelStore, h):
     if h.get('format') != 'pixelpick-labels': raise StoreError(f"{self.path} is not a pixelpick label store (no header line)")
@@ -242,6 +181,69 @@ def query(self:LabelStore, image=None, round=None, source=None):
     if round is not None: sel &= t['round'] == round
     if source is not None: sel &= t['source'] == source
     return {k: v[sel] for k, v in t.items()}
+
+# %% ../nbs/02_labels.ipynb #178ecb69
+@patch
+def add(self:LabelStore,
+        image, # image index (int) or an array of them
+        row, col, # pixel coordinates (ints or arrays)
+        label, # class id(s), or VOID
+        round=0, # active-learning round the label belongs to
+        source='oracle', # one of SOURCES
+        seconds=None, # time the annotator took (per label)
+        truth=None, # ground-truth class, when known (for agreement statistics)
+       ):
+    "Add labels and append them to the file before returning."
+    self._writable()
+    if source not in SOURCES: raise ValueError(f"unknown source {source!r}; expected one of {SOURCES}")
+    im, r, c, y = (np.atleast_1d(np.asarray(o)).astype(int) for o in (image, row, col, label))
+    n = len(im)
+    if not (len(r) == len(c) == len(y) == n): raise ValueError("image, row, col and label must have the same length")
+    if n and (im.min() < 0 or im.max() >= len(self.images)): raise ValueError(f"image index out of range 0..{len(self.images)-1}: {im.tolist()[:10]}")
+    if n and ((y < VOID) | (y >= len(self.classes))).any(): raise ValueError(f"labels {sorted(set(y[(y < VOID) | (y >= len(self.classes))].tolist()))} are not class ids 0..{len(self.classes)-1} or VOID")
+    sec = np.broadcast_to(np.asarray(np.nan if seconds is None else seconds, float), (n,))
+    tru = None if truth is None else np.atleast_1d(np.asarray(truth)).astype(int)
+    recs = [{'op': 'add', 'image': int(im[k]), 'row': int(r[k]), 'col': int(c[k]), 'label': int(y[k]), 'round': int(round),
+             'source': source, 'seconds': None if np.isnan(sec[k]) else _round4(float(sec[k])), 'truth': None if tru is None else int(tru[k]),
+             'time': _round4(time.time(), 3)} for k in range(n)]
+    if not recs: return 0
+    with open(self.path, 'a', encoding='utf-8') as f:
+        f.write(''.join(json.dumps(o, separators=(',', ':')) + '\n' for o in recs))
+        f.flush(); os.fsync(f.fileno())
+    self._sync()
+    return n
+
+def _round4(x, nd=4): return None if x is None else float(f'{x:.{nd}f}')
+
+@patch
+def undo(self:LabelStore):
+    "Remove the most recent label (written to the file as an `undo` line); returns it, or None if empty."
+    last = self.last()
+    if last is None: return None
+    self._write({'op': 'undo', 'time': round(time.time(), 3)}); self._sync()
+    return last
+
+@patch
+def last(self:LabelStore):
+    "The most recent active label as a dict, or None."
+    self._sync()
+    return {f: self._cols[f][self._active[-1]] for f in _FIELDS} if self._active else None
+
+# %% ../nbs/02_labels.ipynb #ecd3c185
+@patch
+def _recover(self:LabelStore):
+    raw = self.path.read_bytes()
+    tail = raw[raw.rfind(b'\n') + 1:]                  # text after the last newline: empty unless a write was cut short
+    if not tail.strip(): return
+    try: json.loads(tail); fixed = False                 # a complete record that only lacks its newline
+    except ValueError: fixed = True
+    keep = raw[:len(raw) - len(tail)]
+    if fixed:
+        part = self.path.with_suffix(self.path.suffix + f'.partial-{int(time.time())}'); part.write_bytes(tail)
+    tmp = self.path.with_suffix('.tmp'); tmp.write_bytes(keep + (b'' if fixed else tail + b'\n')); os.replace(tmp, self.path)
+    n = keep.count(b'\n') - 1
+    if fixed: warnings.warn(f"{self.path}: the last line was cut short by a crash; kept {n} complete records, moved the partial line to {part}")
+
 
 # %% ../nbs/02_labels.ipynb #1c8d70f5
 @patch

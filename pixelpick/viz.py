@@ -4,35 +4,28 @@
 
 # %% ../nbs/09_viz.ipynb #f5850561
 from __future__ import annotations
-import io, json, os
+import io, os
 from pathlib import Path
 import numpy as np
 import torch
-from matplotlib.figure import Figure as MplFigure
 from matplotlib.patches import Patch
 from .labels import VOID, LabelStore, round_file
 from .acquire import uncertainty, predict_probs, to_batch
 from .oracle import load_queries
+from .curves import Figure, PAPER_SECONDS, class_shares, data_shares, plot_class_histogram, label_seconds, curve_stats, plot_miou
+_all_ = ['Figure', 'PAPER_SECONDS', 'class_shares', 'data_shares', 'plot_class_histogram', 'label_seconds', 'curve_stats', 'plot_miou']
 
 # %% auto #0
-__all__ = ['PENDING', 'MAP_STRATEGIES', 'MAP_TITLES', 'PAPER_SECONDS', 'Figure', 'colorize', 'overlay', 'class_legend',
-           'pick_colors', 'draw_picks', 'snapshot', 'snap_probs', 'uncertainty_maps', 'run_with_snapshots',
-           'round_picks', 'plot_uncertainty', 'plot_picks', 'class_shares', 'data_shares', 'plot_class_histogram',
-           'plot_predictions', 'label_seconds', 'curve_stats', 'plot_miou', 'widgets_available', 'plot_rounds',
-           'browse']
-
-# %% ../nbs/09_viz.ipynb #b8daffdf
-class Figure(MplFigure):
-    "A matplotlib `Figure` that shows itself as a PNG in any notebook, with or without pyplot."
-    def _repr_png_(self):
-        buf = io.BytesIO(); self.savefig(buf, format='png', bbox_inches='tight'); return buf.getvalue()
+__all__ = ['PENDING', 'MAP_STRATEGIES', 'MAP_TITLES', 'colorize', 'overlay', 'class_legend', 'pick_colors', 'draw_picks',
+           'snapshot', 'snap_probs', 'uncertainty_maps', 'run_with_snapshots', 'round_picks', 'plot_uncertainty',
+           'plot_picks', 'plot_predictions', 'widgets_available', 'plot_rounds', 'browse', 'Figure', 'PAPER_SECONDS',
+           'class_shares', 'data_shares', 'plot_class_histogram', 'label_seconds', 'curve_stats', 'plot_miou']
 
 # %% ../nbs/09_viz.ipynb #eeb74fe0
 PENDING = -2 # the label of a queried pixel that has no answer yet
 MAP_STRATEGIES = ('margin', 'entropy', 'least_confidence') # the uncertainty maps drawn side by side
 MAP_TITLES = {'margin': 'margin  −(p₁−p₂)', 'entropy': 'entropy  −Σ p log p', 'least_confidence': 'least confidence  1−p₁',
               'random': 'random'}
-PAPER_SECONDS = 1.42 # seconds per label measured in the paper's annotation study
 
 def colorize(mask, # (H,W) class ids
              palette, # (n_classes,3) uint8 colours
@@ -225,45 +218,6 @@ def plot_picks(al, # an `ActiveLearner` (its `.ds`, `.store` and queries are use
     class_legend(fig, ds.classes, ds.palette, void=void)
     return fig
 
-# %% ../nbs/09_viz.ipynb #a8c9ee97
-def class_shares(run, # an `ActiveLearner` or a `LabelStore`
-                 n_classes=None, # number of classes (default: the store's)
-                 from_round=1, # count labels of this round and later
-                )->np.ndarray: # percent per class
-    "Percentage of each class among the labelled pixels of rounds >= `from_round` (void excluded)."
-    store = run.store if hasattr(run, 'store') else run
-    t = store.table(); n = n_classes or len(store.classes)
-    y = t['label'][(t['round'] >= from_round) & (t['label'] >= 0)]
-    cnt = np.bincount(y, minlength=n)[:n].astype(float)
-    return cnt/max(cnt.sum(), 1)*100
-
-def data_shares(ds)->np.ndarray: # a dataset with masks
-    "Percentage of each class among the (non-void) pixels of `ds`."
-    cnt = ds.class_counts().astype(float)
-    return cnt/max(cnt.sum(), 1)*100
-
-def plot_class_histogram(runs=None, # {name: ActiveLearner or LabelStore}
-                         ds=None, # dataset for the data's shares (default: the first run's pool)
-                         from_round=1, # count labels of this round and later
-                         log=False, # logarithmic y axis
-                         figsize=None, # (width, height) in inches
-                        )->Figure:
-    "Grouped bars: the class shares of the data and of each run's picked pixels."
-    runs = dict(runs or {})
-    if ds is None and runs: ds = next((r.ds for r in runs.values() if hasattr(r, 'ds')), None)
-    if ds is None: raise ValueError("give `ds` (the class names come from it)")
-    groups = ({'data': data_shares(ds)} if ds.has_masks else {}) | {k: class_shares(r, ds.c, from_round) for k, r in runs.items()}
-    fig = Figure(figsize=figsize or (max(5, 0.9*ds.c + 1.5), 3.4), layout='constrained')
-    ax = fig.subplots()
-    x, wid = np.arange(ds.c), 0.8/max(1, len(groups))
-    for j, (name, v) in enumerate(groups.items()):
-        ax.bar(x + (j - (len(groups) - 1)/2)*wid, v, wid, label=name, color='0.6' if name == 'data' else None)
-    ax.set_xticks(x, ds.classes, rotation=30, ha='right', fontsize=9)
-    ax.set_ylabel('% of labelled pixels' if not ds.has_masks else '% of pixels'); ax.grid(axis='y', alpha=0.3)
-    if log: ax.set_yscale('log')
-    ax.set_title('class shares' + (f' (picks of round {from_round} on)' if runs else ''), fontsize=10); ax.legend(fontsize=8)
-    return fig
-
 # %% ../nbs/09_viz.ipynb #d7431d8d
 @torch.no_grad()
 def _predict(model, ds, i):
@@ -300,76 +254,6 @@ def plot_predictions(model, # a `SegModel`, a snapshot, or None (only the ground
                 ax.imshow(np.where(wrong[..., None], np.array([230, 25, 25], np.uint8), (img*0.35).astype(np.uint8))); ax.set_title('errors', fontsize=8)
             ax.set_label(c); ax.set_xticks([]); ax.set_yticks([])
     class_legend(fig, ds.classes, ds.palette)
-    return fig
-
-# %% ../nbs/09_viz.ipynb #df1b9876
-def label_seconds(source=None, # None (the paper's 1.42 s), a number, or a LabelStore / ActiveLearner with timed labels
-                 )->tuple: # (seconds per label, where the number comes from)
-    "Seconds per label: a person's, measured in a label store when it has timed human labels, else the paper's 1.42 s."
-    if source is None: return PAPER_SECONDS, f"paper's {PAPER_SECONDS} s/label"
-    if isinstance(source, (int, float)): return float(source), f'{source:.2f} s/label'
-    store = source.store if hasattr(source, 'store') else source
-    med = store.stats(source='human')['seconds_median']              # a person's time: never a simulated annotator's
-    if med is None: return PAPER_SECONDS, f"paper's {PAPER_SECONDS} s/label (no timed labels)"
-    return float(med), f'measured {med:.2f} s/label'
-
-def _histories(v):
-    "A list of histories (lists of round dicts) from a history, a learner, a run folder, results.json, or a list of them."
-    if hasattr(v, 'history'): return [v.history]
-    if isinstance(v, (str, Path)):
-        p = Path(v); p = p/'results.json' if p.is_dir() else p
-        return [json.loads(p.read_text())['rounds']]
-    if isinstance(v, list) and v and isinstance(v[0], dict): return [v]
-    if isinstance(v, (list, tuple)): return [h for o in v for h in _histories(o)]
-    raise TypeError(f"cannot read runs from {type(v).__name__}")
-
-def curve_stats(runs, # one run or a list of runs (seeds)
-               )->tuple: # (pixels per image, mean mIoU, std mIoU or None, number of seeds)
-    "Mean and sample standard deviation of mIoU over seeds, round by round."
-    hs = _histories(runs)
-    if any(o.get('miou') is None for h in hs for o in h): raise ValueError("a run has no mIoU: it was run without an evaluation split")
-    n = min(len(h) for h in hs)
-    x = np.array([o['pixels_per_image'] for o in hs[0][:n]], float)
-    y = np.array([[o['miou'] for o in h[:n]] for h in hs], float)
-    return x, y.mean(0), (y.std(0, ddof=1) if len(hs) > 1 else None), len(hs)
-
-def _full_values(full):
-    if full is None: return None
-    if isinstance(full, (int, float)): return [float(full)]
-    if isinstance(full, (list, tuple)) and all(isinstance(o, (int, float)) for o in full): return [float(o) for o in full]
-    return [h[-1]['miou'] for h in _histories(full)]
-
-# %% ../nbs/09_viz.ipynb #8a7cb81b
-def plot_miou(runs, # {name: run or list of runs (seeds)}; a run is a history, learner, run folder or results.json
-              x='pixels', # 'pixels' (labelled pixels per image), 'seconds' (annotation time per image), or both as a tuple
-              full=None, # fully supervised mIoU: a number, a list over seeds, or full-supervision runs
-              seconds_per_label=None, # for x='seconds': None (paper), a number, or a LabelStore/learner with timed labels
-              title=None, # figure title
-              figsize=None, # (width, height) in inches
-             )->Figure:
-    "mIoU against labelled pixels (or annotation seconds) per image: mean and ±1 sd over seeds, full supervision as a line."
-    xs = [x] if isinstance(x, str) else list(x)
-    bad = set(xs) - {'pixels', 'seconds'}
-    if bad: raise ValueError(f"x must be 'pixels' or 'seconds', got {sorted(bad)}")
-    spl, origin = label_seconds(seconds_per_label)
-    fv = _full_values(full)
-    fig = Figure(figsize=figsize or (4.8*len(xs), 3.6), layout='constrained')
-    axs = np.atleast_1d(fig.subplots(1, len(xs), sharey=True))
-    for ax, kind in zip(axs, xs):
-        for j, (name, rs) in enumerate(runs.items()):
-            px, mean, sd, n = curve_stats(rs)
-            xv = px*spl if kind == 'seconds' else px
-            col = f'C{j}'
-            ax.plot(xv, mean, 'o-', color=col, label=name + (f' ({n} seeds)' if n > 1 else ''), gid=name)
-            if sd is not None: ax.fill_between(xv, mean - sd, mean + sd, color=col, alpha=0.2, lw=0, gid=f'{name} band')
-        if fv is not None:
-            m = float(np.mean(fv))
-            ax.axhline(m, color='k', ls='--', lw=1, label='full supervision', gid='full')
-            if len(fv) > 1: ax.axhspan(m - np.std(fv, ddof=1), m + np.std(fv, ddof=1), color='k', alpha=0.08, lw=0, gid='full band')
-        ax.set_xlabel('labelled pixels per image' if kind == 'pixels' else f'annotation seconds per image ({origin})')
-        ax.grid(alpha=0.3); ax.set_label(kind)
-    axs[0].set_ylabel('mIoU (%)'); axs[0].legend(fontsize=8)
-    if title: fig.suptitle(title, fontsize=10)
     return fig
 
 # %% ../nbs/09_viz.ipynb #46339ca8

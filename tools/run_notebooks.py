@@ -21,7 +21,7 @@ SKIP = {'gpu', 'notest'}
 
 def targets():
     "The notebooks whose outputs are committed."
-    return sorted((ROOT/'nbs'/'tutorials').glob('[0-9]*.ipynb')) + [ROOT/'nbs'/'09_viz.ipynb']
+    return sorted((ROOT/'nbs'/'tutorials').glob('[0-9]*.ipynb')) + [ROOT/'nbs'/'09_viz.ipynb', ROOT/'nbs'/'09a_curves.ipynb']
 
 def code_hash(path):
     "A hash of the code cells' sources: what the outputs depend on (prose can change freely)."
