@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_loop.ipynb #15e9ef5d
 from __future__ import annotations
-import json, os, platform, time
+import json, os, platform, time, weakref
 from dataclasses import dataclass, asdict, field, fields
 from pathlib import Path
 import numpy as np
@@ -12,15 +12,15 @@ import torch
 from fastcore.basics import patch, store_attr
 from .data import get_dataset, SegDataset, DataError, DATASETS, from_source, atomic_write
 from .models import create_model, DEFAULT_ENCODER
-from .labels import LabelStore, VOID, lock_folder, round_file
+from .labels import LabelStore, VOID, lock_folder, unlock_folder, round_file
 from .acquire import score_pool, STRATEGIES
-from .oracle import GroundTruthOracle, HumanOracle, save_queries, load_queries, pending, query_seconds
+from .oracle import Oracle, Person, as_oracle, HumanOracle, save_queries, load_queries, pending, query_seconds
 from .train import get_recipe, train_model, evaluate, Recipe, RECIPES
 from .head import HeadLearner, HeadRecipe
 from .distributed import get_state
 
 # %% auto #0
-__all__ = ['Config', 'ActiveLearner', 'RunDamaged']
+__all__ = ['Config', 'ActiveLearner', 'RunDamaged', 'LearnerClosed', 'Step']
 
 # %% ../nbs/06_loop.ipynb #abc49e97
 @dataclass
@@ -115,19 +115,19 @@ class ActiveLearner:
                  out_dir, # the run folder (created, or reopened to resume)
                  train_ds:SegDataset=None, # the pool; default: built from `config`
                  eval_ds:SegDataset=None, # the split to report mIoU on (None: no evaluation); default: from `config`
-                 oracle='gt', # 'gt' (simulated, uses `noise`), 'human', or a callable (image,row,col,round)->labels
+                 oracle='gt', # who answers: 'gt' (the masks, with `noise`), 'human' (a `Person`, through the labeller), an `Oracle`, or a function (image,row,col,round)->labels
                  progress=True, # fastprogress bars (off in CI/tests)
                  readonly=None, # only read (no lock, no writes); default: True for an existing folder you cannot write
                  **kw, # `Config` fields
                 ):
-        self.out = Path(out_dir)
+        self.out, self._closed = Path(out_dir), False
         self.readonly = (self.out.is_dir() and not os.access(self.out, os.W_OK)) if readonly is None else readonly
         self.cfg = self._config(kw, _source(train_ds, eval_ds))           # every setting checked; nothing written yet
         if train_ds is None: train_ds, eval_ds = self._datasets()
         if self.cfg.n_train: train_ds = train_ds.subset(range(min(self.cfg.n_train, len(train_ds))))
         self.ds, self.eval_ds, self.progress = train_ds.load_all(), eval_ds, progress
         self._check()
-        self.oracle = GroundTruthOracle(self.ds, self.cfg.noise, self.cfg.seed) if oracle == 'gt' else oracle
+        self.oracle:Oracle = as_oracle(oracle, self.ds, self.cfg.noise, self.cfg.seed)
         self.dist = get_state(self.cfg.device)                            # one process, or this one's share of an `accelerate launch`
         self._open()                                                      # only now: the folder, its writer lock, config.json
         with self.dist.main_first():                                      # one writer: the main process; the others read its files
@@ -223,7 +223,7 @@ def _open(self:ActiveLearner):
     if not fn.exists() and ((self.out/'results.json').exists() or (self.out/'labels.jsonl').exists()):
         raise RunDamaged(f"{self.out} holds labels or results but no config.json, so their settings are unknown; restore config.json from a backup or use another folder")
     if self.readonly or not self.dist.is_main_process: return
-    lock_folder(self.out, self)
+    self._unlock = weakref.finalize(self, unlock_folder, lock_folder(self.out)); self._unlock.atexit = False   # close() or garbage collection gives it back
     if not fn.exists(): atomic_write(fn, json.dumps(asdict(self.cfg), indent=1))
     if self.history and not self.cfg.full and not (self.out/'labels.jsonl').exists():
         raise RunDamaged(f"{self.out} is damaged: labels.jsonl is missing but results.json has {len(self.history)} finished rounds. {_RECOVER}")
@@ -244,6 +244,38 @@ def _check_folder(self:ActiveLearner):
     if (t['round'] > k).any(): probs.append(f"labels.jsonl has answers of round {int(t['round'].max())} but results.json records only {k} finished rounds (was it deleted or replaced?)")
     if probs: raise RunDamaged(f"{self.out} is damaged: {'; '.join(probs[:4])}{'; ...' if len(probs) > 4 else ''}. {_RECOVER}")
 
+# %% ../nbs/06_loop.ipynb #e37bbc8d
+class LearnerClosed(RuntimeError):
+    "The learner was closed: its writer lock is given back, and it only reads."
+
+@patch(as_prop=True)
+def closed(self:ActiveLearner)->bool: return self._closed
+
+@patch
+def _writable(self:ActiveLearner):
+    if self._closed: raise LearnerClosed(f"this ActiveLearner on {self.out} is closed (its writer lock was given back); open the folder again to go on: ActiveLearner({str(self.out)!r}, ...)")
+
+def _give_back(store:LabelStore):
+    "Release, now, the writer-lock hold `store` took when it opened (it would go only when the store is collected)."
+    # A labeller on screen keeps its store alive as long as the kernel lives, so waiting for garbage collection is no
+    # good. `lock_folder` ties the hold to a `weakref.finalize`: run that one now (it then never runs again).
+    for f, info in list(weakref.finalize._registry.items()):
+        if info.weakref() is store and info.func is unlock_folder: f()
+
+@patch
+def close(self:ActiveLearner):
+    "Give the run folder's writer lock back; from now on the learner only reads. Closing twice is fine."
+    if self._closed: return
+    self._closed = True
+    if self.store.readonly: return                                      # a reader, or a process that is not the main one: no lock
+    self.store.readonly = True                                            # the same records, read-only: labellers still on screen cannot write
+    _give_back(self.store); self._unlock()
+
+@patch
+def __enter__(self:ActiveLearner): return self
+@patch
+def __exit__(self:ActiveLearner, *exc): self.close()
+
 # %% ../nbs/06_loop.ipynb #cdaeed7a
 @patch
 def _seed(self:ActiveLearner, k, what): return int(np.random.default_rng([self.cfg.seed, k, what]).integers(2**31))
@@ -262,7 +294,7 @@ def _asked(self:ActiveLearner):
 def query(self:ActiveLearner, k=None): # round to query for (default: the next one)
     "Pick the pixels of round `k` and save them to `queries/round_k.json` (random in round 0)."
     c, k = self.cfg, self.round if k is None else k
-    t0 = time.time()
+    self._writable(); t0 = time.time()
     if k == 0: picks = score_pool(None, self.ds, c.init_pixels, 'random', self._asked(), seed=self._seed(k, 1), shard=self.dist.shard)
     else:
         model = self.get_model(k - 1) if c.strategy != 'random' else None
@@ -301,25 +333,31 @@ def pending_queries(self:ActiveLearner, k=None)->dict:
     if not self._qpath(k).exists(): return {'image': np.zeros(0, int), 'row': np.zeros(0, int), 'col': np.zeros(0, int)}
     return pending(load_queries(self._qpath(k)), self.store)
 
+@patch(as_prop=True)
+def waiting(self:ActiveLearner)->int:
+    "Pixels of the current round queried and still without an answer: a person's to give (0 when none)."
+    return len(self.pending_queries()['image'])
+
 @patch
-def label(self:ActiveLearner, k=None):
-    "Let the automatic oracle answer round `k`'s pending queries (a human oracle answers through the labeller)."
+def label(self:ActiveLearner, k=None)->int: # the round (default: the current one)
+    "Let an oracle that answers now answer round `k`'s pending queries; returns how many answers it gave (0 for a `Person`: they answer through the labeller)."
     k = self.round if k is None else k
-    p = self.pending_queries(k)
+    self._writable(); p = self.pending_queries(k)
     self.dist.wait()                                                      # every process has read them before the main process answers
-    if self.oracle == 'human' or not len(p['image']): return len(p['image'])
+    if not self.oracle.answers_now or not len(p['image']): return 0
     y = self.oracle(p['image'], p['row'], p['col'], round=k)
-    truth = self.oracle.truth(p['image'], p['row'], p['col']) if hasattr(self.oracle, 'truth') else None
-    if self.dist.is_main_process: self.store.add(p['image'], p['row'], p['col'], y, round=k, source=getattr(self.oracle, 'source', 'oracle'), truth=truth)
+    truth = self.oracle.truth(p['image'], p['row'], p['col'])
+    if self.dist.is_main_process: self.store.add(p['image'], p['row'], p['col'], y, round=k, source=self.oracle.source, truth=truth)
     self.dist.wait()
-    return 0
+    return len(p['image'])
 
 @patch
 def human_oracle(self:ActiveLearner, k=None)->HumanOracle:
     "A `HumanOracle` for round `k`'s queries (querying them first if needed): what the keyboard labeller drives."
     k = self.round if k is None else k
+    self._writable()
     if not self._qpath(k).exists(): self.query(k)
-    return HumanOracle(self.ds, self.store, self._qpath(k), closed=lambda: f'round {k} is closed: it has been trained' if self.round > k else None)
+    return HumanOracle(self.ds, self.store, self._qpath(k), closed=lambda: f'round {k} is closed: it has been trained' if self.round > k else f'{self.out} was closed: open the run again to label' if self._closed else None)
 
 # %% ../nbs/06_loop.ipynb #bda0abf4
 @patch
@@ -351,7 +389,7 @@ def head_learner(self:ActiveLearner)->HeadLearner:
 def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-epoch callback(epoch, losses)
     "Train round `k` on all labels so far, evaluate, save the model and the results."
     c, k = self.cfg, self.round if k is None else k
-    ig = self.ds.ignore_index
+    self._writable(); ig = self.ds.ignore_index
     if c.training == 'head': model, log, masks = self._fit_head(k)
     else:
         torch.manual_seed(self._seed(k, 2))
@@ -378,14 +416,24 @@ def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-e
     return rec
 
 # %% ../nbs/06_loop.ipynb #8ee6f385
+@dataclass
+class Step:
+    "What `ActiveLearner.step` did: trained round `round` (its `results`), or stopped at `pending` unanswered queries."
+    round:int # the round it worked on
+    results:dict|None = None # the round's entry in results.json, once trained
+    pending:int = 0 # queried pixels of the round still without an answer (a person's to give)
+    @property
+    def trained(self)->bool: return self.results is not None
+
 @patch
-def step(self:ActiveLearner, callback=None): # per-epoch training callback
-    "Do the next round: query (if not yet), label (if pending), train and evaluate. Returns its results entry."
-    k = self.round
-    if self.cfg.full: return self.train_round(k, callback)
-    if not self._qpath(k).exists(): self.query(k)
-    if self.label(k): return self.human_oracle(k)
-    return self.train_round(k, callback)
+def step(self:ActiveLearner, callback=None)->Step: # per-epoch training callback
+    "Do the next round: query (if not yet), label (if pending), train and evaluate; stop early when a person has queries to answer."
+    k = self.round; self._writable()
+    if not self.cfg.full:
+        if not self._qpath(k).exists(): self.query(k)
+        self.label(k)
+        if not self.oracle.answers_now and (n := self.waiting): return Step(k, pending=n)
+    return Step(k, self.train_round(k, callback))
 
 @patch
 def run(self:ActiveLearner,
@@ -397,8 +445,9 @@ def run(self:ActiveLearner,
     rounds = 1 if self.cfg.full else (rounds or self.cfg.rounds)
     if self.readonly and self.round < rounds: raise PermissionError(f"{self.out} is read-only and its run has {self.round} of {rounds} rounds; copy it to a folder you can write to go on")
     while self.round < rounds:
-        r = self.step(callback)
-        if isinstance(r, HumanOracle): break
+        s = self.step(callback)
+        if not s.trained: break
+        r = s.results
         if on_round is not None: on_round(self, r)
         if self.progress and self.dist.is_main_process: print(f"round {r['round']}: {r['pixels_per_image']:.0f} px/img, mIoU {r['miou'] if r['miou'] is None else round(r['miou'], 2)}")
     return self.history
@@ -427,4 +476,4 @@ def fork(self:ActiveLearner,
         if self._mpath(k).exists(): (out/'models').mkdir(exist_ok=True); (out/'models'/self._mpath(k).name).write_bytes(self._mpath(k).read_bytes())
     old = self.out/'model.pt'                                                     # a folder from before per-round checkpoints
     if old.exists() and torch.load(old, weights_only=True)['round'] == upto - 1: (out/'model.pt').write_bytes(old.read_bytes())
-    return ActiveLearner(out, self.ds, self.eval_ds, self.oracle if self.oracle == 'human' else 'gt', self.progress)
+    return ActiveLearner(out, self.ds, self.eval_ds, 'gt' if self.oracle.answers_now else self.oracle, self.progress)
