@@ -5,108 +5,24 @@
 # %% ../nbs/06_loop.ipynb #15e9ef5d
 from __future__ import annotations
 import json, os, platform, time, weakref
-from dataclasses import dataclass, asdict, field, fields
+from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
 import torch
 from fastcore.basics import patch, store_attr
-from .data import get_dataset, SegDataset, DataError, DATASETS, from_source, atomic_write
-from .models import create_model, DEFAULT_ENCODER
+from .data import get_dataset, SegDataset, DataError, from_source, atomic_write
+from .models import create_model
 from .labels import LabelStore, VOID, lock_folder, unlock_folder, round_file
-from .acquire import score_pool, STRATEGIES
+from .acquire import score_pool
 from .oracle import Oracle, Person, as_oracle, HumanOracle, save_queries, load_queries, pending, query_seconds
-from .train import get_recipe, train_model, evaluate, Recipe, RECIPES
+from .train import train_model, evaluate
+from .config import Config, _device_ok
 from .head import HeadLearner, HeadRecipe
 from .distributed import get_state
+_all_ = ['Config']                                                   # still importable from here
 
 # %% auto #0
-__all__ = ['Config', 'ActiveLearner', 'RunDamaged', 'LearnerClosed', 'Step']
-
-# %% ../nbs/06_loop.ipynb #abc49e97
-@dataclass
-class Config:
-    "Everything that defines an active-learning run."
-    dataset:str = 'synthetic' # dataset name for `get_dataset` ('synthetic', 'camvid', 'voc', 'cityscapes', 'folder')
-    root:str|None = None # dataset folder
-    scale:float = 1.0 # image resize factor
-    eval_split:str = 'val' # split to report mIoU on
-    arch:str = 'deeplabv3plus' # smp architecture
-    encoder:str = DEFAULT_ENCODER # smp encoder
-    weights:str|None = 'imagenet' # encoder weights
-    dropout:float = 0.1 # dropout before the classifier
-    strategy:str = 'margin' # acquisition function
-    mc_passes:int = 0 # MC-dropout passes at query time (0 = off)
-    top_percent:float = 5.0 # M: sample among the top M% most uncertain pixels of each image
-    init_pixels:int = 10 # random pixels per image in round 0
-    pixels_per_round:int = 10 # queried pixels per image in each later round
-    rounds:int = 3 # number of rounds, round 0 included
-    recipe:str = 'paper' # training recipe preset
-    epochs:int|None = None # override the recipe's epochs
-    lr:float|None = None # override the recipe's learning rate
-    bs:int|None = None # override the recipe's batch size
-    noise:float = 0.0 # fraction of oracle answers replaced by a wrong class
-    seed:int = 0 # seeds everything
-    device:str = 'cpu' # torch device
-    warm_start:bool = False # start each round from the previous round's weights
-    training:str = 'finetune' # 'finetune': the whole network every round (the paper); 'head': frozen encoder, cached features, a per-pixel head (rounds in seconds)
-    head_steps:int|None = None # 'head' only: AdamW steps per round (default: `HeadRecipe`)
-    feature_budget_gb:float = 4.0 # 'head' only: GB of features kept in memory per split; beyond it they are memory-mapped in the run folder
-    full:bool = False # fully supervised baseline: one round on every pixel
-    exclude_void:bool = False # simulation only: never query void pixels (the official code peeks at the ground truth)
-    n_train:int|None = None # use only the first n training images (quick experiments)
-    data_kw:dict|None = None # extra arguments for `get_dataset`, e.g. {'n': 40, 'size': [64, 96]} for 'synthetic' ('n': pool only)
-
-# %% ../nbs/06_loop.ipynb #1dcc3ddd
-def _device_ok(d):
-    try: dev = torch.device(d)
-    except (RuntimeError, TypeError, ValueError): return False
-    if dev.type == 'cuda': return torch.cuda.is_available() and (dev.index or 0) < torch.cuda.device_count()
-    if dev.type == 'mps': return torch.backends.mps.is_available()
-    return dev.type == 'cpu'
-
-@patch
-def validate(self:Config):
-    "Check every setting at once; a `ValueError` names each bad one and what it should be."
-    import math
-    from pixelpick.models import ARCHS
-    c, errs = self, []
-    isint = lambda v: isinstance(v, int) and not isinstance(v, bool)
-    isnum = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-    def need(ok, name, want): 
-        if not ok: errs.append(f"{name}={getattr(c, name)!r} ({want})")
-    need(c.dataset in DATASETS + ('custom',), 'dataset', f"expected one of {DATASETS}")
-    need(c.dataset in ('synthetic', 'custom') or (c.root is not None and Path(c.root).is_dir()), 'root', 'expected an existing dataset folder')
-    need(isnum(c.scale) and 0 < c.scale <= 8, 'scale', 'expected a resize factor in (0, 8]')
-    need(c.eval_split is None or (isinstance(c.eval_split, str) and c.eval_split != ''), 'eval_split', 'expected a split name, or None for no evaluation')
-    need(c.dataset != 'synthetic' or c.eval_split in (None, 'train', 'val', 'test'), 'eval_split', "the embedded scenes have 'train', 'val' and 'test'")
-    need(c.arch in ARCHS, 'arch', f"expected one of {list(ARCHS)}")
-    need(c.weights in ('imagenet', None) or Path(str(c.weights)).is_file(), 'weights', "expected 'imagenet', None, or an existing weights file")
-    need(isnum(c.dropout) and 0 <= c.dropout < 1, 'dropout', 'expected a probability in [0, 1)')
-    need(c.strategy in STRATEGIES, 'strategy', f"unknown strategy {c.strategy!r}; expected one of {STRATEGIES}")
-    need(c.training in ('finetune', 'head'), 'training', f"unknown training {c.training!r}; expected 'finetune' or 'head'")
-    need(c.head_steps is None or (isint(c.head_steps) and c.head_steps >= 1), 'head_steps', 'expected an integer >= 1, or None')
-    need(isnum(c.feature_budget_gb) and c.feature_budget_gb >= 0, 'feature_budget_gb', 'expected a number of GB >= 0')
-    need(isint(c.mc_passes) and c.mc_passes >= 0, 'mc_passes', 'expected an integer >= 0')
-    need(not (isint(c.mc_passes) and c.mc_passes > 0 and c.dropout == 0), 'mc_passes', 'MC-dropout passes need dropout > 0')
-    need(isnum(c.top_percent) and 0 <= c.top_percent <= 100, 'top_percent', 'expected a percentage in [0, 100]')
-    for k in ('init_pixels', 'pixels_per_round', 'rounds'): need(isint(getattr(c, k)) and getattr(c, k) >= 1, k, 'expected an integer >= 1')
-    need(c.recipe in RECIPES, 'recipe', f"expected one of {list(RECIPES)}")
-    for k in ('epochs', 'bs', 'n_train'): need(getattr(c, k) is None or (isint(getattr(c, k)) and getattr(c, k) >= 1), k, 'expected an integer >= 1, or None')
-    need(c.lr is None or (isnum(c.lr) and 0 < c.lr <= 10), 'lr', 'expected a learning rate in (0, 10], or None')
-    need(isnum(c.noise) and 0 <= c.noise < 1, 'noise', 'expected a fraction in [0, 1)')
-    need(isint(c.seed) and c.seed >= 0, 'seed', 'expected an integer >= 0')
-    need(isinstance(c.device, str) and _device_ok(c.device), 'device', f"not available here (cuda: {torch.cuda.is_available()}); expected 'cpu' or an available device")
-    for k in ('warm_start', 'full', 'exclude_void'): need(isinstance(getattr(c, k), bool), k, 'expected True or False')
-    need(c.data_kw is None or isinstance(c.data_kw, dict), 'data_kw', 'expected a dict or None')
-    if errs: raise ValueError("invalid settings: " + '; '.join(errs))
-    return self
-
-@patch
-def recipe_(self:Config)->Recipe:
-    "The training recipe: the preset ('paper' is the paper's recipe for the dataset) with `epochs`, `lr`, `bs` overrides."
-    name = 'voc' if self.recipe == 'paper' and self.dataset == 'voc' else self.recipe
-    return get_recipe(name, epochs=self.epochs, lr=self.lr, bs=self.bs)
-
+__all__ = ['ActiveLearner', 'RunDamaged', 'LearnerClosed', 'Step', 'Config']
 
 # %% ../nbs/06_loop.ipynb #c8c64f52
 class ActiveLearner:
