@@ -43,9 +43,9 @@ def main():
             out = Path(d)/name
             al = ActiveLearner(out, tr, None, progress=False, training='head', rounds=2, oracle='human', seed=0)
             al.head_learner.pool                                          # features first (shared by both runs in this process)
-            ho = al.step()                                                # round 0 waits for answers: simulate them in bulk
+            al.step()                                                     # round 0 waits for answers: simulate them in bulk
             from pixelpick.labeller import simulate
-            simulate(labeller(ho, 'keys')); al.step()                     # round 0 trained; round 1 queried, waiting
+            simulate(labeller(al.human_oracle(), 'keys')); al.step()      # round 0 trained; round 1 queried, waiting
             box = live_labeller(al, every=a.every, steps=a.steps, mode='keys') if name == 'live' else None
             w = box.labeller if box is not None else labeller(al.human_oracle(), 'keys')
             t = np.array(press_all(w, w.session, a.n))*1000

@@ -12,31 +12,69 @@ from .models import mc_dropout
 from .data import to_batch, size_groups
 
 # %% auto #0
-__all__ = ['STRATEGIES', 'class_boundary', 'uncertainty', 'select_pixels', 'predict_probs', 'image_seed', 'score_pool']
+__all__ = ['ACQUISITIONS', 'STRATEGIES', 'acquisition', 'margin', 'entropy', 'least_confidence', 'class_boundary',
+           'margin_interior', 'uncertainty', 'random_scores', 'select_pixels', 'predict_probs', 'image_seed',
+           'score_pool']
 
 # %% ../nbs/03_acquire.ipynb #9a5fc604
-STRATEGIES = ('margin', 'entropy', 'least_confidence', 'margin_interior', 'random')
+ACQUISITIONS = {} # name -> fn(probs (B,C,H,W)) -> (B,H,W) scores, higher = more uncertain
 
+def acquisition(name:str): # the name `strategy` will take
+    "Register the decorated `fn(probs) -> scores` as acquisition function `name`."
+    def _register(fn): ACQUISITIONS[name] = fn; return fn
+    return _register
+
+class _Strategies:
+    "What `strategy` may be: a registered acquisition function, or 'random'. A live view: registering adds to it."
+    def __iter__(self): return iter((*ACQUISITIONS, 'random'))
+    def __contains__(self, s): return s == 'random' or s in ACQUISITIONS
+    def __len__(self): return len(ACQUISITIONS) + 1
+    def __repr__(self): return repr(tuple(self))
+
+STRATEGIES = _Strategies()
+
+# %% ../nbs/03_acquire.ipynb #7c16bc67
+@acquisition('margin')
+def margin(probs): # (B,C,H,W) class probabilities
+    "Minus the gap between the two best classes: highest where they are tied (the paper's winner)."
+    top2 = probs.topk(2, dim=1).values
+    return top2[:, 1] - top2[:, 0]
+
+@acquisition('entropy')
+def entropy(probs):
+    "Entropy of the class distribution (clamped: no NaN at p = 0)."
+    return -(probs * probs.clamp_min(1e-12).log()).sum(1)
+
+@acquisition('least_confidence')
+def least_confidence(probs):
+    "One minus the top class's probability."
+    return 1 - probs.max(1).values
+
+# %% ../nbs/03_acquire.ipynb #47255f6f
 def class_boundary(probs, # (B,C,H,W) class probabilities
                   )->torch.Tensor: # (B,H,W) bool
     "Pixels whose 3x3 neighbourhood holds more than one predicted class."
     pred = probs.argmax(1, keepdim=True).float()
     return (F.max_pool2d(pred, 3, 1, 1) != -F.max_pool2d(-pred, 3, 1, 1))[:, 0]
 
+@acquisition('margin_interior')
+def margin_interior(probs):
+    "Margin, with predicted class boundaries ranked last."
+    return margin(probs) - 2*class_boundary(probs)
 
 def uncertainty(probs, # (B,C,H,W) class probabilities
-                strategy='margin', # one of STRATEGIES
-                generator=None, # torch.Generator for 'random'
+                strategy='margin', # a name in `ACQUISITIONS`
                ):
-    "Per-pixel uncertainty (B,H,W); higher is more uncertain."
-    if strategy == 'least_confidence': return 1 - probs.max(1).values
-    if strategy == 'margin':
-        top2 = probs.topk(2, dim=1).values
-        return top2[:, 1] - top2[:, 0]
-    if strategy == 'entropy': return -(probs * probs.clamp_min(1e-12).log()).sum(1)
-    if strategy == 'margin_interior': return uncertainty(probs, 'margin') - 2*class_boundary(probs)   # boundaries rank last
-    if strategy == 'random': return torch.rand(probs.shape[0], *probs.shape[2:], generator=generator, device='cpu').to(probs.device)
-    raise ValueError(f"unknown strategy {strategy!r}; expected one of {STRATEGIES}")
+    "Per-pixel uncertainty (B,H,W) by the acquisition function `strategy`; higher is more uncertain."
+    if strategy == 'random': raise ValueError("'random' is a sampler, not a function of probabilities: use `random_scores`")
+    if strategy not in ACQUISITIONS: raise ValueError(f"unknown strategy {strategy!r}; expected one of {STRATEGIES}")
+    return ACQUISITIONS[strategy](probs)
+
+def random_scores(h, w, # the image's size
+                  generator=None, # the image's own torch.Generator (CPU)
+                 )->torch.Tensor: # (1,h,w)
+    "Uniform noise: picked with `top_percent=0`, the `random` strategy's uniform sample of an image's unasked pixels."
+    return torch.rand(1, h, w, generator=generator)
 
 # %% ../nbs/03_acquire.ipynb #7b766d58
 def select_pixels(scores, # (B,H,W) uncertainty, higher = more uncertain
@@ -98,7 +136,7 @@ def score_pool(model, # a `SegModel` (None is fine for 'random')
         H, W = imgs[0].shape[:2]
         ex = torch.from_numpy(np.stack([asked[i] for i in b])).to(dev) if asked is not None else torch.zeros(len(b), H, W, dtype=torch.bool, device=dev)
         gs = [torch.Generator().manual_seed(image_seed(seed, i)) for i in b]          # per image: the same picks in any batch, shard or process
-        if strategy == 'random': u = torch.stack([torch.rand(H, W, generator=gi) for gi in gs]).to(dev)
+        if strategy == 'random': u = torch.cat([random_scores(H, W, gi) for gi in gs]).to(dev)
         else:
             with torch.random.fork_rng(devices=[]):
                 if mc_passes: torch.manual_seed(image_seed(seed, b[0]))                  # dropout masks per batch, not from what ran before

@@ -74,13 +74,13 @@ def run_command(args):
             if rc := launch(getattr(args, 'argv', sys.argv[1:]), args.processes): raise RuntimeError(f"the {args.processes} processes stopped (exit status {rc}); run the same command again to resume")
             return json.loads((Path(args.out)/'results.json').read_text())['rounds'] if (Path(args.out)/'results.json').exists() else []
     kw, oracle = _run_settings(args)
-    al = ActiveLearner(args.out, oracle=oracle, **kw)
-    hist = al.run()
+    with ActiveLearner(args.out, oracle=oracle, **kw) as al:       # `oracle`: 'gt' or 'human', made an object by the learner
+        hist = al.run()
     if not al.dist.is_main_process: return hist                   # the main process reports
     if al.readonly:
         for h in hist: print(f"round {h['round']}: {h['pixels_per_image']:.0f} px/img, mIoU {'-' if h['miou'] is None else round(h['miou'], 2)}")
     elif hist and hist[0]['miou'] is not None: plot_runs({al.cfg.strategy if not al.cfg.full else 'full': hist}, Path(args.out)/'miou.png')
-    if n := len(al.pending_queries()['image']):
+    if n := al.waiting:
         print(f"round {al.round}: {n} pixels wait for your labels; label them with `pixelpick label {args.out}`, then run this command again to train")
     if (Path(args.out)/'results.json').exists(): print(f"results: {Path(args.out)/'results.json'}")
     return hist

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch, store_attr
 from .data import atomic_write, to_batch, size_groups
 from .models import mc_dropout
-from .acquire import uncertainty, select_pixels
+from .acquire import uncertainty, select_pixels, random_scores
 from .train import miou_from_confusion, confusion_matrix, _bars, _Quiet
 
 # %% auto #0
@@ -257,7 +257,7 @@ def score_cached(head:PixelHead, # the trained head (None is fine for 'random')
             for j, i in enumerate(b):
                 g = torch.Generator().manual_seed(_image_seed(seed, i))
                 ex = torch.from_numpy(asked[i])[None] if asked is not None else torch.zeros(1, H, W, dtype=torch.bool)
-                ui = torch.rand(1, H, W, generator=g) if u is None else u[j:j+1]
+                ui = random_scores(H, W, g) if u is None else u[j:j+1]
                 flat = select_pixels(ui, ex, n, 0 if u is None else top_percent, g)[0]
                 out['image'].append(np.full(n, i)); out['row'].append((flat // W).numpy()); out['col'].append((flat % W).numpy())
                 if keep_maps: maps[i] = ui[0].numpy()

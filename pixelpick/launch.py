@@ -30,7 +30,7 @@ LABEL_CELLS = [
      "w = labeller(al.human_oracle(), mode={mode!r})\nw", 'code'),
     ("When the status line says *Done*, read the summary, then train on all labels so far:", 'markdown'),
     ("print(summary_text(w.session.summary(), confusion=True))", 'code'),
-    ("r = al.step()\nprint(results_text(al.history) if isinstance(r, dict) else f\"{{len(r.pending()['image'])}} pixels still to label: finish them above, then run this cell again\")", 'code'),
+    ("s = al.step()\nprint(results_text(al.history) if s.trained else f\"{{s.pending}} pixels still to label: finish them above, then run this cell again\")", 'code'),
     ("The model of the new round picks the next pixels; label them the same way:", 'markdown'),
     ("w = labeller(al.human_oracle(), mode={mode!r})\nw", 'code')]
 

@@ -4,109 +4,25 @@
 
 # %% ../nbs/06_loop.ipynb #15e9ef5d
 from __future__ import annotations
-import json, os, platform, time
-from dataclasses import dataclass, asdict, field, fields
+import json, os, platform, time, weakref
+from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
 import torch
 from fastcore.basics import patch, store_attr
-from .data import get_dataset, SegDataset, DataError, DATASETS, from_source, atomic_write
-from .models import create_model, DEFAULT_ENCODER
-from .labels import LabelStore, VOID, lock_folder, round_file
-from .acquire import score_pool, STRATEGIES
-from .oracle import GroundTruthOracle, HumanOracle, save_queries, load_queries, pending, query_seconds
-from .train import get_recipe, train_model, evaluate, Recipe, RECIPES
+from .data import get_dataset, SegDataset, DataError, from_source, atomic_write
+from .models import create_model
+from .labels import LabelStore, VOID, lock_folder, unlock_folder, round_file
+from .acquire import score_pool
+from .oracle import Oracle, Person, as_oracle, HumanOracle, save_queries, load_queries, pending, query_seconds
+from .train import train_model, evaluate
+from .config import Config, _device_ok
 from .head import HeadLearner, HeadRecipe
 from .distributed import get_state
+_all_ = ['Config']                                                   # still importable from here
 
 # %% auto #0
-__all__ = ['Config', 'ActiveLearner', 'RunDamaged']
-
-# %% ../nbs/06_loop.ipynb #abc49e97
-@dataclass
-class Config:
-    "Everything that defines an active-learning run."
-    dataset:str = 'synthetic' # dataset name for `get_dataset` ('synthetic', 'camvid', 'voc', 'cityscapes', 'folder')
-    root:str|None = None # dataset folder
-    scale:float = 1.0 # image resize factor
-    eval_split:str = 'val' # split to report mIoU on
-    arch:str = 'deeplabv3plus' # smp architecture
-    encoder:str = DEFAULT_ENCODER # smp encoder
-    weights:str|None = 'imagenet' # encoder weights
-    dropout:float = 0.1 # dropout before the classifier
-    strategy:str = 'margin' # acquisition function
-    mc_passes:int = 0 # MC-dropout passes at query time (0 = off)
-    top_percent:float = 5.0 # M: sample among the top M% most uncertain pixels of each image
-    init_pixels:int = 10 # random pixels per image in round 0
-    pixels_per_round:int = 10 # queried pixels per image in each later round
-    rounds:int = 3 # number of rounds, round 0 included
-    recipe:str = 'paper' # training recipe preset
-    epochs:int|None = None # override the recipe's epochs
-    lr:float|None = None # override the recipe's learning rate
-    bs:int|None = None # override the recipe's batch size
-    noise:float = 0.0 # fraction of oracle answers replaced by a wrong class
-    seed:int = 0 # seeds everything
-    device:str = 'cpu' # torch device
-    warm_start:bool = False # start each round from the previous round's weights
-    training:str = 'finetune' # 'finetune': the whole network every round (the paper); 'head': frozen encoder, cached features, a per-pixel head (rounds in seconds)
-    head_steps:int|None = None # 'head' only: AdamW steps per round (default: `HeadRecipe`)
-    feature_budget_gb:float = 4.0 # 'head' only: GB of features kept in memory per split; beyond it they are memory-mapped in the run folder
-    full:bool = False # fully supervised baseline: one round on every pixel
-    exclude_void:bool = False # simulation only: never query void pixels (the official code peeks at the ground truth)
-    n_train:int|None = None # use only the first n training images (quick experiments)
-    data_kw:dict|None = None # extra arguments for `get_dataset`, e.g. {'n': 40, 'size': [64, 96]} for 'synthetic' ('n': pool only)
-
-# %% ../nbs/06_loop.ipynb #1dcc3ddd
-def _device_ok(d):
-    try: dev = torch.device(d)
-    except (RuntimeError, TypeError, ValueError): return False
-    if dev.type == 'cuda': return torch.cuda.is_available() and (dev.index or 0) < torch.cuda.device_count()
-    if dev.type == 'mps': return torch.backends.mps.is_available()
-    return dev.type == 'cpu'
-
-@patch
-def validate(self:Config):
-    "Check every setting at once; a `ValueError` names each bad one and what it should be."
-    import math
-    from pixelpick.models import ARCHS
-    c, errs = self, []
-    isint = lambda v: isinstance(v, int) and not isinstance(v, bool)
-    isnum = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-    def need(ok, name, want): 
-        if not ok: errs.append(f"{name}={getattr(c, name)!r} ({want})")
-    need(c.dataset in DATASETS + ('custom',), 'dataset', f"expected one of {DATASETS}")
-    need(c.dataset in ('synthetic', 'custom') or (c.root is not None and Path(c.root).is_dir()), 'root', 'expected an existing dataset folder')
-    need(isnum(c.scale) and 0 < c.scale <= 8, 'scale', 'expected a resize factor in (0, 8]')
-    need(c.eval_split is None or (isinstance(c.eval_split, str) and c.eval_split != ''), 'eval_split', 'expected a split name, or None for no evaluation')
-    need(c.dataset != 'synthetic' or c.eval_split in (None, 'train', 'val', 'test'), 'eval_split', "the embedded scenes have 'train', 'val' and 'test'")
-    need(c.arch in ARCHS, 'arch', f"expected one of {list(ARCHS)}")
-    need(c.weights in ('imagenet', None) or Path(str(c.weights)).is_file(), 'weights', "expected 'imagenet', None, or an existing weights file")
-    need(isnum(c.dropout) and 0 <= c.dropout < 1, 'dropout', 'expected a probability in [0, 1)')
-    need(c.strategy in STRATEGIES, 'strategy', f"unknown strategy {c.strategy!r}; expected one of {STRATEGIES}")
-    need(c.training in ('finetune', 'head'), 'training', f"unknown training {c.training!r}; expected 'finetune' or 'head'")
-    need(c.head_steps is None or (isint(c.head_steps) and c.head_steps >= 1), 'head_steps', 'expected an integer >= 1, or None')
-    need(isnum(c.feature_budget_gb) and c.feature_budget_gb >= 0, 'feature_budget_gb', 'expected a number of GB >= 0')
-    need(isint(c.mc_passes) and c.mc_passes >= 0, 'mc_passes', 'expected an integer >= 0')
-    need(not (isint(c.mc_passes) and c.mc_passes > 0 and c.dropout == 0), 'mc_passes', 'MC-dropout passes need dropout > 0')
-    need(isnum(c.top_percent) and 0 <= c.top_percent <= 100, 'top_percent', 'expected a percentage in [0, 100]')
-    for k in ('init_pixels', 'pixels_per_round', 'rounds'): need(isint(getattr(c, k)) and getattr(c, k) >= 1, k, 'expected an integer >= 1')
-    need(c.recipe in RECIPES, 'recipe', f"expected one of {list(RECIPES)}")
-    for k in ('epochs', 'bs', 'n_train'): need(getattr(c, k) is None or (isint(getattr(c, k)) and getattr(c, k) >= 1), k, 'expected an integer >= 1, or None')
-    need(c.lr is None or (isnum(c.lr) and 0 < c.lr <= 10), 'lr', 'expected a learning rate in (0, 10], or None')
-    need(isnum(c.noise) and 0 <= c.noise < 1, 'noise', 'expected a fraction in [0, 1)')
-    need(isint(c.seed) and c.seed >= 0, 'seed', 'expected an integer >= 0')
-    need(isinstance(c.device, str) and _device_ok(c.device), 'device', f"not available here (cuda: {torch.cuda.is_available()}); expected 'cpu' or an available device")
-    for k in ('warm_start', 'full', 'exclude_void'): need(isinstance(getattr(c, k), bool), k, 'expected True or False')
-    need(c.data_kw is None or isinstance(c.data_kw, dict), 'data_kw', 'expected a dict or None')
-    if errs: raise ValueError("invalid settings: " + '; '.join(errs))
-    return self
-
-@patch
-def recipe_(self:Config)->Recipe:
-    "The training recipe: the preset ('paper' is the paper's recipe for the dataset) with `epochs`, `lr`, `bs` overrides."
-    name = 'voc' if self.recipe == 'paper' and self.dataset == 'voc' else self.recipe
-    return get_recipe(name, epochs=self.epochs, lr=self.lr, bs=self.bs)
-
+__all__ = ['ActiveLearner', 'RunDamaged', 'LearnerClosed', 'Step', 'Config']
 
 # %% ../nbs/06_loop.ipynb #c8c64f52
 class ActiveLearner:
@@ -115,19 +31,19 @@ class ActiveLearner:
                  out_dir, # the run folder (created, or reopened to resume)
                  train_ds:SegDataset=None, # the pool; default: built from `config`
                  eval_ds:SegDataset=None, # the split to report mIoU on (None: no evaluation); default: from `config`
-                 oracle='gt', # 'gt' (simulated, uses `noise`), 'human', or a callable (image,row,col,round)->labels
+                 oracle='gt', # who answers: 'gt' (the masks, with `noise`), 'human' (a `Person`, through the labeller), an `Oracle`, or a function (image,row,col,round)->labels
                  progress=True, # fastprogress bars (off in CI/tests)
                  readonly=None, # only read (no lock, no writes); default: True for an existing folder you cannot write
                  **kw, # `Config` fields
                 ):
-        self.out = Path(out_dir)
+        self.out, self._closed = Path(out_dir), False
         self.readonly = (self.out.is_dir() and not os.access(self.out, os.W_OK)) if readonly is None else readonly
         self.cfg = self._config(kw, _source(train_ds, eval_ds))           # every setting checked; nothing written yet
         if train_ds is None: train_ds, eval_ds = self._datasets()
         if self.cfg.n_train: train_ds = train_ds.subset(range(min(self.cfg.n_train, len(train_ds))))
         self.ds, self.eval_ds, self.progress = train_ds.load_all(), eval_ds, progress
         self._check()
-        self.oracle = GroundTruthOracle(self.ds, self.cfg.noise, self.cfg.seed) if oracle == 'gt' else oracle
+        self.oracle:Oracle = as_oracle(oracle, self.ds, self.cfg.noise, self.cfg.seed)
         self.dist = get_state(self.cfg.device)                            # one process, or this one's share of an `accelerate launch`
         self._open()                                                      # only now: the folder, its writer lock, config.json
         with self.dist.main_first():                                      # one writer: the main process; the others read its files
@@ -223,7 +139,7 @@ def _open(self:ActiveLearner):
     if not fn.exists() and ((self.out/'results.json').exists() or (self.out/'labels.jsonl').exists()):
         raise RunDamaged(f"{self.out} holds labels or results but no config.json, so their settings are unknown; restore config.json from a backup or use another folder")
     if self.readonly or not self.dist.is_main_process: return
-    lock_folder(self.out, self)
+    self._unlock = weakref.finalize(self, unlock_folder, lock_folder(self.out)); self._unlock.atexit = False   # close() or garbage collection gives it back
     if not fn.exists(): atomic_write(fn, json.dumps(asdict(self.cfg), indent=1))
     if self.history and not self.cfg.full and not (self.out/'labels.jsonl').exists():
         raise RunDamaged(f"{self.out} is damaged: labels.jsonl is missing but results.json has {len(self.history)} finished rounds. {_RECOVER}")
@@ -244,6 +160,38 @@ def _check_folder(self:ActiveLearner):
     if (t['round'] > k).any(): probs.append(f"labels.jsonl has answers of round {int(t['round'].max())} but results.json records only {k} finished rounds (was it deleted or replaced?)")
     if probs: raise RunDamaged(f"{self.out} is damaged: {'; '.join(probs[:4])}{'; ...' if len(probs) > 4 else ''}. {_RECOVER}")
 
+# %% ../nbs/06_loop.ipynb #e37bbc8d
+class LearnerClosed(RuntimeError):
+    "The learner was closed: its writer lock is given back, and it only reads."
+
+@patch(as_prop=True)
+def closed(self:ActiveLearner)->bool: return self._closed
+
+@patch
+def _writable(self:ActiveLearner):
+    if self._closed: raise LearnerClosed(f"this ActiveLearner on {self.out} is closed (its writer lock was given back); open the folder again to go on: ActiveLearner({str(self.out)!r}, ...)")
+
+def _give_back(store:LabelStore):
+    "Release, now, the writer-lock hold `store` took when it opened (it would go only when the store is collected)."
+    # A labeller on screen keeps its store alive as long as the kernel lives, so waiting for garbage collection is no
+    # good. `lock_folder` ties the hold to a `weakref.finalize`: run that one now (it then never runs again).
+    for f, info in list(weakref.finalize._registry.items()):
+        if info.weakref() is store and info.func is unlock_folder: f()
+
+@patch
+def close(self:ActiveLearner):
+    "Give the run folder's writer lock back; from now on the learner only reads. Closing twice is fine."
+    if self._closed: return
+    self._closed = True
+    if self.store.readonly: return                                      # a reader, or a process that is not the main one: no lock
+    self.store.readonly = True                                            # the same records, read-only: labellers still on screen cannot write
+    _give_back(self.store); self._unlock()
+
+@patch
+def __enter__(self:ActiveLearner): return self
+@patch
+def __exit__(self:ActiveLearner, *exc): self.close()
+
 # %% ../nbs/06_loop.ipynb #cdaeed7a
 @patch
 def _seed(self:ActiveLearner, k, what): return int(np.random.default_rng([self.cfg.seed, k, what]).integers(2**31))
@@ -262,7 +210,7 @@ def _asked(self:ActiveLearner):
 def query(self:ActiveLearner, k=None): # round to query for (default: the next one)
     "Pick the pixels of round `k` and save them to `queries/round_k.json` (random in round 0)."
     c, k = self.cfg, self.round if k is None else k
-    t0 = time.time()
+    self._writable(); t0 = time.time()
     if k == 0: picks = score_pool(None, self.ds, c.init_pixels, 'random', self._asked(), seed=self._seed(k, 1), shard=self.dist.shard)
     else:
         model = self.get_model(k - 1) if c.strategy != 'random' else None
@@ -301,25 +249,31 @@ def pending_queries(self:ActiveLearner, k=None)->dict:
     if not self._qpath(k).exists(): return {'image': np.zeros(0, int), 'row': np.zeros(0, int), 'col': np.zeros(0, int)}
     return pending(load_queries(self._qpath(k)), self.store)
 
+@patch(as_prop=True)
+def waiting(self:ActiveLearner)->int:
+    "Pixels of the current round queried and still without an answer: a person's to give (0 when none)."
+    return len(self.pending_queries()['image'])
+
 @patch
-def label(self:ActiveLearner, k=None):
-    "Let the automatic oracle answer round `k`'s pending queries (a human oracle answers through the labeller)."
+def label(self:ActiveLearner, k=None)->int: # the round (default: the current one)
+    "Let an oracle that answers now answer round `k`'s pending queries; returns how many answers it gave (0 for a `Person`: they answer through the labeller)."
     k = self.round if k is None else k
-    p = self.pending_queries(k)
+    self._writable(); p = self.pending_queries(k)
     self.dist.wait()                                                      # every process has read them before the main process answers
-    if self.oracle == 'human' or not len(p['image']): return len(p['image'])
+    if not self.oracle.answers_now or not len(p['image']): return 0
     y = self.oracle(p['image'], p['row'], p['col'], round=k)
-    truth = self.oracle.truth(p['image'], p['row'], p['col']) if hasattr(self.oracle, 'truth') else None
-    if self.dist.is_main_process: self.store.add(p['image'], p['row'], p['col'], y, round=k, source=getattr(self.oracle, 'source', 'oracle'), truth=truth)
+    truth = self.oracle.truth(p['image'], p['row'], p['col'])
+    if self.dist.is_main_process: self.store.add(p['image'], p['row'], p['col'], y, round=k, source=self.oracle.source, truth=truth)
     self.dist.wait()
-    return 0
+    return len(p['image'])
 
 @patch
 def human_oracle(self:ActiveLearner, k=None)->HumanOracle:
     "A `HumanOracle` for round `k`'s queries (querying them first if needed): what the keyboard labeller drives."
     k = self.round if k is None else k
+    self._writable()
     if not self._qpath(k).exists(): self.query(k)
-    return HumanOracle(self.ds, self.store, self._qpath(k), closed=lambda: f'round {k} is closed: it has been trained' if self.round > k else None)
+    return HumanOracle(self.ds, self.store, self._qpath(k), closed=lambda: f'round {k} is closed: it has been trained' if self.round > k else f'{self.out} was closed: open the run again to label' if self._closed else None)
 
 # %% ../nbs/06_loop.ipynb #bda0abf4
 @patch
@@ -351,7 +305,7 @@ def head_learner(self:ActiveLearner)->HeadLearner:
 def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-epoch callback(epoch, losses)
     "Train round `k` on all labels so far, evaluate, save the model and the results."
     c, k = self.cfg, self.round if k is None else k
-    ig = self.ds.ignore_index
+    self._writable(); ig = self.ds.ignore_index
     if c.training == 'head': model, log, masks = self._fit_head(k)
     else:
         torch.manual_seed(self._seed(k, 2))
@@ -378,14 +332,24 @@ def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-e
     return rec
 
 # %% ../nbs/06_loop.ipynb #8ee6f385
+@dataclass
+class Step:
+    "What `ActiveLearner.step` did: trained round `round` (its `results`), or stopped at `pending` unanswered queries."
+    round:int # the round it worked on
+    results:dict|None = None # the round's entry in results.json, once trained
+    pending:int = 0 # queried pixels of the round still without an answer (a person's to give)
+    @property
+    def trained(self)->bool: return self.results is not None
+
 @patch
-def step(self:ActiveLearner, callback=None): # per-epoch training callback
-    "Do the next round: query (if not yet), label (if pending), train and evaluate. Returns its results entry."
-    k = self.round
-    if self.cfg.full: return self.train_round(k, callback)
-    if not self._qpath(k).exists(): self.query(k)
-    if self.label(k): return self.human_oracle(k)
-    return self.train_round(k, callback)
+def step(self:ActiveLearner, callback=None)->Step: # per-epoch training callback
+    "Do the next round: query (if not yet), label (if pending), train and evaluate; stop early when a person has queries to answer."
+    k = self.round; self._writable()
+    if not self.cfg.full:
+        if not self._qpath(k).exists(): self.query(k)
+        self.label(k)
+        if not self.oracle.answers_now and (n := self.waiting): return Step(k, pending=n)
+    return Step(k, self.train_round(k, callback))
 
 @patch
 def run(self:ActiveLearner,
@@ -397,8 +361,9 @@ def run(self:ActiveLearner,
     rounds = 1 if self.cfg.full else (rounds or self.cfg.rounds)
     if self.readonly and self.round < rounds: raise PermissionError(f"{self.out} is read-only and its run has {self.round} of {rounds} rounds; copy it to a folder you can write to go on")
     while self.round < rounds:
-        r = self.step(callback)
-        if isinstance(r, HumanOracle): break
+        s = self.step(callback)
+        if not s.trained: break
+        r = s.results
         if on_round is not None: on_round(self, r)
         if self.progress and self.dist.is_main_process: print(f"round {r['round']}: {r['pixels_per_image']:.0f} px/img, mIoU {r['miou'] if r['miou'] is None else round(r['miou'], 2)}")
     return self.history
@@ -427,4 +392,4 @@ def fork(self:ActiveLearner,
         if self._mpath(k).exists(): (out/'models').mkdir(exist_ok=True); (out/'models'/self._mpath(k).name).write_bytes(self._mpath(k).read_bytes())
     old = self.out/'model.pt'                                                     # a folder from before per-round checkpoints
     if old.exists() and torch.load(old, weights_only=True)['round'] == upto - 1: (out/'model.pt').write_bytes(old.read_bytes())
-    return ActiveLearner(out, self.ds, self.eval_ds, self.oracle if self.oracle == 'human' else 'gt', self.progress)
+    return ActiveLearner(out, self.ds, self.eval_ds, 'gt' if self.oracle.answers_now else self.oracle, self.progress)

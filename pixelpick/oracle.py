@@ -6,16 +6,31 @@
 from __future__ import annotations
 import json, os
 from pathlib import Path
+from typing import Callable
 import numpy as np
 from fastcore.basics import store_attr
 from .labels import VOID, LabelStore
 from .data import atomic_write
 
 # %% auto #0
-__all__ = ['GroundTruthOracle', 'save_queries', 'load_queries', 'query_seconds', 'pending', 'StaleAnswer', 'HumanOracle']
+__all__ = ['Oracle', 'GroundTruthOracle', 'FunctionOracle', 'save_queries', 'load_queries', 'query_seconds', 'pending',
+           'StaleAnswer', 'HumanOracle', 'Person', 'as_oracle']
+
+# %% ../nbs/04_oracle.ipynb #a48c2801
+class Oracle:
+    "Who answers the queries. Subclasses answer a batch at once (`__call__`), or set `answers_now = False` (a person)."
+    source = 'oracle' # recorded in the label store with every answer
+    answers_now = True # False: the queries wait for a person (`Person`)
+    def __call__(self, image, row, col, round=0)->np.ndarray: # queried pixels (arrays), and their round
+        "One class id (or `VOID`) per queried pixel."
+        raise NotImplementedError
+    def truth(self, image, row, col)->np.ndarray|None:
+        "The true class of each pixel when this oracle knows it, else None."
+        return None
+    def __repr__(self): return f"{type(self).__name__}()"
 
 # %% ../nbs/04_oracle.ipynb #db3cd14e
-class GroundTruthOracle:
+class GroundTruthOracle(Oracle):
     "Answers queries from the dataset's masks, with optional annotator noise."
     source = 'oracle'
     def __init__(self, ds, # the pool, a `SegDataset` with masks
@@ -26,6 +41,8 @@ class GroundTruthOracle:
         if not 0 <= noise < 1: raise ValueError(f"noise must be in [0, 1), got {noise}")
         store_attr('ds,noise,seed')
         if noise: self.source = 'noisy'
+
+    def __repr__(self): return f"GroundTruthOracle({self.ds.name!r}, noise={self.noise}, seed={self.seed})"
 
     def truth(self, image, row, col):
         "The ground-truth class of each pixel (VOID for void)."
@@ -40,6 +57,15 @@ class GroundTruthOracle:
         flip = (rng.random(len(y)) < self.noise) & (y != VOID)
         shift = rng.integers(1, self.ds.c, len(y))                 # a uniform *other* class
         return np.where(flip, (y + shift) % self.ds.c, y)
+
+# %% ../nbs/04_oracle.ipynb #b5081c81
+class FunctionOracle(Oracle):
+    "An oracle from a function `fn(image, row, col, round) -> labels`."
+    def __init__(self, fn:Callable, # answers a batch of queried pixels
+                 source='oracle', # recorded with its answers
+                ): store_attr('fn,source')
+    def __call__(self, image, row, col, round=0): return np.asarray(self.fn(image, row, col, round), int)
+    def __repr__(self): return f"FunctionOracle({getattr(self.fn, '__name__', self.fn)!r}, source={self.source!r})"
 
 # %% ../nbs/04_oracle.ipynb #5e4f77f5
 def save_queries(path, # a .json file
@@ -126,3 +152,22 @@ class HumanOracle:
         self.store.add(image, row, col, label, round=self.round, source=source, seconds=seconds, truth=truth)
         if self._seen is not None and self._seen[0] == before:          # nobody else wrote: update the set, skip a re-read
             self._seen = (self.store.path.stat().st_size, self._seen[1] - {(int(image), int(row), int(col))})
+
+# %% ../nbs/04_oracle.ipynb #8c1e8294
+class Person(Oracle):
+    "A person answers, through the labeller: the loop waits for them (`oracle='human'`)."
+    source, answers_now = 'human', False
+    def __call__(self, image, row, col, round=0):
+        raise TypeError("a person answers through the labeller (`labeller(learner)`), not on call")
+
+def as_oracle(oracle, # 'gt', 'human', an `Oracle`, or a function (image, row, col, round) -> labels
+              ds=None, # the pool ('gt' only)
+              noise=0.0, seed=0, # annotator noise and its seed ('gt' only)
+             )->Oracle:
+    "The oracle object for what a caller passed."
+    if isinstance(oracle, Oracle): return oracle
+    if isinstance(oracle, str):
+        if oracle == 'gt': return GroundTruthOracle(ds, noise, seed)
+        if oracle == 'human': return Person()
+    elif callable(oracle): return FunctionOracle(oracle, getattr(oracle, 'source', 'oracle'))
+    raise ValueError(f"oracle must be 'gt', 'human', an `Oracle` or a function (image, row, col, round) -> labels; got {oracle!r}")
