@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_labels.ipynb #8af47ac4
 from __future__ import annotations
-import json, os, time, warnings
+import json, os, time, warnings, weakref
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch, store_attr
@@ -92,7 +92,8 @@ class LabelStore:
         self.path, self.images, self.classes = Path(path), list(images), list(classes)
         self._reset()
         if readonly and not self.path.exists(): raise StoreError(f"{self.path} is missing")
-        if not readonly: lock_folder(self.path.parent, self)
+        self._unlock = None                                              # `close()` or garbage collection gives the lock back
+        if not readonly: self._unlock = weakref.finalize(self, unlock_folder, lock_folder(self.path.parent)); self._unlock.atexit = False
         if self.path.exists() and self.path.stat().st_size > 0:
             if not readonly: self._recover()
         else:
@@ -244,6 +245,13 @@ def _recover(self:LabelStore):
     n = keep.count(b'\n') - 1
     if fixed: warnings.warn(f"{self.path}: the last line was cut short by a crash; kept {n} complete records, moved the partial line to {part}")
 
+
+# %% ../nbs/02_labels.ipynb #f2133dbf
+@patch
+def close(self:LabelStore):
+    "Give back this store's hold on the folder's writer lock; from now on it only reads. Closing twice is fine."
+    self.readonly = True
+    if self._unlock is not None: self._unlock()
 
 # %% ../nbs/02_labels.ipynb #1c8d70f5
 @patch

@@ -171,21 +171,13 @@ def closed(self:ActiveLearner)->bool: return self._closed
 def _writable(self:ActiveLearner):
     if self._closed: raise LearnerClosed(f"this ActiveLearner on {self.out} is closed (its writer lock was given back); open the folder again to go on: ActiveLearner({str(self.out)!r}, ...)")
 
-def _give_back(store:LabelStore):
-    "Release, now, the writer-lock hold `store` took when it opened (it would go only when the store is collected)."
-    # A labeller on screen keeps its store alive as long as the kernel lives, so waiting for garbage collection is no
-    # good. `lock_folder` ties the hold to a `weakref.finalize`: run that one now (it then never runs again).
-    for f, info in list(weakref.finalize._registry.items()):
-        if info.weakref() is store and info.func is unlock_folder: f()
-
 @patch
 def close(self:ActiveLearner):
     "Give the run folder's writer lock back; from now on the learner only reads. Closing twice is fine."
     if self._closed: return
     self._closed = True
     if self.store.readonly: return                                      # a reader, or a process that is not the main one: no lock
-    self.store.readonly = True                                            # the same records, read-only: labellers still on screen cannot write
-    _give_back(self.store); self._unlock()
+    self.store.close(); self._unlock()                                    # the same records, read-only: labellers still on screen cannot write
 
 @patch
 def __enter__(self:ActiveLearner): return self
