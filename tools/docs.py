@@ -121,7 +121,8 @@ def build(serve=False):
     tutorials = sorted((ROOT/'nbs'/'tutorials').glob('[0-9]*.ipynb'))
     for p in chapters + tutorials: render_notebook(p, SRC/p.relative_to(ROOT))
     pages = lambda ps: [{_title(p): p.relative_to(ROOT).as_posix()} for p in ps]
-    guides = [{p.stem.replace('_', ' ').capitalize(): p.relative_to(ROOT).as_posix()} for p in sorted((ROOT/'nbs').glob('*.md'))]
+    md_title = lambda p: next((l[2:].strip() for l in p.read_text().splitlines() if l.startswith('# ')), p.stem)
+    guides = [{f'{md_title(p)}: the guide': p.relative_to(ROOT).as_posix()} for p in sorted((ROOT/'nbs').glob('*.md'))]
     cfg = {
         'site_name': SETTINGS['title'], 'site_description': SETTINGS['description'], 'repo_url': SETTINGS['git_url'],
         'site_url': f"{SETTINGS['doc_host']}{SETTINGS['doc_baseurl']}/", 'docs_dir': 'src', 'site_dir': 'site',
