@@ -77,6 +77,7 @@ def main(args):
         print(f'running {p.relative_to(ROOT)} ...', flush=True)
         secs = execute(p)
         subprocess.run([str(Path(sys.executable).parent/'nbdev_clean'), '--fname', str(p)], check=True, cwd=ROOT)
+        rec = json.loads(RECORD.read_text()) if RECORD.exists() else {}        # again: another run may have written since
         rec[p.relative_to(ROOT).as_posix()] = {'code': code_hash(p), 'library': library_hash(), 'seconds': round(secs), 'machine': f'{platform.machine()}, {os.cpu_count()} cores',
                                                'threads': int(os.environ.get('OMP_NUM_THREADS', 0)) or None, 'date': time.strftime('%Y-%m-%d')}
         RECORD.write_text(json.dumps(dict(sorted(rec.items())), indent=1) + '\n')
