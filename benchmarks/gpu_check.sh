@@ -5,6 +5,7 @@
 # the 64 MiB transfer, annotations untouched). Each step is bounded by `timeout`, logs go to $OUT.
 #   run(command="bash benchmarks/gpu_check.sh", carry=[".whl", ".gpudata"], timeout_s=480)            # both learners on CamVid
 #   run(command="bash benchmarks/gpu_check.sh distributed", carry=[".whl"], timeout_s=420)            # benchmarks/distributed.py
+#   run(command="bash benchmarks/gpu_check.sh smoke", carry=[".whl", ".gpudata"], timeout_s=300)       # the final code's GPU path, short
 set -uo pipefail
 OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 PIXELPICK_NO_BAR=1
@@ -19,6 +20,23 @@ if [ "${1:-}" = distributed ]; then
   timeout ${T1:-200} python3 benchmarks/distributed.py --device cuda --processes 1 --images 64 --size 360,480 --epochs 2 --bs 8 --cityscapes 2 --out "$OUT" 2>&1 | tail -20 | tee "$OUT/distributed-cuda.log"
   CUDA_VISIBLE_DEVICES= timeout ${T2:-180} python3 benchmarks/distributed.py --device cpu --processes 1,2,4 --images 32 --size 96,128 --epochs 2 --out "$OUT/cpu16" 2>&1 | tail -20 | tee "$OUT/distributed-cpu16.log"
   ls -la "$OUT" "$OUT/cpu16"; exit 0
+fi
+if [ "${1:-}" = smoke ]; then
+  # both learners on CUDA through the public API, MC-dropout queries included, a `with` block, a reopened run
+  timeout ${T1:-200} python3 - <<'PY' 2>&1 | tee "$OUT/smoke.log"
+import time, torch
+from pixelpick.datasets import camvid
+from pixelpick.loop import ActiveLearner
+tr, va = camvid('.gpudata/camvid', 'train', 0.5).load_all(), camvid('.gpudata/camvid', 'val', 0.5).load_all()
+for kw in [dict(training='head', mc_passes=4), dict(training='finetune', recipe='paper', epochs=2, mc_passes=2)]:
+    t = time.time(); out = f"runs/smoke-{kw['training']}"
+    with ActiveLearner(out, tr, va, strategy='margin', rounds=2, device='cuda', progress=False, **kw) as al: h = al.run()
+    again = ActiveLearner(out, tr, va, device='cuda', progress=False)            # reopened: nothing to do, same history
+    assert [r['miou'] for r in again.history] == [r['miou'] for r in h]
+    print(kw['training'], [round(r['miou'], 1) for r in h], f'{time.time() - t:.0f} s', 'peak CUDA', round(torch.cuda.max_memory_allocated()/2**30, 2), 'GB', flush=True)
+print('smoke ok')
+PY
+  exit 0
 fi
 R=.gpudata/camvid
 # 1. the frozen-encoder learner at full resolution (360x480): margin vs random, seed 0, and its full-supervision head
