@@ -190,13 +190,14 @@ def to_batch(imgs, device='cpu'): # list of (H,W,3) uint8 arrays of one size
     x = torch.from_numpy(np.stack(imgs)).to(device)
     return x.permute(0, 3, 1, 2).float().div_(255)
 
-def size_groups(ds, # a `SegDataset`
+def size_groups(ds, # a `SegDataset` (None when `sizes` are given)
                 idxs, # indices of the images to batch
                 bs, # images per batch at most
+                sizes=None, # (H,W) of every image, when known without reading the images (e.g. `FeatureCache.shapes`)
                ):
     "Batches of indices whose images share a size (sizes in sorted order, indices in the given order)."
     by = {}
-    for i in idxs: by.setdefault(ds[i][0].shape[:2], []).append(i)
+    for i in idxs: by.setdefault(tuple(sizes[i]) if sizes is not None else ds[i][0].shape[:2], []).append(i)
     for _, g in sorted(by.items()):
         for k in range(0, len(g), bs): yield g[k:k+bs]
 

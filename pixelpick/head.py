@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch, store_attr
 from .data import atomic_write, to_batch, size_groups
 from .models import mc_dropout
-from .acquire import uncertainty, select_pixels, random_scores
+from .acquire import uncertainty, select_pixels, random_scores, image_seed
 from .train import miou_from_confusion, confusion_matrix, _bars, _Quiet
 
 # %% auto #0
@@ -121,7 +121,7 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
     feats, s1, s2, n = [None]*len(ds), 0, 0, 0
     if not done:
         _, pbar = _bars(progress)
-        groups = list(size_groups(ds, range(len(ds)), bs))
+        groups = list(size_groups(ds, range(len(ds)), bs, sizes=shapes))
         if dist is not None: groups = dist.shard(groups)
         for b in (pbar(groups) if pbar is not _Quiet else groups):
             hc = hypercolumns(model, to_batch([ds[i][0] for i in b], dev))
@@ -213,8 +213,6 @@ def train_head(head:PixelHead, # the head to train (in place)
     return {'losses': losses, 'steps': r.steps, 'seconds': time.time() - t0}
 
 # %% ../nbs/05b_head.ipynb #3c63cbd1
-def _image_seed(seed, i): return int(np.random.default_rng([seed, i]).integers(2**31))
-
 @torch.no_grad()
 def cached_probs(head:PixelHead, cache:FeatureCache, b, # image indices of one size
                  mc_passes=0, # >0: average this many MC-dropout passes
@@ -228,7 +226,7 @@ def cached_probs(head:PixelHead, cache:FeatureCache, b, # image indices of one s
     out = []
     with torch.random.fork_rng(devices=[]), mc_dropout(head):
         for j, i in enumerate(b):
-            torch.manual_seed(_image_seed(seed, i))
+            torch.manual_seed(image_seed(seed, i))
             out.append(sum(head.maps(f[j:j+1], hw).softmax(1) for _ in range(mc_passes))/mc_passes)
     return torch.cat(out)
 
@@ -248,19 +246,17 @@ def score_cached(head:PixelHead, # the trained head (None is fine for 'random')
                 )->dict: # image, row, col (and maps)
     "Pick `n` pixels per image from cached features."
     out, maps = {'image': [], 'row': [], 'col': []}, {}
-    groups = {}
-    for i, s in enumerate(cache.shapes): groups.setdefault(s, []).append(i)
-    batches = [idx[k:k+bs] for _, idx in sorted(groups.items()) for k in range(0, len(idx), bs)]
+    batches = list(size_groups(None, range(len(cache.shapes)), bs, sizes=cache.shapes))
     for b in batches if shard is None else shard(batches):
-            (H, W) = cache.shapes[b[0]]
-            u = None if strategy == 'random' else uncertainty(cached_probs(head, cache, b, mc_passes, seed), strategy).cpu()
-            for j, i in enumerate(b):
-                g = torch.Generator().manual_seed(_image_seed(seed, i))
-                ex = torch.from_numpy(asked[i])[None] if asked is not None else torch.zeros(1, H, W, dtype=torch.bool)
-                ui = random_scores(H, W, g) if u is None else u[j:j+1]
-                flat = select_pixels(ui, ex, n, 0 if u is None else top_percent, g)[0]
-                out['image'].append(np.full(n, i)); out['row'].append((flat // W).numpy()); out['col'].append((flat % W).numpy())
-                if keep_maps: maps[i] = ui[0].numpy()
+        H, W = cache.shapes[b[0]]
+        u = None if strategy == 'random' else uncertainty(cached_probs(head, cache, b, mc_passes, seed), strategy).cpu()
+        for j, i in enumerate(b):
+            g = torch.Generator().manual_seed(image_seed(seed, i))
+            ex = torch.from_numpy(asked[i])[None] if asked is not None else torch.zeros(1, H, W, dtype=torch.bool)
+            ui = random_scores(H, W, g) if u is None else u[j:j+1]
+            flat = select_pixels(ui, ex, n, 0 if u is None else top_percent, g)[0]
+            out['image'].append(np.full(n, i)); out['row'].append((flat // W).numpy()); out['col'].append((flat % W).numpy())
+            if keep_maps: maps[i] = ui[0].numpy()
     res = {k: np.concatenate(v).astype(int) if v else np.zeros(0, int) for k, v in out.items()}
     if keep_maps: res['maps'] = maps
     return res
