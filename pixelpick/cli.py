@@ -13,7 +13,7 @@ from fastcore.docments import docments
 from .loop import ActiveLearner, Config
 
 # %% auto #0
-__all__ = ['OWN_IMAGES', 'parser', 'plot_runs', 'run_command', 'demo', 'main']
+__all__ = ['OWN_IMAGES', 'parser', 'plot_runs', 'run_command', 'demo', 'predict_command', 'main']
 
 # %% ../nbs/07_cli.ipynb #3b9aec6f
 def _add_config_args(p, skip=('data_kw',)):
@@ -42,6 +42,9 @@ def parser():
     r.add_argument('--classes', default=None, help='--dataset folder: class names in id order, e.g. background,membrane')
     r.add_argument('--mapping', default=None, help="--dataset folder: mask value to class (id or name), e.g. 0:0,255:membrane; or a JSON file ({\"128,0,0\": \"car\"} for RGB masks)")
     _add_config_args(r)
+    r.set_defaults(training=None)                                   # resolved by `_run_settings`: 'head' for a folder, a reopened run keeps its own
+    for a in r._actions:
+        if a.dest == 'training': a.help = a.help.split(' (default:')[0] + " (default: 'head' for --dataset folder, 'finetune' otherwise; a reopened run keeps its own)"
     d = sub.add_parser('demo', help='margin sampling vs random on the embedded scenes, two seeds, on CPU, in a minute or two')
     d.add_argument('--out', default='pixelpick-demo', help='folder for the runs')
     d.add_argument('--training', default='head', choices=['head', 'finetune'], help="learner: 'head' (frozen encoder, seconds a round) or 'finetune' (the paper's, minutes a round)")
@@ -50,8 +53,17 @@ def parser():
     l.add_argument('out', help='the run folder')
     l.add_argument('--no-browser', action='store_true', help='only write the notebook and print how to open it')
     l.add_argument('--pixels-per-round', type=int, default=None, help="pixels per image in the rounds to come (default: the run's; saved to its config.json)")
+    q = sub.add_parser('predict', help="write a run's predicted masks: a class-index PNG per image at its own size, a contact sheet, scores where masks exist")
+    q.add_argument('run', help='the run folder (opened read-only: a labeller or a running `pixelpick run` may hold it)')
+    q.add_argument('--out', default=None, help='folder for the masks (default: RUN/predictions)')
+    q.add_argument('--round', type=int, default=None, help='trained round whose model predicts (default: the latest)')
+    q.add_argument('--images', default='pool', help="'pool' (the run's images), 'eval' (its evaluation split), or a folder of images, or one with images/ and masks/ (default: pool)")
+    q.add_argument('--uncertainty', action='store_true', help='also write uncertainty/NAME.png: 8-bit, 255 where the two likeliest classes tie')
+    q.add_argument('--probs', action='store_true', help='also write probs/NAME.npy: (classes,H,W) float16 probabilities')
+    q.add_argument('--previews', action='store_true', help='also write previews/NAME.png: each image beside its prediction')
+    q.add_argument('--root', default=None, help='the dataset folder, if it moved since the run was made')
     p.add_argument('--debug', action='store_true', help='show the traceback of an error')
-    for s in (r, d, l): s.add_argument('--debug', action='store_true', default=argparse.SUPPRESS, help='show the traceback of an error')
+    for s in (r, d, l, q): s.add_argument('--debug', action='store_true', default=argparse.SUPPRESS, help='show the traceback of an error')
     return p
 
 # %% ../nbs/07_cli.ipynb #3883e67f
@@ -83,6 +95,7 @@ def run_command(args):
     if n := al.waiting:
         print(f"round {al.round}: {n} pixels wait for your labels; label them with `pixelpick label {args.out}`, then run this command again to train")
     if (Path(args.out)/'results.json').exists(): print(f"results: {Path(args.out)/'results.json'}")
+    if hist and not n: print(f"predicted masks of every image: pixelpick predict {args.out}")
     return hist
 
 # %% ../nbs/07_cli.ipynb #0f621fbd
@@ -94,6 +107,9 @@ def _run_settings(args)->tuple: # parsed `args`
     kw = {f.name: getattr(args, f.name) for f in fields(Config) if hasattr(args, f.name)}
     for k in _NONE:
         if isinstance(kw.get(k), str) and kw[k].lower() in ('none', ''): kw[k] = None
+    if kw.get('training') is None:                                  # not typed: a reopened run keeps its learner; a new folder run gets the head
+        if (Path(args.out)/'config.json').exists(): kw.pop('training')
+        else: kw['training'] = 'head' if args.dataset == 'folder' else 'finetune'
     if args.dataset != 'folder':
         if args.classes or args.mapping: raise ValueError(f"--classes and --mapping are for --dataset folder, not {args.dataset!r}")
         return kw, 'gt'
@@ -132,11 +148,12 @@ def demo(out='pixelpick-demo', # folder for the runs
     res = {s: [] for s in strategies}
     for seed in seeds:
         base = ActiveLearner(out/f'{strategies[0]}-s{seed}', tr, va, progress=False, strategy=strategies[0], seed=seed, **kw)
-        base.run(1)
+        tick = lambda al, r: say(f"  seed {seed}, {al.cfg.strategy}: round {r['round']} ({r['pixels_per_image']:.0f} px/img) mIoU {r['miou']:.1f}  [{time.time() - t0:.0f} s]", flush=True)
+        base.run(1, on_round=tick)
         for s in strategies:
             f = out/f'{s}-s{seed}'
             al = base if s == strategies[0] else ActiveLearner(f, tr, va, progress=False, **{**kw, 'strategy': s, 'seed': seed}) if f.exists() else base.fork(f, strategy=s)
-            res[s].append(al.run())
+            res[s].append(al.run(on_round=tick))
         say(f"seed {seed}: done ({time.time() - t0:.0f} s)")
     m = {s: np.array([[h['miou'] for h in hs] for hs in v]) for s, v in res.items()}
     for k in range(rounds):
@@ -157,6 +174,15 @@ def _command(args):
     elif args.cmd == 'label':
         from pixelpick.launch import label_command
         label_command(args.out, open_browser=not args.no_browser, pixels_per_round=args.pixels_per_round)
+    elif args.cmd == 'predict': predict_command(args)
+
+def predict_command(args):
+    "`pixelpick predict RUN`: the masks, then one line saying what was written and how good it is."
+    from pixelpick.predict import export_predictions, summary_line
+    out = Path(args.out) if args.out else Path(args.run)/'predictions'
+    res = export_predictions(args.run, out, args.round, args.images, args.uncertainty, args.probs, args.previews, args.root)
+    print(f"{summary_line(res)}\nmasks: {out/'masks'}  (check by eye: {out/'contact_sheet.png'})")
+    return res
 
 _OWN = (ValueError, FileNotFoundError, FileExistsError, PermissionError, RuntimeError)   # errors whose message is for the user
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05b_head.ipynb #c0c999bf
 from __future__ import annotations
-import hashlib, json, math, os, time
+import hashlib, json, math, os, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -80,38 +80,56 @@ class FeatureCache:
 
 # %% ../nbs/05b_head.ipynb #8b4407c3
 def _cache_key(model, ds):
-    "What the features depend on: encoder weights, image list and sizes, scale."
+    "What the features depend on: encoder weights, image list, sizes and pixels (a fingerprint of the decoded images), scale."
     h = hashlib.sha1()
     for k, v in model.net.encoder.state_dict().items(): h.update(k.encode()); h.update(v.detach().cpu().numpy().tobytes())
     h.update(json.dumps([ds.name, ds.scale, list(ds.names), [list(ds[i][0].shape) for i in range(len(ds))]]).encode())
+    for i in range(len(ds)): h.update(np.ascontiguousarray(ds[i][0]).data)   # an image edited between rounds changes the key
     return h.hexdigest()[:16]
 
 def _grid(hw, multiple=32, stride=4): return tuple(math.ceil(v/multiple)*multiple//stride for v in hw)
 
+def _sample_hash(path, n=16, size=1<<16)->str:
+    "A cheap checksum of a large file: its size and `n` blocks spread over it (milliseconds for GBs)."
+    h, total = hashlib.sha1(), os.path.getsize(path); h.update(str(total).encode())
+    with open(path, 'rb') as f:
+        for k in range(n): f.seek(max(0, (total - size)*k//max(1, n - 1))); h.update(f.read(size))
+    return h.hexdigest()[:16]
+
+def _reusable(path, info, key)->bool:
+    "A complete feature file of this key whose bytes are still those written (else it is rebuilt, with a notice)."
+    if not (info.get('key') == key and info.get('complete')): return False
+    if Path(path).exists() and info.get('check') == _sample_hash(path): return True
+    warnings.warn(f"{path} does not match what was written (truncated or changed); extracting the features again")
+    return False
+
+# %% ../nbs/05b_head.ipynb #102b8492
 @torch.no_grad()
 def extract_features(model, # a `SegModel` whose encoder gives the features
                      ds, # the split (`SegDataset`)
                      bs=8, # images per batch
                      progress=False, # a fastprogress bar
-                     path=None, # .npy file for a memory-mapped cache (used beyond `budget`, and reused when complete)
-                     budget=4e9, # bytes of features to keep in memory
+                     path=None, # .npy file that keeps the cache on disk: written at the first extraction, reused while it matches
+                     budget=4e9, # bytes of features to keep in memory (beyond it they are read from the memory-mapped file)
                      stats_from:FeatureCache=None, # standardise with this cache's statistics (the pool's) instead of our own
                      dist=None, # several processes (`pixelpick.distributed`): each extracts its share of the batches into the file at `path`
+                     write=True, # False: reuse a complete file at `path` but never write one (a read-only run)
                     )->FeatureCache:
-    "Hypercolumns of every image of `ds`, computed once (fp16)."
+    "Hypercolumns of every image of `ds`, computed once (fp16), kept on disk at `path` for the next process."
     model = model.eval(); dev = next(model.parameters()).device
     shapes = [ds[i][0].shape[:2] for i in range(len(ds))]
     grids = [_grid(s, model.multiple) for s in shapes]
     key, meta = _cache_key(model, ds), None if path is None else Path(path).with_suffix('.json')
     try: info = json.loads(meta.read_text()) if meta is not None and meta.exists() else {}
     except ValueError: info = {}                                       # a torn sidecar: extract again
-    done = info.get('key') == key and info.get('complete')
     N, main = (1, True) if dist is None else (dist.num_processes, dist.is_main_process)
+    done = main and path is not None and _reusable(path, info, key)
     if N > 1: done = dist.gather(done)[0]                                 # the main process decides
     C = info['channels'] if done else hypercolumns(model, to_batch([ds[0][0]], dev)).shape[1]
     sizes = [C*h*w for h, w in grids]
+    in_mem = 2*sum(sizes) <= budget
     mm = None
-    if path is not None and (done or 2*sum(sizes) > budget or N > 1):     # several processes share their features through the file
+    if path is not None and (done or (write and main) or N > 1):         # several processes share their features through the file
         if not done and main: Path(path).parent.mkdir(parents=True, exist_ok=True); atomic_write(meta, json.dumps({'key': key, 'channels': C, 'complete': False}))
         if not main or done: mm = None
         else: mm = np.lib.format.open_memmap(path, mode='w+', dtype=np.float16, shape=(sum(sizes),))
@@ -128,17 +146,21 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
             v = hc[..., :math.ceil(shapes[b[0]][0]/4), :math.ceil(shapes[b[0]][1]/4)]       # the cells over the images (a view)
             s1, s2, n = s1 + v.sum((0, 2, 3)).double().cpu(), s2 + (v*v).sum((0, 2, 3)).double().cpu(), n + v[:, 0].numel()   # statistics on the fly
             for i, f in zip(b, hc.half().cpu().numpy()):
-                if mm is None: feats[i] = f
-                else: mm[off[i]:off[i+1]] = f.ravel()
+                if mm is None or in_mem: feats[i] = f
+                if mm is not None: mm[off[i]:off[i+1]] = f.ravel()
         if N > 1:
             s1, s2, n = (sum(v) for v in zip(*dist.gather((s1, s2, n))))
-            if mm is None: feats = [f for part in zip(*dist.gather(feats)) for f in part if f is not None]   # small pools: every process gets all
+            if mm is None: feats = [f for part in zip(*dist.gather(feats)) for f in part if f is not None]   # no file: every process gets all
         mean, std = (s1/n).float(), (s2/n - (s1/n)**2).clamp_min(1e-12).sqrt().float()
         if mm is not None: mm.flush()
         if N > 1: dist.wait()
-        if mm is not None and main: atomic_write(meta, json.dumps({'key': key, 'channels': C, 'complete': True, 'mean': mean.tolist(), 'std': std.tolist()}))
+        if mm is not None and main:
+            del mm; mm = np.lib.format.open_memmap(path, mode='r')
+            atomic_write(meta, json.dumps({'key': key, 'channels': C, 'complete': True, 'mean': mean.tolist(), 'std': std.tolist(), 'check': _sample_hash(path)}))
     else: mean, std = torch.tensor(info['mean']), torch.tensor(info['std'])    # a complete file reused, with its statistics
-    if mm is not None: feats = [mm[off[i]:off[i+1]].reshape(C, *g) for i, g in enumerate(grids)]
+    if mm is not None and not all(f is not None for f in feats):
+        feats = [mm[off[i]:off[i+1]].reshape(C, *g) for i, g in enumerate(grids)]
+        if in_mem: feats = [np.array(f) for f in feats]                        # within the budget: read once into memory
     if stats_from is not None: mean, std = stats_from.mean, stats_from.std
     return FeatureCache(feats, shapes, mean, std)
 
@@ -289,11 +311,12 @@ class HeadLearner:
     def __init__(self, encoder, # a `SegModel` with the run's (pretrained) encoder
                  ds, eval_ds=None, # the pool and the evaluation split
                  recipe:HeadRecipe=None, # head hyper-parameters
-                 folder=None, # where memory-mapped features go (the run folder)
+                 folder=None, # where the feature files go (the run folder)
                  budget=4e9, # bytes of features kept in memory, per split
                  progress=False,
-                 dist=None): # several processes share the feature extraction (`pixelpick.distributed`)
-        store_attr('ds,eval_ds,folder,budget,progress,dist')
+                 dist=None, # several processes share the feature extraction (`pixelpick.distributed`)
+                 write=True): # False: reuse the feature files in `folder`, never write them (a read-only run)
+        store_attr('ds,eval_ds,folder,budget,progress,dist,write')
         self.encoder, self.recipe = encoder.eval(), recipe or HeadRecipe()
         self._pool = self._eval = None
 
@@ -302,7 +325,7 @@ class HeadLearner:
         if key not in _FEATURES:
             if len(_FEATURES) >= 4: _FEATURES.pop(next(iter(_FEATURES)))
             path = None if self.folder is None else Path(self.folder)/'features'/f'{name}.npy'
-            _FEATURES[key] = extract_features(self.encoder, ds, path=path, budget=self.budget, progress=self.progress, stats_from=stats_from, dist=self.dist)
+            _FEATURES[key] = extract_features(self.encoder, ds, path=path, budget=self.budget, progress=self.progress, stats_from=stats_from, dist=self.dist, write=self.write)
         return _FEATURES[key]
 
     @property

@@ -61,11 +61,8 @@ def label_plan(out_dir, # folder of a saved run
     out = Path(out_dir); cfg = json.loads((out/'config.json').read_text())
     res = json.loads((out/'results.json').read_text()) if (out/'results.json').exists() else {}
     hist, k = res.get('rounds', []), len(res.get('rounds', []))
-    if cfg.get('dataset') == 'folder' and not (cfg.get('root') and (Path(cfg['root'])/'images').is_dir()):
-        raise FileNotFoundError(f"{out} is a run on your own images, but its image folder {cfg.get('root')}/images is missing: {FOLDER_LAYOUT}")
-    if pixels_per_round is not None:
-        if int(pixels_per_round) < 1: raise ValueError(f"--pixels-per-round must be at least 1, got {pixels_per_round}")
-        cfg['pixels_per_round'] = int(pixels_per_round); (out/'config.json').write_text(json.dumps(cfg, indent=1))
+    if cfg.get('dataset') == 'folder': _check_root(out, cfg.get('root'))
+    if pixels_per_round is not None: cfg = _next_rounds(out, cfg, pixels_per_round, k)
     lines = [f"Run {out}: " + (f"{k} round{'s' if k != 1 else ''} trained, {cfg.get('rounds')} planned" + (' (complete: labelling adds a round)' if k >= cfg.get('rounds', 0) else '') if k else 'no round trained yet')]
     lines += ['  ' + l for l in results_text(hist).splitlines()]
     q, n = round_file(out, 'queries', k), res.get('n_images')
@@ -81,6 +78,32 @@ def label_plan(out_dir, # folder of a saved run
         lines.append(f"Labelling opens round {k}: {ppi} pixels chosen {who}{tot}."
                      + (' Choose another round size with --pixels-per-round N.' if k and pixels_per_round is None else ''))
     return '\n'.join(lines)
+
+def _check_root(out, root): # the run folder; the dataset root its config.json records
+    "A run on your own images needs its folder, in either layout: ROOT/images/ or ROOT/train/images/ (with ROOT/val/)."
+    if not root or not Path(root).is_dir():
+        raise FileNotFoundError(f"{out} is a run on your own images, but its dataset folder {root} is missing (moved or renamed?); "
+                                f"point the run at the new place once: pixelpick run --out {out} --root NEW (the same options as before)")
+    if not ((Path(root)/'images').is_dir() or (Path(root)/'train'/'images').is_dir()):
+        raise FileNotFoundError(f"{out} is a run on your own images, but {root} has neither images/ nor train/images/: {FOLDER_LAYOUT}")
+
+def _next_rounds(out, cfg, n, k): # the run folder, its config.json, the new pixels per image, rounds trained so far
+    "Set the size of the rounds to come, checked like every setting; keep the size the run started with, so the same `pixelpick run` command is still accepted."
+    from pixelpick.config import Config
+    from pixelpick.loop import NEXT_ROUNDS
+    from pixelpick.data import atomic_write
+    started = dict(cfg.get(NEXT_ROUNDS) or {}); started.setdefault('pixels_per_round', cfg.get('pixels_per_round', Config.pixels_per_round))
+    new = {**{k: v for k, v in cfg.items() if k != NEXT_ROUNDS}, 'pixels_per_round': n}
+    try: Config(**new).validate()
+    except (TypeError, ValueError) as e: raise ValueError(f"--pixels-per-round {n}: {e}") from None
+    pool = out/'pool.json'
+    if pool.exists() and not new.get('full'):
+        area = min(h*w for h, w in json.loads(pool.read_text())['shapes'])
+        later = max(new.get('rounds', Config.rounds) - 1, k)                      # rounds after round 0 (labelling a complete run adds one)
+        need = new.get('init_pixels', Config.init_pixels) + later*n
+        if need > area: raise ValueError(f"--pixels-per-round {n}: {later + 1} rounds would ask {need} pixels of an image that has {area}")
+    atomic_write(out/'config.json', json.dumps({**new, NEXT_ROUNDS: started}, indent=1))
+    return new
 
 def _active_labels(path):
     "The active label records of a labels.jsonl file (adds minus undos), read without the dataset."

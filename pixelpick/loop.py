@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_loop.ipynb #15e9ef5d
 from __future__ import annotations
-import json, os, platform, time, weakref
+import json, os, platform, time, warnings, weakref
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
@@ -22,7 +22,7 @@ from .distributed import get_state
 _all_ = ['Config']                                                   # still importable from here
 
 # %% auto #0
-__all__ = ['ActiveLearner', 'RunDamaged', 'LearnerClosed', 'Step', 'Config']
+__all__ = ['NEXT_ROUNDS', 'ActiveLearner', 'image_fingerprints', 'RunDamaged', 'LearnerClosed', 'Step', 'Config']
 
 # %% ../nbs/06_loop.ipynb #c8c64f52
 class ActiveLearner:
@@ -42,7 +42,7 @@ class ActiveLearner:
         if train_ds is None: train_ds, eval_ds = self._datasets()
         if self.cfg.n_train: train_ds = train_ds.subset(range(min(self.cfg.n_train, len(train_ds))))
         self.ds, self.eval_ds, self.progress = train_ds.load_all(), eval_ds, progress
-        self._check()
+        self._check(); self._check_pool()
         self.oracle:Oracle = as_oracle(oracle, self.ds, self.cfg.noise, self.cfg.seed)
         self.dist = get_state(self.cfg.device)                            # one process, or this one's share of an `accelerate launch`
         self._open()                                                      # only now: the folder, its writer lock, config.json
@@ -52,20 +52,43 @@ class ActiveLearner:
         self.model, self.model_round = None, None
 
 # %% ../nbs/06_loop.ipynb #c00d9beb
+_WHERE = ('device', 'feature_budget_gb')        # where a run runs, not what it is: free to differ on reopening
+NEXT_ROUNDS = 'next_rounds'                     # config.json: {setting: value the run was started with} for settings `pixelpick label` changed
+
+def _abs(p): return None if p is None else str(Path(p).expanduser().resolve())
+
 @patch
 def _config(self:ActiveLearner, kw, src=None): # given settings; settings that rebuild the given datasets (new runs only)
     bad = set(kw) - {f.name for f in fields(Config)}
     if bad: raise TypeError(f"unknown settings {sorted(bad)}; see `Config`")
-    fn = self.out/'config.json'
+    if kw.get('root') is not None: kw = {**kw, 'root': _abs(kw['root'])}       # stored absolute: found from any directory
+    fn, self._moved, self._next = self.out/'config.json', None, {}
     if fn.exists():
         try: saved = json.loads(fn.read_text())
         except ValueError as e: raise RunDamaged(f"{fn} is not valid JSON ({e}); restore it from a backup") from e
-        diff = {k: (saved.get(k), v) for k, v in kw.items() if saved.get(k) != v and k not in ('device', 'feature_budget_gb')}   # where it runs is not what it is
+        self._next = saved.pop(NEXT_ROUNDS, None) or {}
+        saved = self._relocate(saved, kw.get('root'))
+        diff = {k: (saved.get(k), v) for k, v in kw.items() if saved.get(k) != v and k not in _WHERE and self._next.get(k, object()) != v}
         if diff: raise ValueError(f"{self.out} holds a run with other settings {{name: (saved, given)}}: {diff}; use another folder or the same settings")
         dev = kw.get('device', saved.get('device', 'cpu'))
         return Config(**{**saved, 'device': dev if _device_ok(dev) or 'device' in kw else 'cpu'}).validate()
     if self.readonly: raise RunDamaged(f"{self.out} holds no run (no config.json) and is opened read-only")
     return Config(**{**(src or {}), **kw}).validate()
+
+@patch
+def _relocate(self:ActiveLearner, saved, root): # config.json's settings; the root given now (absolute) or None
+    "The saved settings with their dataset root absolute, or at `root` if the data moved there (checked against pool.json)."
+    old = saved.get('root')
+    if old is None or saved.get('dataset') in ('synthetic', 'custom'): return saved
+    if root is None or root == _abs(old):
+        if not Path(old).is_dir(): raise DataError(f"{self.out}: its dataset folder {old} is missing (moved or renamed?); point the run at "
+                                                   "the new place with --root NEW (Python: root=NEW): its images are checked against the run's")
+        return {**saved, 'root': _abs(old)}
+    new, ev = {**saved, 'root': root}, (saved.get('data_kw') or {}).get('eval')
+    if isinstance(ev, dict) and str(ev.get('root', '')).startswith(_abs(old)):      # an evaluation split inside the old root moves with it
+        new['data_kw'] = {**saved['data_kw'], 'eval': {**ev, 'root': root + ev['root'][len(_abs(old)):]}}
+    self._moved = (old, root)
+    return new
 
 def _source(tr, ev):
     "Settings that let a run folder rebuild the datasets it was started with (`dataset='custom'` when it cannot)."
@@ -96,6 +119,28 @@ def _check(self:ActiveLearner):
     if not c.full and need > H*W: raise ValueError(f"{c.rounds} rounds need {need} pixels per image but the smallest image has {H*W} ({H}x{W})")
     if min(c.init_pixels, c.pixels_per_round) < 1: raise ValueError("init_pixels and pixels_per_round must be at least 1")
     create_model(self.ds.c, c.arch, c.encoder, None, c.dropout)                   # fails early on a bad arch or encoder
+
+def image_fingerprints(ds:SegDataset)->list: # a loaded split
+    "A short SHA-1 of each decoded image: what a run's labels and features were made on."
+    import hashlib
+    return [hashlib.sha1(np.ascontiguousarray(ds[i][0]).data).hexdigest()[:16] for i in range(len(ds))]
+
+@patch
+def _check_pool(self:ActiveLearner):
+    "The pool must be the run's (`pool.json`: names and sizes); images whose pixels changed are named (their features are rebuilt)."
+    fn, names = self.out/'pool.json', list(self.ds.names)
+    self._pool = {'names': names, 'shapes': [list(s) for s in self._shapes()], 'sha1': image_fingerprints(self.ds)}
+    if not fn.exists(): return
+    try: rec = json.loads(fn.read_text()); old = dict(zip(rec['names'], zip(map(tuple, rec['shapes']), rec['sha1'])))
+    except (ValueError, KeyError, TypeError) as e: raise RunDamaged(f"{fn} is damaged ({e}); delete it to accept the pool's images as they are now") from e
+    now = dict(zip(names, zip(map(tuple, self._pool['shapes']), self._pool['sha1'])))
+    missing, extra = [n for n in old if n not in now], [n for n in now if n not in old]
+    resized = [f"{n} ({'x'.join(map(str, old[n][0]))} -> {'x'.join(map(str, now[n][0]))})" for n in now if n in old and old[n][0] != now[n][0]]
+    if missing or extra or resized or (not missing and not extra and rec['names'] != names):
+        what = '; '.join(f"{k}: {v[:3]}{' ...' if len(v) > 3 else ''}" for k, v in (('missing', missing), ('not in the run', extra), ('other size', resized)) if v) or 'images in another order'
+        raise RunDamaged(f"the pool at {self.cfg.root or self.ds.name} is not the one {self.out} was labelled on ({what}); give the run its own images back, or start a new run folder")
+    if changed := [n for n in names if now[n][1] != old[n][1]]:
+        warnings.warn(f"{len(changed)} pool image(s) changed since {self.out} last ran ({', '.join(changed[:3])}{' ...' if len(changed) > 3 else ''}): their features are computed again; the labels given so far are kept")
 
 # %% ../nbs/06_loop.ipynb #5d35fdde
 @patch
@@ -134,13 +179,18 @@ def _mpath(self:ActiveLearner, k): return round_file(self.out, 'models', k, 'pt'
 
 @patch
 def _open(self:ActiveLearner):
-    "Create the folder, take its writer lock, write config.json (a read-only learner writes and locks nothing)."
+    "Create the folder, take its writer lock, write config.json and pool.json (a read-only learner writes and locks nothing)."
     fn = self.out/'config.json'
     if not fn.exists() and ((self.out/'results.json').exists() or (self.out/'labels.jsonl').exists()):
         raise RunDamaged(f"{self.out} holds labels or results but no config.json, so their settings are unknown; restore config.json from a backup or use another folder")
     if self.readonly or not self.dist.is_main_process: return
     self._unlock = weakref.finalize(self, unlock_folder, lock_folder(self.out)); self._unlock.atexit = False   # close() or garbage collection gives it back
     if not fn.exists(): atomic_write(fn, json.dumps(asdict(self.cfg), indent=1))
+    elif self._moved:                                                     # the data moved: config.json follows (after the pool check)
+        saved = json.loads(fn.read_text()); saved.update(root=self.cfg.root, data_kw=self.cfg.data_kw); atomic_write(fn, json.dumps(saved, indent=1))
+        warnings.warn(f"{self.out}: its dataset moved from {self._moved[0]} to {self._moved[1]}; config.json now records the new place")
+    pj = self.out/'pool.json'
+    if not pj.exists() or json.loads(pj.read_text()) != self._pool: atomic_write(pj, json.dumps(self._pool))
     if self.history and not self.cfg.full and not (self.out/'labels.jsonl').exists():
         raise RunDamaged(f"{self.out} is damaged: labels.jsonl is missing but results.json has {len(self.history)} finished rounds. {_RECOVER}")
 
@@ -289,7 +339,7 @@ def head_learner(self:ActiveLearner)->HeadLearner:
             torch.manual_seed(self._seed(0, 5))                           # an encoder without pretrained weights: the same in every process and on resume
             enc = create_model(self.ds.c, c.arch, c.encoder, c.weights, c.dropout).to(c.device)
         self._hl = HeadLearner(enc, self.ds, self.eval_ds, HeadRecipe(**({'steps': c.head_steps} if c.head_steps else {})),
-                               self.out, c.feature_budget_gb*1e9, self.progress, self.dist)
+                               self.out, c.feature_budget_gb*1e9, self.progress, self.dist, write=not self.readonly)
     return self._hl
 
 # %% ../nbs/06_loop.ipynb #e31825b2
