@@ -40,6 +40,7 @@ class ActiveLearner:
         self.readonly = (self.out.is_dir() and not os.access(self.out, os.W_OK)) if readonly is None else readonly
         self.cfg = self._config(kw, _source(train_ds, eval_ds))           # every setting checked; nothing written yet
         if train_ds is None: train_ds, eval_ds = self._datasets()
+        if self.cfg.dataset == 'folder': train_ds.name = self._labelled_name() or train_ds.name   # a folder that moved keeps the name its labels were saved under
         if self.cfg.n_train: train_ds = train_ds.subset(range(min(self.cfg.n_train, len(train_ds))))
         self.ds, self.eval_ds, self.progress = train_ds.load_all(), eval_ds, progress
         self._check(); self._check_pool()
@@ -119,6 +120,15 @@ def _check(self:ActiveLearner):
     if not c.full and need > H*W: raise ValueError(f"{c.rounds} rounds need {need} pixels per image but the smallest image has {H*W} ({H}x{W})")
     if min(c.init_pixels, c.pixels_per_round) < 1: raise ValueError("init_pixels and pixels_per_round must be at least 1")
     create_model(self.ds.c, c.arch, c.encoder, None, c.dropout)                   # fails early on a bad arch or encoder
+
+@patch
+def _labelled_name(self:ActiveLearner)->str|None:
+    "The dataset name in labels.jsonl's header (None when there is no label file yet)."
+    fn = self.out/'labels.jsonl'
+    if not fn.exists(): return None
+    with open(fn) as f:
+        try: return json.loads(f.readline()).get('dataset')
+        except ValueError: return None
 
 def image_fingerprints(ds:SegDataset)->list: # a loaded split
     "A short SHA-1 of each decoded image: what a run's labels and features were made on."

@@ -7,7 +7,7 @@ picture), on this machine's CPU, and save them with their outputs; then `nbdev_c
     python tools/run_notebooks.py --check           # only check that no notebook's code changed since its outputs were made
 
 Cells flagged `gpu` or `notest`, and `eval: false` cells, are not run and keep no output. `nbs/_outputs.json` records, for
-each notebook, a hash of its code cells, the seconds it took and the machine: a notebook whose code changed after its
+each notebook, a hash of its code cells, the seconds it took, the machine and its load average before and after: a notebook whose code changed after its
 outputs were made is stale, and `tests/test_outputs.py` fails on it until this command is run again. The record also
 holds a hash of the library the outputs came from: a library change does not fail the tests (re-running every tutorial
 takes half an hour), so regenerate the outputs before a release and whenever a change moves the numbers.
@@ -75,13 +75,16 @@ def main(args):
         if '--fresh' in args:
             for d in p.parent.glob('_out'): shutil.rmtree(d)
         print(f'running {p.relative_to(ROOT)} ...', flush=True)
+        load0 = os.getloadavg()[0]
         secs = execute(p)
+        load = [round(load0, 2), round(os.getloadavg()[0], 2)]                   # 1-minute load before and after: a time is true only on a quiet machine
         subprocess.run([str(Path(sys.executable).parent/'nbdev_clean'), '--fname', str(p)], check=True, cwd=ROOT)
         rec = json.loads(RECORD.read_text()) if RECORD.exists() else {}        # again: another run may have written since
         rec[p.relative_to(ROOT).as_posix()] = {'code': code_hash(p), 'library': library_hash(), 'seconds': round(secs), 'machine': f'{platform.machine()}, {os.cpu_count()} cores',
-                                               'threads': int(os.environ.get('OMP_NUM_THREADS', 0)) or None, 'date': time.strftime('%Y-%m-%d')}
+                                               'threads': int(os.environ.get('OMP_NUM_THREADS', 0)) or None, 'date': time.strftime('%Y-%m-%d'),
+                                               'load': load}
         RECORD.write_text(json.dumps(dict(sorted(rec.items())), indent=1) + '\n')
-        print(f'  {secs:.0f} s', flush=True)
+        print(f'  {secs:.0f} s (load average {load[0]} before, {load[1]} after)', flush=True)
     return 0
 
 if __name__ == '__main__': sys.exit(main(sys.argv[1:]))
