@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #76eb3a5d
 from __future__ import annotations
-import os, json, warnings
+import os, json, warnings, errno, shutil, contextlib
 from pathlib import Path
 import numpy as np
 import torch
@@ -15,7 +15,7 @@ from .scenes import SCENE_CLASSES, SCENE_PALETTE, make_scene, synthetic_scenes
 # %% auto #0
 __all__ = ['IMG_EXTS', 'DATASETS', 'DataError', 'atomic_write', 'read_image', 'read_mask', 'scaled_size', 'resize_image',
            'resize_mask', 'SegDataset', 'default_palette', 'to_batch', 'size_groups', 'parse_mapping', 'mapping_json',
-           'folder_dataset', 'get_dataset', 'from_source']
+           'folder_dataset', 'check_classes', 'get_dataset', 'from_source']
 
 # %% ../nbs/00_data.ipynb #10836d0d
 class DataError(ValueError):
@@ -25,9 +25,19 @@ class DataError(ValueError):
 def atomic_write(fn, # the file to (re)write; its folder is created
                  text:str, # the new content
                 ):
-    "Write `text` through a temporary file and a rename: a kill leaves the old file or the new one, never half of one."
+    "Write `text` through a temporary file and a rename: a kill or a full disk leaves the old file, never half of one."
     fn = Path(fn); fn.parent.mkdir(parents=True, exist_ok=True)
-    tmp = fn.with_name(fn.name + '.tmp'); tmp.write_text(text); os.replace(tmp, fn)
+    tmp = fn.with_name(fn.name + '.tmp')
+    try: tmp.write_text(text); os.replace(tmp, fn)
+    except OSError as e:
+        with contextlib.suppress(OSError): tmp.unlink(missing_ok=True)
+        raise (OSError(e.errno, _write_error(fn, e)) if e.errno else OSError(_write_error(fn, e))) from e
+
+def _write_error(fn, e): # the file, the OSError
+    "Why writing `fn` failed; for a full disk, the space left."
+    if e.errno != errno.ENOSPC: return f"cannot write {fn}: {e.strerror or e}"
+    free = shutil.disk_usage(fn.parent).free
+    return f"cannot write {fn}: the disk is full ({free/2**20:.1f} MiB free on {fn.parent}); free some space (or write elsewhere) and run again"
 
 # %% ../nbs/00_data.ipynb #36a1c784
 def read_image(fn, # path to an image file
@@ -214,6 +224,16 @@ def _map_key(k, name):
         raise DataError(f"{name}: mapping key {k!r} is not a mask value (0, 255, ...) or a colour ('128,0,0' or '#800000')")
     return key
 
+def _pairs_once(pairs, # (key, value) pairs, as `json.loads` gives them to `object_pairs_hook`
+                where, # names the mapping in errors
+               )->dict:
+    "A dict of `pairs`, refusing a key given twice (a dict would keep the last one silently)."
+    out = {}
+    for k, v in pairs:
+        if k in out: raise DataError(f"{where}: mapping key {k!r} is given twice ({k!r}: {out[k]!r} and {k!r}: {v!r}); keep one")
+        out[k] = v
+    return out
+
 def parse_mapping(spec, # None, {mask value or (r,g,b): class}, 'value:class,...' (e.g. '0:0,255:1'), or a JSON file of such a dict
                   classes, # class names: a class may be given by name, and 'void' means `ignore_index`
                   ignore_index=255, # void value after mapping
@@ -222,18 +242,22 @@ def parse_mapping(spec, # None, {mask value or (r,g,b): class}, 'value:class,...
     "Mask value (or colour) to class id, from any of the forms a user types or a run folder stores."
     import json
     if spec is None: return None
+    where = name
     if isinstance(spec, (str, Path)):
         s = str(spec).strip()
         if s.endswith('.json') or Path(s).is_file():
-            try: spec = json.loads(Path(s).read_text())
+            where = f"{name}: mapping file {s}"
+            try: spec = json.loads(Path(s).read_text(), object_pairs_hook=lambda ps: _pairs_once(ps, where))
+            except DataError: raise
             except (OSError, ValueError) as e: raise DataError(f"{name}: cannot read the mapping file {s}: {e}") from e
         else:
             pairs = [p.split(':') for p in s.split(',') if p.strip()]
             if not pairs or any(len(p) != 2 for p in pairs):
                 raise DataError(f"{name}: mapping {s!r} is not value:class pairs like 0:0,255:1 (use a JSON file for RGB colours)")
-            spec = {a.strip(): b.strip() for a, b in pairs}
+            where = f"{name}: mapping {s!r}"
+            spec = _pairs_once([(a.strip(), b.strip()) for a, b in pairs], where)
     if not isinstance(spec, dict) or not spec: raise DataError(f"{name}: a mapping must be a non-empty dict of mask value -> class, got {spec!r}")
-    out = {}
+    out, spelt = {}, {}
     for k, v in spec.items():
         if isinstance(v, str) and v.strip().lower() in ('void', 'ignore'): y = ignore_index
         elif isinstance(v, str) and v.strip() in classes: y = list(classes).index(v.strip())
@@ -242,18 +266,44 @@ def parse_mapping(spec, # None, {mask value or (r,g,b): class}, 'value:class,...
             except (TypeError, ValueError): y = None
             if y is None or not (0 <= y < len(classes) or y == ignore_index):
                 raise DataError(f"{name}: mapping {k!r}: {v!r} is not a class of {list(classes)}, an id 0..{len(classes)-1}, or 'void'")
-        out[_map_key(k, name)] = y
+        key = _map_key(k, name)
+        if key in out: raise DataError(f"{where}: mapping keys {spelt[key]!r} and {k!r} are one {'colour' if isinstance(key, tuple) else 'value'}, {key}; keep one")
+        out[key], spelt[key] = y, k
     return out
 
 def mapping_json(m): # a mapping from `parse_mapping`
     "The mapping with string keys ('255', '128,0,0'), as a run folder's config.json stores it."
     return None if m is None else {(','.join(map(str, k)) if isinstance(k, tuple) else str(k)): v for k, v in m.items()}
 
-
-# %% ../nbs/00_data.ipynb #5d6b2567
-import warnings
+# %% ../nbs/00_data.ipynb #8d674a5c
 IMG_EXTS = {'.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp'}
 
+def _is_image(p): # a path
+    "Whether PIL recognises the header of `p` (the pixels are not decoded)."
+    try:
+        with Image.open(p): return True
+    except OSError: return False                     # UnidentifiedImageError is an OSError, as is a folder named x.png
+
+def _image_files(d, # a folder
+                 name, # dataset name for messages
+                )->list:
+    "The image files in `d`, sorted: hidden files skipped, files with an image suffix that are not images refused."
+    files = sorted(p for p in d.iterdir() if not p.name.startswith('.') and p.suffix.lower() in IMG_EXTS)
+    bad = [p.name for p in files if not _is_image(p)]
+    if bad: raise DataError(f"{name}: {len(bad)} file{'s' if len(bad) > 1 else ''} in {d} with an image suffix "
+                            f"{'are not readable images' if len(bad) > 1 else 'is not a readable image'}: {bad[:5]}{' ...' if len(bad) > 5 else ''}; remove or rename them")
+    return files
+
+# %% ../nbs/00_data.ipynb #8b869c9c
+def _unique_classes(classes, # class names
+                    name, # dataset name for messages
+                   ):
+    "Refuse class names given more than once (spaces stripped)."
+    names = [str(c).strip() for c in classes]
+    dup = list(dict.fromkeys(c for c in names if names.count(c) > 1))
+    if dup: raise DataError(f"{name}: classes {list(classes)} repeat {', '.join(map(repr, dup))}; give each class one name (its position is its id)")
+
+# %% ../nbs/00_data.ipynb #5d6b2567
 def _mapper(mapping, ignore_index, name):
     if mapping is None: return None
     mapping = {tuple(k) if isinstance(k, list) else k: v for k, v in mapping.items()}
@@ -291,18 +341,19 @@ def folder_dataset(root, # the dataset folder
                   )->SegDataset:
     "Your own images (and optional masks matched by file stem) as a `SegDataset`."
     root = Path(root); name = name or root.name
+    _unique_classes(classes, name)
     mapping = parse_mapping(mapping, classes, ignore_index, name)
     src = {'dataset': 'folder', 'root': str(root.resolve()), 'scale': scale, 'data_kw': {'classes': list(classes), 'images': images, 'masks': masks,
            'mapping': mapping_json(mapping), 'ignore_index': ignore_index, **({} if palette is None else {'palette': np.asarray(palette).tolist()})}}
     idir = root/images
     if not idir.is_dir(): raise DataError(f"{name}: image folder not found: {idir}")
-    imgs = sorted(p for p in idir.iterdir() if p.suffix.lower() in IMG_EXTS)
+    imgs = _image_files(idir, name)
     if not imgs: raise DataError(f"{name}: no images ({', '.join(sorted(IMG_EXTS))}) in {idir}")
     _one_per_stem(imgs, name)
     if masks is None: return _with_source(SegDataset([(p, None) for p in imgs], classes, palette, ignore_index, scale, name), src)
     mdir = root/masks
     if not mdir.is_dir(): raise DataError(f"{name}: mask folder not found: {mdir} (pass masks=None for unlabelled images)")
-    mlist = sorted(p for p in mdir.iterdir() if p.suffix.lower() in IMG_EXTS)
+    mlist = _image_files(mdir, name)
     _one_per_stem(mlist, name)
     mfiles = {p.stem: p for p in mlist}
     jpg = [p.name for p in mlist if p.suffix.lower() in ('.jpg', '.jpeg')]
@@ -325,6 +376,32 @@ def _one_per_stem(files, name):
 def _with_source(ds, src):
     "Remember how `ds` was built (`source`), so that a run folder can rebuild it."
     ds.source = src; return ds
+
+# %% ../nbs/00_data.ipynb #1cb2bd92
+def _value_counts(ds): # a `SegDataset` with masks
+    "Pixels per value of the decoded masks (void included): one `np.bincount` per mask."
+    tot = np.zeros(1, np.int64)
+    for i in range(len(ds)):
+        m = ds.item(i)[1].ravel()
+        b = np.bincount(m[m >= 0] if m.dtype.kind == 'i' else m)
+        if len(b) > len(tot): tot = np.pad(tot, (0, len(b) - len(tot)))
+        tot[:len(b)] += b
+    return tot
+
+def check_classes(ds, # a `SegDataset` with masks (the caller loads it first: `ds.load_all()`)
+                 )->list: # the warnings issued: one per class that no mask holds
+    "Warn for each class no mask holds; refuse 0/255 masks with two classes and no mapping (255, void, would swallow a class)."
+    if not ds.has_masks: return []
+    cnt = _value_counts(ds)
+    given = ds.mask_map is not None or ((getattr(ds, 'source', None) or {}).get('data_kw') or {}).get('mapping') is not None
+    if not given and ds.c == 2 and ds.ignore_index == 255 and np.flatnonzero(cnt).tolist() == [0, 255]:
+        a, b = ds.classes
+        raise DataError(f"{ds.name}: the masks hold only the values 0 and 255 and no mapping was given, so 255 is void (the ignore index) and class "
+                        f"{b!r} is never labelled: mIoU would be 100 on {a!r} alone. Give the mapping: --mapping 0:{a},255:{b} (Python: mapping={{0: {a!r}, 255: {b!r}}})")
+    msgs = [f"{ds.name}: no mask holds class {c!r} (id {k}), so it can never be labelled or learned; check the class list and the mapping"
+            for k, c in enumerate(ds.classes) if k >= len(cnt) or cnt[k] == 0]
+    for s in msgs: warnings.warn(s, stacklevel=2)
+    return msgs
 
 # %% ../nbs/00_data.ipynb #ecd9dda8
 DATASETS = ('synthetic', 'camvid', 'voc', 'cityscapes', 'folder')

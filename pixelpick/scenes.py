@@ -27,15 +27,18 @@ def make_scene(seed, # random seed: same seed, same scene
                size=(96, 128), # (H, W)
               ):
     "One procedural road scene: (uint8 (H,W,3) image, uint8 (H,W) mask with 255 on car outlines)."
-    rng = np.random.default_rng(seed)
     H, W = size
+    if H < 1 or W < 1:
+        from pixelpick.data import DataError
+        raise DataError(f"scene size {tuple(size)} has no pixel to draw: the smallest size that works is (1, 1)")
+    rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
     img, lab = np.zeros((H, W, 3), np.float32), np.zeros((H, W), np.uint8)
     hz = int(H * rng.uniform(0.35, 0.55))
     fine, coarse = rng.normal(0, 1, (H, W)).astype(np.float32), _noise(rng, H, W, max(4, W // 8))
     grey_day = rng.random() < 0.35
     sky_col = np.array([150,150,155]) if grey_day else np.array([90,150,230])
-    _paint(img, lab, yy < hz, sky_col, rng, 0.25*coarse - 0.15*(yy/hz), 0)
+    _paint(img, lab, yy < hz, sky_col, rng, 0.25*coarse - 0.15*(yy/max(hz, 1)), 0)
     _paint(img, lab, yy >= hz, rng.uniform([70,120,40],[110,170,70]), rng, 0.25*fine, 3)
     vx = W * rng.uniform(0.3, 0.7)
     half = (yy - hz) / (H - hz) * W * rng.uniform(0.35, 0.6)
@@ -44,20 +47,20 @@ def make_scene(seed, # random seed: same seed, same scene
     lane = road & (np.abs(xx - vx) < 0.03*half + 0.5) & (((yy - hz) // 4) % 2 == 0) & (yy > hz + 3)
     img[lane] = 235
     for _ in range(rng.integers(2, 6)): # buildings on the horizon
-        bw, bh = rng.integers(W//10, W//4), rng.integers(hz//4, max(hz//4+1, int(hz*0.9)))
+        bw, bh = rng.integers(W//10, max(W//4, W//10 + 1)), rng.integers(hz//4, max(hz//4+1, int(hz*0.9)))
         x0 = rng.integers(0, W - bw)
         b = (xx >= x0) & (xx < x0+bw) & (yy >= hz-bh) & (yy < hz)
         win = ((xx - x0) % 5 < 2) & ((yy - hz) % 6 < 3)
         _paint(img, lab, b, rng.uniform([90,70,60],[170,150,140]), rng, 0.05*fine - 0.35*win, 1)
     for _ in range(rng.integers(0, 4)): # trees beside the road
         side = rng.choice([-1, 1]); ty = hz + rng.uniform(0, 0.3)*(H-hz)
-        tx = vx + side*((ty-hz)/(H-hz)*W*0.6 + rng.uniform(3, W*0.2))
+        tx = vx + side*((ty-hz)/(H-hz)*W*0.6 + rng.uniform(min(3, W*0.2), W*0.2))
         r = rng.uniform(0.05, 0.12)*H
         trunk = (np.abs(xx - tx) < max(1, r/5)) & (yy < ty) & (yy > ty - 1.5*r)
         crown = (xx - tx)**2 + ((yy - (ty - 2*r))/1.2)**2 < r**2
         _paint(img, lab, trunk | crown, rng.uniform([40,90,20],[80,130,50]), rng, 0.35*fine*(crown) + 0.2*coarse - 0.3*trunk, 4)
     for _ in range(rng.integers(0, 4)): # cars on the road, larger when nearer
-        cy = rng.uniform(hz + 0.15*(H-hz), H - 2); s = (cy - hz)/(H - hz)
+        cy = rng.uniform(hz + 0.15*(H-hz), max(H - 2, hz + 0.15*(H-hz))); s = (cy - hz)/(H - hz)
         cw, ch = max(4, s*W*0.3), max(3, s*W*0.15)
         cx = vx + rng.uniform(-0.6, 0.6)*half[int(cy), 0]
         car = (np.abs(xx - cx) < cw/2) & (yy < cy) & (yy > cy - ch)
@@ -67,7 +70,7 @@ def make_scene(seed, # random seed: same seed, same scene
         ring = (np.abs(xx - cx) <= cw/2 + 1) & (yy <= cy) & (yy >= cy - ch - 1) & ~car
         lab[ring] = 255
     for _ in range(rng.binomial(2, 0.4)): # pedestrians at the road edge (rare class)
-        py = rng.uniform(hz + 0.1*(H-hz), H - 2); s = (py - hz)/(H - hz)
+        py = rng.uniform(hz + 0.1*(H-hz), max(H - 2, hz + 0.1*(H-hz))); s = (py - hz)/(H - hz)
         px = vx + rng.choice([-1, 1])*half[int(py), 0]*rng.uniform(0.8, 1.1)
         ph = max(4, s*H*0.35)
         person = ((xx - px)/(ph*0.18))**2 + ((yy - (py - ph/2))/(ph/2))**2 < 1
