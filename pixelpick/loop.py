@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from fastcore.basics import patch, store_attr
-from .data import get_dataset, SegDataset, DataError, from_source, atomic_write
+from .data import get_dataset, SegDataset, DataError, from_source, atomic_write, check_classes
 from .models import create_model
 from .labels import LabelStore, VOID, lock_folder, unlock_folder, round_file
 from .acquire import score_pool
@@ -43,6 +43,8 @@ class ActiveLearner:
         if self.cfg.dataset == 'folder': train_ds.name = self._labelled_name() or train_ds.name   # a folder that moved keeps the name its labels were saved under
         if self.cfg.n_train: train_ds = train_ds.subset(range(min(self.cfg.n_train, len(train_ds))))
         self.ds, self.eval_ds, self.progress = train_ds.load_all(), eval_ds, progress
+        if self.cfg.dataset == 'folder':                                   # your own masks: a class none holds, or 0/255 masks that hide one
+            for s in (self.ds, eval_ds): s is not None and check_classes(s)
         self._check(); self._check_pool()
         self.oracle:Oracle = as_oracle(oracle, self.ds, self.cfg.noise, self.cfg.seed)
         self.dist = get_state(self.cfg.device)                            # one process, or this one's share of an `accelerate launch`
@@ -353,6 +355,15 @@ def head_learner(self:ActiveLearner)->HeadLearner:
     return self._hl
 
 # %% ../nbs/06_loop.ipynb #e31825b2
+def _save_checkpoint(ck, fn): # the checkpoint dict, and its file
+    "torch.save through a temporary file; on a failed write (a full disk) the partial file is removed and the error names the file."
+    tmp = fn.with_suffix('.tmp')
+    try: torch.save(ck, tmp); os.replace(tmp, fn)
+    except (OSError, RuntimeError) as e:
+        tmp.unlink(missing_ok=True)
+        import shutil; free = shutil.disk_usage(fn.parent).free/2**20
+        raise OSError(f"cannot write the checkpoint {fn} ({' '.join(str(e).split())[:200]}); {free:.0f} MiB free on its disk: free some space and run again to resume") from None
+
 @patch
 def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-epoch callback(epoch, losses)
     "Train round `k` on all labels so far, evaluate, save the model and the results."
@@ -371,7 +382,7 @@ def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-e
     fn = self._mpath(k)
     if self.dist.is_main_process:
         fn.parent.mkdir(exist_ok=True)
-        torch.save({'round': k, 'model': (model.head if c.training == 'head' else model).state_dict()}, fn.with_suffix('.tmp')); os.replace(fn.with_suffix('.tmp'), fn)   # before results.json
+        _save_checkpoint({'round': k, 'model': (model.head if c.training == 'head' else model).state_dict()}, fn)   # before results.json
     self.model, self.model_round = model.eval(), k
     t = self.store.table(); n = len(self.ds)
     rec = {'round': k, 'pixels_per_image': (sum(m.size for m in masks)/n if c.full else len(t['image'])/n),
@@ -431,6 +442,9 @@ def fork(self:ActiveLearner,
     out = Path(out_dir)
     if out.exists(): raise FileExistsError(f"{out} exists; fork into a new folder")
     if self.round < upto: raise ValueError(f"{self.out} has {self.round} rounds, cannot fork {upto}")
+    bad = set(changes) - {f.name for f in fields(Config)}
+    if bad: raise TypeError(f"unknown settings {sorted(bad)}; see `Config`")
+    Config(**{**asdict(self.cfg), **changes}).validate()                         # checked like any setting, before anything is written
     (out/'queries').mkdir(parents=True)
     (out/'config.json').write_text(json.dumps({**asdict(self.cfg), **changes}, indent=1))
     self.store.copy(out/'labels.jsonl', where=lambda o: o['round'] < upto)        # records as they were: times, truths
