@@ -73,7 +73,7 @@ def camvid(work):
     cache = {}
     def truth(n, r, c):
         if n not in cache: cache[n] = np.asarray(Image.open(CAMVID/'trainannot'/f'{n}.png').resize((240, 180), Image.NEAREST))
-        v = int(cache[n][r, c]); return 255 if v == 11 else v
+        v = int(cache[n][r, c]); return -1 if v == 11 else v          # void: labels.VOID
     mapping = ','.join(f'{i}:{i}' for i in range(11)) + ',11:void'
     args = ['run', '--dataset', 'folder', '--root', 'cv', '--classes', ','.join(CAMVID_CLASSES), '--mapping', mapping, '--scale', 0.5,
             '--rounds', 3, '--out', 'run']
@@ -102,4 +102,7 @@ if __name__ == '__main__':
     res['load'] = {'before': round(load0, 2), 'after': round(os.getloadavg()[0], 2), 'cores': os.cpu_count()}
     print('load average (1 min) before/after:', res['load'])
     (ROOT/'benchmarks'/'results').mkdir(exist_ok=True)
-    (ROOT/'benchmarks'/'results'/'own_folder.json').write_text(json.dumps(res, indent=1))
+    fn = ROOT/'benchmarks'/'results'/'own_folder.json'
+    old = json.loads(fn.read_text()) if fn.exists() else {}
+    if 'load' in res: res[f"load_{'_'.join(k for k in ('small', 'camvid') if k in res)}"] = res.pop('load')
+    fn.write_text(json.dumps({**old, **res}, indent=1))                            # one case at a time keeps the other's numbers
