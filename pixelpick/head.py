@@ -18,8 +18,9 @@ from .acquire import uncertainty, select_pixels, random_scores, image_seed
 from .train import miou_from_confusion, confusion_matrix, _bars, _Quiet
 
 # %% auto #0
-__all__ = ['hypercolumns', 'sample_features', 'FeatureCache', 'extract_features', 'PixelHead', 'HeadRecipe', 'gather_labelled',
-           'train_head', 'cached_probs', 'score_cached', 'evaluate_cached', 'FrozenSegModel', 'HeadLearner']
+__all__ = ['hypercolumns', 'sample_features', 'FeatureCache', 'image_fingerprints', 'extract_features', 'PixelHead', 'HeadRecipe',
+           'gather_labelled', 'train_head', 'cached_probs', 'score_cached', 'evaluate_cached', 'FrozenSegModel',
+           'HeadLearner']
 
 # %% ../nbs/05b_head.ipynb #07a55f48
 @torch.no_grad()
@@ -79,12 +80,15 @@ class FeatureCache:
         return m.float(), (s2/n - m**2).clamp_min(1e-12).sqrt().float()
 
 # %% ../nbs/05b_head.ipynb #8b4407c3
+def image_fingerprints(ds)->list: # a loaded split (`SegDataset`)
+    "A short SHA-1 of each decoded image: what a run's labels and features were made on."
+    return [hashlib.sha1(np.ascontiguousarray(ds[i][0]).data).hexdigest()[:16] for i in range(len(ds))]
+
 def _cache_key(model, ds):
-    "What the features depend on: encoder weights, image list, sizes and pixels (a fingerprint of the decoded images), scale."
+    "What the features depend on: encoder weights, image list, sizes and pixels (`image_fingerprints`), scale."
     h = hashlib.sha1()
     for k, v in model.net.encoder.state_dict().items(): h.update(k.encode()); h.update(v.detach().cpu().numpy().tobytes())
-    h.update(json.dumps([ds.name, ds.scale, list(ds.names), [list(ds[i][0].shape) for i in range(len(ds))]]).encode())
-    for i in range(len(ds)): h.update(np.ascontiguousarray(ds[i][0]).data)   # an image edited between rounds changes the key
+    h.update(json.dumps([ds.name, ds.scale, list(ds.names), [list(ds[i][0].shape) for i in range(len(ds))], image_fingerprints(ds)]).encode())   # an image edited between rounds changes the key
     return h.hexdigest()[:16]
 
 def _grid(hw, multiple=32, stride=4): return tuple(math.ceil(v/multiple)*multiple//stride for v in hw)
@@ -114,12 +118,13 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
                      stats_from:FeatureCache=None, # standardise with this cache's statistics (the pool's) instead of our own
                      dist=None, # several processes (`pixelpick.distributed`): each extracts its share of the batches into the file at `path`
                      write=True, # False: reuse a complete file at `path` but never write one (a read-only run)
+                     key=None, # `_cache_key(model, ds)`, when the caller has it already
                     )->FeatureCache:
     "Hypercolumns of every image of `ds`, computed once (fp16), kept on disk at `path` for the next process."
     model = model.eval(); dev = next(model.parameters()).device
     shapes = [ds[i][0].shape[:2] for i in range(len(ds))]
     grids = [_grid(s, model.multiple) for s in shapes]
-    key, meta = _cache_key(model, ds), None if path is None else Path(path).with_suffix('.json')
+    key, meta = key or _cache_key(model, ds), None if path is None else Path(path).with_suffix('.json')
     try: info = json.loads(meta.read_text()) if meta is not None and meta.exists() else {}
     except ValueError: info = {}                                       # a torn sidecar: extract again
     N, main = (1, True) if dist is None else (dist.num_processes, dist.is_main_process)
@@ -325,7 +330,7 @@ class HeadLearner:
         if key not in _FEATURES:
             if len(_FEATURES) >= 4: _FEATURES.pop(next(iter(_FEATURES)))
             path = None if self.folder is None else Path(self.folder)/'features'/f'{name}.npy'
-            _FEATURES[key] = extract_features(self.encoder, ds, path=path, budget=self.budget, progress=self.progress, stats_from=stats_from, dist=self.dist, write=self.write)
+            _FEATURES[key] = extract_features(self.encoder, ds, path=path, budget=self.budget, progress=self.progress, stats_from=stats_from, dist=self.dist, write=self.write, key=key[0])
         return _FEATURES[key]
 
     @property

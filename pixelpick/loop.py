@@ -17,12 +17,12 @@ from .acquire import score_pool
 from .oracle import Oracle, Person, as_oracle, HumanOracle, save_queries, load_queries, pending, query_seconds
 from .train import train_model, evaluate
 from .config import Config, _device_ok
-from .head import HeadLearner, HeadRecipe
+from .head import HeadLearner, HeadRecipe, image_fingerprints
 from .distributed import get_state
 _all_ = ['Config']                                                   # still importable from here
 
 # %% auto #0
-__all__ = ['NEXT_ROUNDS', 'ActiveLearner', 'image_fingerprints', 'RunDamaged', 'LearnerClosed', 'Step', 'Config']
+__all__ = ['NEXT_ROUNDS', 'ActiveLearner', 'RunDamaged', 'LearnerClosed', 'Step', 'Config']
 
 # %% ../nbs/06_loop.ipynb #c8c64f52
 class ActiveLearner:
@@ -132,18 +132,14 @@ def _labelled_name(self:ActiveLearner)->str|None:
         try: return json.loads(f.readline()).get('dataset')
         except ValueError: return None
 
-def image_fingerprints(ds:SegDataset)->list: # a loaded split
-    "A short SHA-1 of each decoded image: what a run's labels and features were made on."
-    import hashlib
-    return [hashlib.sha1(np.ascontiguousarray(ds[i][0]).data).hexdigest()[:16] for i in range(len(ds))]
-
 @patch
 def _check_pool(self:ActiveLearner):
     "The pool must be the run's (`pool.json`: names and sizes); images whose pixels changed are named (their features are rebuilt)."
     fn, names = self.out/'pool.json', list(self.ds.names)
     self._pool = {'names': names, 'shapes': [list(s) for s in self._shapes()], 'sha1': image_fingerprints(self.ds)}
+    self._pool_new = True                                                 # pool.json to (re)write when the folder opens
     if not fn.exists(): return
-    try: rec = json.loads(fn.read_text()); old = dict(zip(rec['names'], zip(map(tuple, rec['shapes']), rec['sha1'])))
+    try: rec = json.loads(fn.read_text()); self._pool_new = rec != self._pool; old = dict(zip(rec['names'], zip(map(tuple, rec['shapes']), rec['sha1'])))
     except (ValueError, KeyError, TypeError) as e: raise RunDamaged(f"{fn} is damaged ({e}); delete it to accept the pool's images as they are now") from e
     now = dict(zip(names, zip(map(tuple, self._pool['shapes']), self._pool['sha1'])))
     missing, extra = [n for n in old if n not in now], [n for n in now if n not in old]
@@ -201,8 +197,7 @@ def _open(self:ActiveLearner):
     elif self._moved:                                                     # the data moved: config.json follows (after the pool check)
         saved = json.loads(fn.read_text()); saved.update(root=self.cfg.root, data_kw=self.cfg.data_kw); atomic_write(fn, json.dumps(saved, indent=1))
         warnings.warn(f"{self.out}: its dataset moved from {self._moved[0]} to {self._moved[1]}; config.json now records the new place")
-    pj = self.out/'pool.json'
-    if not pj.exists() or json.loads(pj.read_text()) != self._pool: atomic_write(pj, json.dumps(self._pool))
+    if self._pool_new: atomic_write(self.out/'pool.json', json.dumps(self._pool))
     if self.history and not self.cfg.full and not (self.out/'labels.jsonl').exists():
         raise RunDamaged(f"{self.out} is damaged: labels.jsonl is missing but results.json has {len(self.history)} finished rounds. {_RECOVER}")
 
