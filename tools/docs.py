@@ -8,6 +8,14 @@ This script does what nbdev's Quarto step does, with tools that pip installs: it
 replaces each exported cell of a chapter by its API documentation (nbdev's `show_doc`: the signature with its
 docments, and the docstring), drops hidden cells and the `#|` directives, and points the site at a local copy of the
 Colab badge. Notebooks are rendered with their committed outputs; nothing is executed. The home page is README.md.
+
+The site asks nothing of the network, so that it works offline: no web fonts (`font: false`), no repository widget
+(Material's `repo_url` asks api.github.com for stars and forks; settings.ini's `git_url` does not exist yet either), no
+require.js or MathJax from a CDN (mkdocs-jupyter's `include_requirejs: False`, and its MathJax URL left empty), and a
+local Colab badge. `tools/docs.css` wraps code and API signatures instead of cutting them, and keeps the sidebars'
+titles from covering their links. Each API entry's `source` link points at where it is
+defined on the site: its heading on the page of the notebook that exports it (the notebooks are the source of truth;
+`pixelpick/*.py` is generated from them). `tests/test_docs_site.py` checks all of this in Chromium.
 """
 import ast, importlib, inspect, json, os, re, shutil, subprocess, sys, warnings
 from pathlib import Path
@@ -39,8 +47,8 @@ def _names(src):
         else: out.append(n.name)
     return out
 
-def _show_doc(mod, name):
-    "nbdev's markdown for one symbol, with a source link that works outside Quarto."
+def _show_doc(mod, name, here):
+    "nbdev's markdown for one symbol, with a source link to the notebook page that defines it (`here`: this page's notebook)."
     from nbdev.showdoc import show_doc
     obj = mod
     for part in name.split('.'): obj = getattr(obj, part)
@@ -49,12 +57,12 @@ def _show_doc(mod, name):
         try: sig = str(inspect.signature(obj))
         except (TypeError, ValueError): sig = ''
         md = f"### {name}\n\n```python\n{name}{sig}\n```\n\n*{inspect.getdoc(obj) or ''}*"
-    try: line = inspect.getsourcelines(inspect.unwrap(obj))[1]
-    except (TypeError, OSError): line = None
-    url = f"{SETTINGS['git_url']}/blob/{SETTINGS['branch']}/{mod.__name__.replace('.', '/')}.py" + (f'#L{line}' if line else '')
+    nb = _NOTEBOOKS.get(getattr(inspect.getmodule(inspect.unwrap(obj)), '__name__', None), here)
+    url = os.path.relpath(nb.with_suffix('.html'), here.parent).replace(os.sep, '/')   # _source_links adds the heading's anchor
+    title = f"defined in {nb.relative_to(ROOT).as_posix()} (pixelpick/ is exported from the notebooks)"
     md = re.sub(r'\[source\]\([^)]*\)\{[^}]*\}', '', md).replace('\n---\n', '\n', 1).lstrip('-\n ')
     head, _, rest = md.partition('\n')                      # the `### name` line, then the signature
-    return f'{head}\n\n<a href="{url}" class="pp-source">source</a>\n{rest}'
+    return f'{head}\n\n<a href="{url}" class="pp-source" title="{title}">source</a>\n{rest}'
 
 def _cell(kind, src): return {'cell_type': kind, 'metadata': {}, 'source': src, **({'outputs': [], 'execution_count': None} if kind == 'code' else {})}
 
@@ -74,13 +82,31 @@ def render_notebook(src_path, dest):
         d = _directives(src)
         if 'hide' in d or 'default_exp' in d or d.get('eval') == 'false' and 'google.colab' in src: continue
         if ('export' in d or 'exports' in d) and mod is not None:
-            for name in _names(src): cells.append(_cell('markdown', _show_doc(mod, name)))
+            for name in _names(src): cells.append(_cell('markdown', _show_doc(mod, name, src_path)))
             if 'exports' not in d: continue
         if not _strip(src): continue
         cells.append({**c, 'source': _strip(src)})
     nb['cells'] = cells
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(json.dumps(nb, indent=1))
+
+_NOTEBOOKS = {}     # module name -> the notebook that exports it (`#| default_exp`), filled by `build`
+
+def _modules(nbs):
+    "Which notebook exports each module."
+    for p in nbs:
+        for c in json.loads(p.read_text())['cells']:
+            d = _directives(''.join(c['source'])) if c['cell_type'] == 'code' else {}
+            if 'default_exp' in d: _NOTEBOOKS[f"{SETTINGS['lib_path']}.{d['default_exp']}"] = p
+
+def _source_links(page):
+    "Point each API entry's source link, which names the page that defines it, at the entry's heading on that page."
+    def fix(m):
+        tag = re.sub(r'href="([^"#]*)"', lambda h: f'href="{h.group(1)}#{m.group(2)}"' if h.group(1) == page.name else h.group(0), m.group(3))
+        return m.group(1) + tag
+    h = page.read_text()
+    new = re.sub(r'(<h3 id="([^"]+)"(?:(?!</h3>).)*</h3>\s*<p>)(<a [^>]*class="pp-source"[^>]*>)', fix, h, flags=re.S)
+    if new != h: page.write_text(new)
 
 def _title(nb_path):
     for c in json.loads(nb_path.read_text())['cells']:
@@ -119,12 +145,13 @@ def build(serve=False):
             if p.suffix.lower() in ('.png', '.svg', '.jpg', '.gif'): (SRC/d).mkdir(parents=True, exist_ok=True); shutil.copy(p, SRC/d/p.name)
     chapters = sorted(p for p in (ROOT/'nbs').glob('[0-9]*.ipynb'))
     tutorials = sorted((ROOT/'nbs'/'tutorials').glob('[0-9]*.ipynb'))
+    _modules(chapters)
     for p in chapters + tutorials: render_notebook(p, SRC/p.relative_to(ROOT))
     pages = lambda ps: [{_title(p): p.relative_to(ROOT).as_posix()} for p in ps]
     md_title = lambda p: next((l[2:].strip() for l in p.read_text().splitlines() if l.startswith('# ')), p.stem)
     guides = [{f'{md_title(p)}: the guide': p.relative_to(ROOT).as_posix()} for p in sorted((ROOT/'nbs').glob('*.md'))]
     cfg = {
-        'site_name': SETTINGS['title'], 'site_description': SETTINGS['description'], 'repo_url': SETTINGS['git_url'],
+        'site_name': SETTINGS['title'], 'site_description': SETTINGS['description'],   # no repo_url: see the docstring
         'site_url': f"{SETTINGS['doc_host']}{SETTINGS['doc_baseurl']}/", 'docs_dir': 'src', 'site_dir': 'site',
         'use_directory_urls': False,   # pages work from the file system and from any static server
         'theme': {'name': 'material', 'font': False,   # no Google Fonts: the site works offline
@@ -141,7 +168,7 @@ def build(serve=False):
     r = subprocess.run(mk + ([] if serve else ['--quiet']), cwd=DOCS, env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'})
     if r.returncode: sys.exit(r.returncode)
     if not serve:
-        for page in SITE.joinpath('nbs').rglob('*.html'): _align_anchors(page)
+        for page in SITE.joinpath('nbs').rglob('*.html'): _align_anchors(page); _source_links(page)
         print(f'docs site: {SITE}/index.html ({sum(1 for _ in SITE.rglob("*.html"))} pages)')
 
 if __name__ == '__main__': build(serve='--serve' in sys.argv)
