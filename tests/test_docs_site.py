@@ -1,9 +1,23 @@
 """The docs site, built by `python tools/docs.py` from the committed notebooks, checked in a real browser (Debian's
-Chromium through Playwright, as the labeller's test): every page loads without console errors, every image has a
-natural width above zero, every internal link resolves (its anchor too), and the search finds `select_pixels`.
-Screenshots of the home page and of a tutorial page go to tests/_artifacts/. Skipped without Chromium or Playwright,
-except with CI=true."""
-import functools, http.server, os, subprocess, sys, threading
+Chromium through Playwright, as the labeller's test). On every page reached from the home page:
+
+- no outside request: every request whose host is not 127.0.0.1 is aborted and recorded, and the list must be empty
+  (the site works offline: no GitHub API, no web fonts, no CDN script, no remote badge);
+- no console error, no page error, no failed local request;
+- every image loads (natural width above zero) from the site itself (127.0.0.1 or an inline data: URL);
+- every internal link resolves (its anchor too); each API entry's source link stays on the site; no link to the
+  repository of settings.ini's git_url, which does not exist yet;
+- nothing is cut off on the right. The rule, for every visible element of the content column (`.md-content`):
+  code (`pre`, `code`, highlighted blocks, the API signatures) must wrap, so any of them wider than its box
+  (scrollWidth > clientWidth + 1) fails, scrollable or not; an element that truncates what it holds (overflow-x
+  hidden or clip, scrollWidth > clientWidth + 1) fails; a scroll box (overflow-x auto or scroll, a visible scrollbar)
+  may be wider than its box only if it holds a table; nothing outside such boxes may reach past the right edge of the
+  content column (into the table of contents or off the screen); and the page itself must not scroll sideways;
+- no overlapping navigation: the visible links and titles of both sidebars do not intersect one another.
+
+A viewport screenshot (1280x900) of every page goes to tests/_artifacts/docs/, plus the named ones in tests/_artifacts/.
+The search box must find `select_pixels`. Skipped without Chromium or Playwright, except with CI=true."""
+import configparser, functools, http.server, os, re, subprocess, sys, threading
 from pathlib import Path
 from urllib.parse import urljoin, urldefrag, urlparse
 import pytest
@@ -15,6 +29,8 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT/'_docs'/'site'
 ART = ROOT/'tests'/'_artifacts'
+_cfg = configparser.ConfigParser(); _cfg.read(ROOT/'settings.ini')
+GIT_URL = _cfg['DEFAULT']['git_url'].rstrip('/')
 
 
 @pytest.fixture(scope='module')
@@ -42,44 +58,101 @@ def test_site_has_every_notebook(site):
     assert {'index.html', 'BENCHMARKS.html', 'search/search_index.json'} <= pages | {'search/search_index.json'}
 
 
+# Elements of the page content wider than their box, by the rule in the module docstring.
+OVERFLOW = """() => {
+  const out = [], main = document.querySelector('.md-content'), col = main.getBoundingClientRect();
+  const desc = e => e.tagName.toLowerCase() + (typeof e.className === 'string' && e.className.trim() ? '.' + e.className.trim().split(/\\s+/).join('.') : '')
+                  + ': ' + (e.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 60);
+  const clips = e => ['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(e).overflowX);
+  const clipped = e => { for (let a = e.parentElement; a && a !== main; a = a.parentElement) if (clips(a)) return true; return false; };
+  const de = document.scrollingElement;
+  if (de.scrollWidth > de.clientWidth + 1) out.push(`the page scrolls sideways (${de.scrollWidth} > ${de.clientWidth})`);
+  for (const e of main.querySelectorAll('*')) {
+    const wide = e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1, r = e.getBoundingClientRect();
+    const spills = r.width > 0 && r.right > col.right + 1;
+    if (!(wide || spills) || !e.checkVisibility()) continue;
+    const ox = getComputedStyle(e).overflowX, scrolls = ox === 'auto' || ox === 'scroll';
+    if (wide) {
+      const size = ` (${e.scrollWidth} > ${e.clientWidth}, overflow-x ${ox})`;
+      if (e.closest('pre, code, .highlight')) out.push('code that does not wrap' + size + ': ' + desc(e));
+      else if (ox === 'hidden' || ox === 'clip') out.push('cut off' + size + ': ' + desc(e));
+      else if (scrolls && !(e.matches('table') || e.querySelector('table'))) out.push('a scroll box that is not a table' + size + ': ' + desc(e));
+    }                                             // overflow-x visible: what sticks out is judged by where it ends up
+    if (spills && !clipped(e)) out.push(`past the right edge of the content column (${Math.round(r.right)} > ${Math.round(col.right)}): ` + desc(e));
+  }
+  return out;
+}"""
+
+# Visible links and titles of the two sidebars whose boxes intersect (an element and one inside it do not count).
+OVERLAP = """() => {
+  const out = [];
+  for (const side of document.querySelectorAll('.md-sidebar--primary, .md-sidebar--secondary')) {
+    if (!side.checkVisibility()) continue;
+    const els = Array.from(side.querySelectorAll('.md-nav__link, .md-nav__title')).filter(e =>
+      e.checkVisibility({checkOpacity: true, checkVisibilityCSS: true}) && e.getBoundingClientRect().height > 0
+      && e.getBoundingClientRect().right > 0 && e.getBoundingClientRect().left < innerWidth);     // not a drawer off the screen
+    for (let i = 0; i < els.length; i++) for (let j = i + 1; j < els.length; j++) {
+      const a = els[i], b = els[j];
+      if (a.contains(b) || b.contains(a)) continue;
+      const r = a.getBoundingClientRect(), s = b.getBoundingClientRect();
+      if (r.left < s.right - 1 && s.left < r.right - 1 && r.top < s.bottom - 1 && s.top < r.bottom - 1)
+        out.push(`${side.classList.contains('md-sidebar--primary') ? 'primary' : 'secondary'} sidebar: `
+                 + `"${a.textContent.trim().slice(0, 50)}" overlaps "${b.textContent.trim().slice(0, 50)}"`);
+    }
+  }
+  return out;
+}"""
+
+IMAGES = """() => Array.from(document.images).map(i => [i.currentSrc || i.src, i.complete && i.naturalWidth > 0])"""
+
+
 def test_pages_links_images_search(site, chromium):
-    ART.mkdir(parents=True, exist_ok=True)
-    page = chromium.new_page(viewport={'width': 1280, 'height': 900})
-    errors, failed = [], []
+    shots = ART/'docs'
+    shots.mkdir(parents=True, exist_ok=True)
+    for old in shots.glob('*.png'): old.unlink()
+    host = urlparse(site).netloc
+    ctx = chromium.new_context(viewport={'width': 1280, 'height': 900})
+    page = ctx.new_page()
+    outside, errors, failed = [], [], []
+    def route(r):
+        if urlparse(r.request.url).hostname == '127.0.0.1': r.continue_()
+        else: outside.append(f'{page.url}: {r.request.url}'); r.abort()
+    ctx.route('**/*', route)                          # the context's route sees the search web worker's requests too
     page.on('console', lambda m: errors.append(f'{page.url}: {m.text}') if m.type == 'error' else None)
-    page.on('requestfailed', lambda r: failed.append(r.url) if 'ABORTED' not in (r.failure or '') else None)   # aborted: we moved on
     page.on('pageerror', lambda e: errors.append(f'{page.url}: {e}'))
-    todo, seen, bad_links, bad_imgs = [site + 'index.html'], set(), [], []
+    page.on('requestfailed', lambda r: failed.append(f'{page.url}: {r.url} ({r.failure})')
+            if urlparse(r.url).hostname == '127.0.0.1' and 'ABORTED' not in (r.failure or '') else None)  # aborted: we moved on
+    todo, seen, bad_links, bad_imgs, overflow, overlap, source = [site + 'index.html'], set(), [], [], [], [], []
     while todo:
         url = todo.pop()
         if url in seen: continue
         seen.add(url)
         resp = page.goto(url, wait_until='load')
         assert resp is not None and resp.ok, f'{url}: HTTP {resp and resp.status}'
-        for src in page.evaluate("() => Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"):
-            bad_imgs.append(f'{url}: {src[:120]}')
+        rel = url[len(site):]
+        for src, ok in page.evaluate(IMAGES):
+            if not ok: bad_imgs.append(f'{rel}: did not load: {src[:120]}')
+            if urlparse(src).scheme != 'data' and urlparse(src).netloc != host: bad_imgs.append(f'{rel}: remote: {src[:120]}')
+        overflow += [f'{rel}: {o}' for o in page.evaluate(OVERFLOW)]
+        overlap += [f'{rel}: {o}' for o in page.evaluate(OVERLAP)]
+        page.screenshot(path=str(shots/(re.sub(r'[^\w.-]+', '__', rel.removesuffix('.html')) + '.png')))
         ids = set(page.evaluate("() => Array.from(document.querySelectorAll('[id]')).map(e => e.id)"))
-        for href in page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"):
+        for href, cls in page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map(a => [a.getAttribute('href'), a.className])"):
             full, frag = urldefrag(urljoin(url, href))
-            if urlparse(full).netloc != urlparse(site).netloc or not full.startswith(site): continue   # GitHub, Colab, arXiv: not ours
+            if full.rstrip('/') == GIT_URL or full.startswith(GIT_URL + '/'): source.append(f'{rel}: links to {full} (settings.ini git_url: no such repository yet)')
+            if urlparse(full).netloc != host or not full.startswith(site):                # arXiv, Colab: not ours
+                if 'pp-source' in cls.split(): source.append(f'{rel}: source link off the site: {href}')
+                continue
             if full == url:
-                if frag and frag not in ids: bad_links.append(f'{url}: #{frag} (no such anchor)')
+                if frag and frag not in ids: bad_links.append(f'{rel}: #{frag} (no such anchor)')
                 continue
             target = SITE/full[len(site):]
             if target.is_dir(): target = target/'index.html'
-            if not target.exists(): bad_links.append(f'{url}: {href}'); continue
+            if not target.exists(): bad_links.append(f'{rel}: {href}'); continue
             if target.suffix == '.html': todo.append(full if not full.endswith('/') else full + 'index.html')
     page.goto(site + 'index.html'); page.screenshot(path=str(ART/'docs-home.png'), full_page=False)
     page.goto(site + 'nbs/tutorials/02_camvid.html'); page.wait_for_timeout(500)
     page.screenshot(path=str(ART/'docs-tutorial-camvid.png'), full_page=False)
-    assert len(seen) >= 15, f'only {len(seen)} pages reached from the home page'
-    assert not bad_links, 'broken internal links:\n' + '\n'.join(bad_links[:30])
-    assert not bad_imgs, 'images that did not load:\n' + '\n'.join(bad_imgs[:30])
-    # offline, the theme's repository badge cannot ask api.github.com for the star count: the one request allowed to fail
-    external = [u for u in failed if urlparse(u).netloc not in ('', urlparse(site).netloc)]
-    assert {urlparse(u).netloc for u in external} <= {'api.github.com'}, f'the site needs outside resources: {external}'
-    errors = [e for e in errors if not ('Failed to load resource' in e and len(external) > 0)] if len(failed) == len(external) else errors
-    assert not errors, 'console errors:\n' + '\n'.join(errors[:30]) + '\nfailed requests: ' + ', '.join(failed)
     # the search box: Material's client-side index (a web worker) must find the API of select_pixels
     page.goto(site + 'index.html')
     box = page.locator('input[data-md-component="search-query"]')
@@ -88,4 +161,14 @@ def test_pages_links_images_search(site, chromium):
     hit.wait_for(timeout=30_000)
     page.screenshot(path=str(ART/'docs-search.png'))
     hit.click(); page.wait_for_load_state('load')
-    assert '03_acquire' in page.url and page.locator('text=select_pixels').count() > 0
+    searched = '03_acquire' in page.url and page.locator('text=select_pixels').count() > 0
+    page.wait_for_timeout(300)                        # late requests and errors of the last page
+    ctx.close()
+    show = lambda xs: '\n'.join(dict.fromkeys(xs[:40])) + (f'\n... {len(xs)} in all' if len(xs) > 40 else '')
+    problems = [(f'only {len(seen)} pages reached from the home page', [] if len(seen) >= 15 else ['']),
+                ('outside requests (the site must work offline)', outside), ('console or page errors', errors),
+                ('failed local requests', failed), ('broken internal links', bad_links), ('images', bad_imgs),
+                ('source and repository links', source), ('wider than its box', overflow),
+                ('overlapping navigation', overlap), ('search did not find select_pixels in 03_acquire', [] if searched else [''])]
+    msg = '\n\n'.join(f'{what}:\n{show(xs)}' for what, xs in problems if xs)
+    assert not msg, msg
