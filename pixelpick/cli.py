@@ -13,7 +13,7 @@ from fastcore.docments import docments
 from .loop import ActiveLearner, Config
 
 # %% auto #0
-__all__ = ['OWN_IMAGES', 'parser', 'plot_runs', 'run_command', 'demo', 'predict_command', 'main']
+__all__ = ['OWN_IMAGES', 'parser', 'plot_runs', 'run_command', 'demo', 'predict_command', 'RunStopped', 'main']
 
 # %% ../nbs/07_cli.ipynb #3b9aec6f
 def _add_config_args(p, skip=('data_kw',)):
@@ -81,9 +81,10 @@ def run_command(args):
     "Run the experiment described by parsed `args`."
     if args.threads: torch.set_num_threads(args.threads)
     if getattr(args, 'processes', 1) > 1:
-        from pixelpick.distributed import launched, launch
+        from pixelpick.distributed import launched, launch, LAUNCH_LOG
         if not launched():                                          # start the processes (each runs this command again)
-            if rc := launch(getattr(args, 'argv', sys.argv[1:]), args.processes): raise RuntimeError(f"the {args.processes} processes stopped (exit status {rc}); run the same command again to resume")
+            if rc := launch(getattr(args, 'argv', sys.argv[1:]), args.processes, verbose=getattr(args, 'debug', False)):
+                raise RunStopped(f"the {args.processes} processes stopped (exit status {rc}; the launcher's report is in {LAUNCH_LOG}); run the same command again to resume")
             return json.loads((Path(args.out)/'results.json').read_text())['rounds'] if (Path(args.out)/'results.json').exists() else []
     kw, oracle = _run_settings(args)
     with ActiveLearner(args.out, oracle=oracle, **kw) as al:       # `oracle`: 'gt' or 'human', made an object by the learner
@@ -183,6 +184,9 @@ def predict_command(args):
     res = export_predictions(args.run, out, args.round, args.images, args.uncertainty, args.probs, args.previews, args.root)
     print(f"{summary_line(res)}\nmasks: {out/'masks'}  (check by eye: {out/'contact_sheet.png'})")
     return res
+
+class RunStopped(RuntimeError):
+    "The processes of a `--processes N` run stopped before it finished (the same command resumes it)."
 
 _OWN = (ValueError, FileNotFoundError, FileExistsError, PermissionError, RuntimeError)   # errors whose message is for the user
 

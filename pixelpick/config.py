@@ -15,7 +15,7 @@ from .acquire import STRATEGIES
 from .train import get_recipe, Recipe, RECIPES
 
 # %% auto #0
-__all__ = ['Config']
+__all__ = ['Config', 'check_pixels']
 
 # %% ../nbs/06a_config.ipynb #abc49e97
 @dataclass
@@ -100,3 +100,19 @@ def recipe_(self:Config)->Recipe:
     "The training recipe: the preset ('paper' is the paper's recipe for the dataset) with `epochs`, `lr`, `bs` overrides."
     name = 'voc' if self.recipe == 'paper' and self.dataset == 'voc' else self.recipe
     return get_recipe(name, epochs=self.epochs, lr=self.lr, bs=self.bs)
+
+# %% ../nbs/06a_config.ipynb #07b9706b
+def check_pixels(c:Config, # the run's settings
+                 shapes, # (H,W) of each pool image
+                 done=0, # rounds trained so far (labelling a finished run adds one)
+                ):
+    "Raise if the rounds' pixels do not fit the smallest image, or a round is larger than the top-M% region it samples."
+    if c.full: return
+    H, W = min(shapes, key=lambda s: s[0]*s[1])
+    rounds, top = max(c.rounds, done + 1), round(c.top_percent/100*H*W)
+    need = c.init_pixels + (rounds - 1)*c.pixels_per_round
+    if need > H*W: raise ValueError(f"{rounds} rounds need {need} pixels per image but the smallest image has {H*W} ({H}x{W})")
+    if c.strategy != 'random' and c.top_percent > 0 and rounds > 1 and c.pixels_per_round > top:
+        raise ValueError(f"pixels_per_round={c.pixels_per_round} is more than the top {c.top_percent:g}% of the smallest image ({top} of its {H}x{W} pixels), "
+                         f"so nothing would be sampled: raise top_percent to {math.ceil(100*c.pixels_per_round/(H*W))} or more, lower pixels_per_round, "
+                         "or set top_percent=0 to take the most uncertain pixels on purpose")

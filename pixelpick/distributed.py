@@ -4,12 +4,13 @@
 
 # %% ../nbs/11_distributed.ipynb #1e571ca3
 from __future__ import annotations
-import contextlib, os, socket, subprocess, sys
+import contextlib, os, socket, subprocess, sys, tempfile
+from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['Single', 'launched', 'merge_picks', 'Processes', 'get_state', 'free_port', 'launch_command', 'launch']
+__all__ = ['LAUNCH_LOG', 'Single', 'launched', 'merge_picks', 'Processes', 'get_state', 'free_port', 'launch_command', 'launch']
 
 # %% ../nbs/11_distributed.ipynb #31255d57
 class Single:
@@ -80,9 +81,24 @@ def launch_command(argv, # `pixelpick` arguments, e.g. ['run', '--out', 'r', ...
             '--num_machines', '1', '--mixed_precision', 'no', '--dynamo_backend', 'no',
             '--main_process_port', str(port or free_port()), '-m', 'pixelpick', *argv]
 
-def launch(argv, processes=2): # `pixelpick` arguments and the number of processes
-    "Run `pixelpick` with `argv` in `processes` processes through `accelerate launch`; returns its exit status."
+def _relay(lines, log, out=None): # the launcher's stderr lines; the file that keeps them all; where to show pixelpick's (default: stderr)
+    "Keep every line in `log`; show only pixelpick's own one-line messages, each once (every process prints its error)."
+    seen, out = set(), out or sys.stderr
+    for line in lines:
+        log.write(line); log.flush()
+        if line.startswith('pixelpick: ') and line not in seen: seen.add(line); out.write(line); out.flush()
+
+LAUNCH_LOG = Path(tempfile.gettempdir())/'pixelpick-launch.log'   # the launcher's full messages of the last `launch`
+
+def launch(argv, # `pixelpick` arguments
+           processes=2, # processes on this machine
+           verbose=False, # show the launcher's own messages (a dead worker's multi-line report) instead of keeping them in `LAUNCH_LOG`
+          )->int: # the exit status
+    "Run `pixelpick` with `argv` in `processes` processes through `accelerate launch`."
     try: import accelerate  # noqa: F401
     except ImportError: raise RuntimeError('--processes needs Hugging Face Accelerate: pip install "pixelpick[distributed]"') from None
     env = {**os.environ, 'OMP_NUM_THREADS': os.environ.get('OMP_NUM_THREADS', '1')}
-    return subprocess.run(launch_command(argv, processes), env=env).returncode
+    if verbose: return subprocess.run(launch_command(argv, processes), env=env).returncode
+    with subprocess.Popen(launch_command(argv, processes), env=env, stderr=subprocess.PIPE, text=True, errors='replace') as p, open(LAUNCH_LOG, 'w') as log:
+        _relay(p.stderr, log)
+    return p.returncode

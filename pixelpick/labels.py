@@ -102,7 +102,7 @@ class LabelStore:
         self._sync()
 
     def _reset(self): self._cols, self._active, self._offset, self._line = {k: [] for k in _FIELDS}, [], 0, 0
-    def __len__(self): self._sync(); return len(self._active)
+    def __len__(self): return len(self._live())
     def __repr__(self): return f"LabelStore({str(self.path)!r}, {len(self)} labels on {len(self.images)} images)"
 
 # %% ../nbs/02_labels.ipynb #e9a111d3
@@ -160,10 +160,19 @@ def _check_rec(self:LabelStore, o):
 
 # %% ../nbs/02_labels.ipynb #ba6eeca2
 @patch
-def table(self:LabelStore)->dict:
-    "Active labels as a dict of numpy arrays (one entry per field; `source` as strings)."
+def _live(self:LabelStore)->np.ndarray:
+    "Indices of the active records; a pixel named twice counts once, with its latest answer."
     self._sync()
     idx = np.asarray(self._active, int)
+    if not len(idx): return idx
+    im, r, c = (np.asarray(self._cols[k], np.int64)[idx] for k in ('image', 'row', 'col'))
+    _, last = np.unique(((im << 42) | (r << 21) | c)[::-1], return_index=True)
+    return idx[np.sort(len(idx) - 1 - last)]
+
+@patch
+def table(self:LabelStore)->dict:
+    "Active labels as a dict of numpy arrays (one entry per field; `source` as strings)."
+    idx = self._live()
     res = {}
     for k in _FIELDS:
         col = self._cols[k]

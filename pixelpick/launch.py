@@ -89,19 +89,14 @@ def _check_root(out, root): # the run folder; the dataset root its config.json r
 
 def _next_rounds(out, cfg, n, k): # the run folder, its config.json, the new pixels per image, rounds trained so far
     "Set the size of the rounds to come, checked like every setting; keep the size the run started with, so the same `pixelpick run` command is still accepted."
-    from pixelpick.config import Config
+    from pixelpick.config import Config, check_pixels
     from pixelpick.loop import NEXT_ROUNDS
     from pixelpick.data import atomic_write
     started = dict(cfg.get(NEXT_ROUNDS) or {}); started.setdefault('pixels_per_round', cfg.get('pixels_per_round', Config.pixels_per_round))
     new = {**{k: v for k, v in cfg.items() if k != NEXT_ROUNDS}, 'pixels_per_round': n}
-    try: Config(**new).validate()
-    except (TypeError, ValueError) as e: raise ValueError(f"--pixels-per-round {n}: {e}") from None
     pool = out/'pool.json'
-    if pool.exists() and not new.get('full'):
-        area = min(h*w for h, w in json.loads(pool.read_text())['shapes'])
-        later = max(new.get('rounds', Config.rounds) - 1, k)                      # rounds after round 0 (labelling a complete run adds one)
-        need = new.get('init_pixels', Config.init_pixels) + later*n
-        if need > area: raise ValueError(f"--pixels-per-round {n}: {later + 1} rounds would ask {need} pixels of an image that has {area}")
+    try: check_pixels(Config(**new).validate(), json.loads(pool.read_text())['shapes'] if pool.exists() else [(1 << 30, 1)], done=k)
+    except (TypeError, ValueError) as e: raise ValueError(f"--pixels-per-round {n}: {e}") from None
     atomic_write(out/'config.json', json.dumps({**new, NEXT_ROUNDS: started}, indent=1))
     return new
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_loop.ipynb #15e9ef5d
 from __future__ import annotations
-import json, os, platform, time, warnings, weakref
+import hashlib, json, math, os, platform, time, warnings, weakref
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
@@ -16,7 +16,7 @@ from .labels import LabelStore, VOID, lock_folder, unlock_folder, round_file
 from .acquire import score_pool
 from .oracle import Oracle, Person, as_oracle, HumanOracle, save_queries, load_queries, pending, query_seconds
 from .train import train_model, evaluate
-from .config import Config, _device_ok
+from .config import Config, _device_ok, check_pixels
 from .head import HeadLearner, HeadRecipe, image_fingerprints
 from .distributed import get_state
 _all_ = ['Config']                                                   # still importable from here
@@ -117,10 +117,8 @@ def _datasets(self:ActiveLearner):
 
 @patch
 def _check(self:ActiveLearner):
-    c, (H, W) = self.cfg, min((self.ds[i][0].shape[:2] for i in range(len(self.ds))), key=lambda s: s[0]*s[1])
-    need = c.init_pixels + (c.rounds - 1)*c.pixels_per_round
-    if not c.full and need > H*W: raise ValueError(f"{c.rounds} rounds need {need} pixels per image but the smallest image has {H*W} ({H}x{W})")
-    if min(c.init_pixels, c.pixels_per_round) < 1: raise ValueError("init_pixels and pixels_per_round must be at least 1")
+    c = self.cfg
+    check_pixels(c, self._shapes())                                                # the rounds fit the smallest image and its top-M%
     create_model(self.ds.c, c.arch, c.encoder, None, c.dropout)                   # fails early on a bad arch or encoder
 
 @patch
@@ -160,7 +158,10 @@ def _qpath(self:ActiveLearner, k): return round_file(self.out, 'queries', k)
 def history(self:ActiveLearner)->list:
     "One dict per trained round, from `results.json`."
     fn = self._results_path()
-    return json.loads(fn.read_text())['rounds'] if fn.exists() else []
+    if not fn.exists(): return []
+    try: return json.loads(fn.read_text())['rounds']
+    except (ValueError, KeyError, TypeError) as e: raise RunDamaged(f"{fn} is damaged ({type(e).__name__}: {e}): restore it from a backup; "
+                                                                   "the labels and checkpoints are untouched") from None
 
 @patch(as_prop=True)
 def round(self:ActiveLearner)->int:
@@ -281,8 +282,11 @@ def get_model(self:ActiveLearner, k): # the round whose final model we need
     fn = self._mpath(k)
     if not fn.exists() and (self.out/'model.pt').exists(): fn = self.out/'model.pt'           # a folder from before per-round checkpoints
     if not fn.exists(): raise RunDamaged(f"{self._mpath(k)} is missing: round {k+1} needs the model of finished round {k}. {_RECOVER}")
-    ck = torch.load(fn, map_location=self.cfg.device, weights_only=True)
-    if ck['round'] != k: raise RuntimeError(f"{fn} holds round {ck['round']}, round {k} is needed")
+    try: ck = torch.load(fn, map_location=self.cfg.device, weights_only=True)
+    except Exception as e: raise RunDamaged(f"{fn} is damaged and cannot be read ({' '.join(str(e).split())[:120]}). {_RECOVER}") from None
+    if not isinstance(ck, dict) or ck.get('round') != k: raise RunDamaged(f"{fn} does not hold round {k}'s model. {_RECOVER}")
+    if ck.get('labels', self._trained_on(k)) != self._trained_on(k):
+        raise RunDamaged(f"{fn} was trained on other labels than this run's rounds 0..{k} (copied from another run?). {_RECOVER}")
     if self.cfg.training == 'head':
         head = self.head_learner.new_head(); head.load_state_dict(ck['model']); m = self.head_learner.model(head)
     else:
@@ -360,6 +364,14 @@ def _save_checkpoint(ck, fn): # the checkpoint dict, and its file
         raise OSError(f"cannot write the checkpoint {fn} ({' '.join(str(e).split())[:200]}); {free:.0f} MiB free on its disk: free some space and run again to resume") from None
 
 @patch
+def _trained_on(self:ActiveLearner, k)->str: # a round
+    "A fingerprint of what round `k` trains on (the pool's pixels and the labels of rounds 0..k), kept in its checkpoint."
+    t = self.store.table(); sel = t['round'] <= k
+    lab = np.stack([t[f][sel] for f in ('image', 'row', 'col', 'label')]).astype(np.int64)
+    lab = lab[:, np.lexsort(lab[::-1])] if lab.shape[1] else lab                          # in pixel order: how they were given does not matter
+    return hashlib.sha1(json.dumps(self._pool['sha1']).encode() + lab.tobytes()).hexdigest()[:16]
+
+@patch
 def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-epoch callback(epoch, losses)
     "Train round `k` on all labels so far, evaluate, save the model and the results."
     c, k = self.cfg, self.round if k is None else k
@@ -377,7 +389,7 @@ def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-e
     fn = self._mpath(k)
     if self.dist.is_main_process:
         fn.parent.mkdir(exist_ok=True)
-        _save_checkpoint({'round': k, 'model': (model.head if c.training == 'head' else model).state_dict()}, fn)   # before results.json
+        _save_checkpoint({'round': k, 'labels': self._trained_on(k), 'model': (model.head if c.training == 'head' else model).state_dict()}, fn)   # before results.json
     self.model, self.model_round = model.eval(), k
     t = self.store.table(); n = len(self.ds)
     rec = {'round': k, 'pixels_per_image': (sum(m.size for m in masks)/n if c.full else len(t['image'])/n),

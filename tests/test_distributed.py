@@ -24,12 +24,7 @@ def _picks(run, k):
     "Round `k`'s queries without the time choosing them took (kept in the same file since query timing moved there)."
     q = json.loads((Path(run)/'queries'/f'round_{k:03d}.json').read_text()); q.pop('seconds', None); return q
 
-def test_single_process_does_not_import_accelerate():
-    code = ("import sys, numpy as np; import pixelpick.cli, pixelpick.loop, pixelpick.distributed as d; from pixelpick.data import synthetic_scenes; "
-            "from pixelpick.acquire import score_pool; st = d.get_state(); ds = synthetic_scenes(2, size=(32, 32)); "
-            "p = st.gather_picks(score_pool(None, ds, 3, 'random', shard=st.shard)); assert len(p['image']) == 6; sys.exit('accelerate' in sys.modules)")
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=ENV)
-    assert out.returncode == 0, f'the one-process path imported accelerate: {out.stdout} {out.stderr}'
+# that one process never imports accelerate is checked in nbs/11_distributed.ipynb (the CLI, the loop, a scoring and its gather)
 
 def test_scoring_picks_same_in_one_and_two_processes(tmp_path):
     _ok(_launch(['score', str(tmp_path/'one.npz')], 1)); _ok(_launch(['score', str(tmp_path/'two.npz')], 2))
@@ -83,3 +78,7 @@ def test_cli_processes_option(tmp_path):
     out = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert [r['round'] for r in _rounds(tmp_path/'c')] == [0, 1]
+    bad = subprocess.run([*cmd[:-1], '4'], capture_output=True, text=True, env=ENV, timeout=300)   # the same folder, another round size: each worker refuses it
+    lines = bad.stderr.splitlines()
+    assert bad.returncode == 2 and 'Traceback' not in bad.stderr and len(lines) == 2, bad.stderr[-3000:]   # no launcher dump: the workers' one line (once) and ours
+    assert 'other settings' in lines[0] and 'the 2 processes stopped' in lines[1] and 'launcher' in lines[1], lines
