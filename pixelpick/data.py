@@ -13,9 +13,10 @@ from fastcore.basics import patch, store_attr
 from .scenes import SCENE_CLASSES, SCENE_PALETTE, make_scene, synthetic_scenes
 
 # %% auto #0
-__all__ = ['IMG_EXTS', 'DATASETS', 'DataError', 'atomic_write', 'read_image', 'read_mask', 'scaled_size', 'resize_image',
-           'resize_mask', 'SegDataset', 'default_palette', 'to_batch', 'size_groups', 'parse_mapping', 'mapping_json',
-           'folder_dataset', 'check_classes', 'get_dataset', 'from_source']
+__all__ = ['MEMORY_ENV', 'IMG_EXTS', 'DATASETS', 'DataError', 'atomic_write', 'read_image', 'read_mask', 'scaled_size',
+           'resize_image', 'resize_mask', 'SegDataset', 'default_palette', 'NotEnoughMemory', 'available_memory',
+           'check_memory', 'to_batch', 'size_groups', 'parse_mapping', 'mapping_json', 'folder_dataset',
+           'check_classes', 'get_dataset', 'from_source']
 
 # %% ../nbs/00_data.ipynb #10836d0d
 class DataError(ValueError):
@@ -40,14 +41,22 @@ def _write_error(fn, e): # the file, the OSError
     return f"cannot write {fn}: the disk is full ({free/2**20:.1f} MiB free on {fn.parent}); free some space (or write elsewhere) and run again"
 
 # %% ../nbs/00_data.ipynb #36a1c784
+def _rgb8(im): # an open PIL image
+    "Its pixels as (H,W,3) uint8 RGB; 16-bit greyscale is scaled to 8 bits (PIL's `convert` would clip it, mostly to white)."
+    if im.mode in ('I;16', 'I;16L', 'I;16B', 'I;16N', 'I'):
+        g = (np.asarray(im).clip(0, 65535).astype(np.uint32)*255 + 32767)//65535
+        return np.repeat(g.astype(np.uint8)[..., None], 3, 2)
+    return np.asarray(im.convert('RGB'))
+
 def read_image(fn, # path to an image file
               )->np.ndarray: # (H,W,3) uint8 RGB
     "Read `fn` as an RGB uint8 array, with a clear error if it is missing or not an image."
     fn = Path(fn)
     if not fn.exists(): raise DataError(f"missing image file: {fn}")
     try:
-        with Image.open(fn) as im: return np.asarray(im.convert('RGB'))
-    except (UnidentifiedImageError, OSError) as e: raise DataError(f"cannot read image {fn}: {e}") from e
+        with Image.open(fn) as im: return _rgb8(im)
+    except Image.DecompressionBombError as e: raise DataError(f"cannot read image {fn}: {e}; downscale it (or raise PIL.Image.MAX_IMAGE_PIXELS if you trust the file)") from e
+    except (UnidentifiedImageError, OSError) as e: raise DataError(f"cannot read image {fn}: {e}; save it again (PNG or JPEG) or remove it") from e
 
 def read_mask(fn, # path to a label image (class ids, palette indices or RGB colours)
              )->np.ndarray: # (H,W) integers, or (H,W,3) for RGB masks
@@ -58,7 +67,7 @@ def read_mask(fn, # path to a label image (class ids, palette indices or RGB col
         with Image.open(fn) as im:
             if im.mode in ('RGB','RGBA'): return np.asarray(im.convert('RGB'))
             return np.asarray(im)
-    except (UnidentifiedImageError, OSError) as e: raise DataError(f"cannot read mask {fn}: {e}") from e
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e: raise DataError(f"cannot read mask {fn}: {e}; save it again as PNG or remove it and its image") from e
 
 def _write_png(fn, arr):
     "Save an array as a PNG (or JPEG, by the suffix), creating the folder."
@@ -125,13 +134,15 @@ def _stem(i, src): return Path(src).stem if isinstance(src, (str, Path)) else f'
 def _check_mask(ds, i, img, mask):
     if mask.ndim != 2: raise DataError(f"{ds.name}: mask of {ds.names[i]} has shape {mask.shape}; expected (H,W) class ids (give mask_map for RGB masks)")
     if mask.shape != img.shape[:2]:
-        raise DataError(f"{ds.name}: image {ds.items[i][0]} is {img.shape[0]}x{img.shape[1]} but its mask {ds.items[i][1]} is {mask.shape[0]}x{mask.shape[1]}")
+        raise DataError(f"{ds.name}: image {ds.items[i][0]} is {img.shape[0]}x{img.shape[1]} but its mask {ds.items[i][1]} is {mask.shape[0]}x{mask.shape[1]}; "
+                        f"a mask must be the size of its image: save it at {img.shape[0]}x{img.shape[1]}, or check that it is this image's mask")
     vals = np.unique(mask)
     bad = vals[((vals < 0) | (vals >= ds.c)) & (vals != ds.ignore_index)]
     if len(bad):
         jpg = isinstance(ds.items[i][1], (str, Path)) and Path(ds.items[i][1]).suffix.lower() in ('.jpg', '.jpeg')
         n = int(np.isin(mask, bad).sum())
-        hint = f"; it is a JPEG, whose compression gave {n} pixel{'s' if n != 1 else ''} these values: save masks as PNG" if jpg else ''
+        hint = (f"; it is a JPEG, whose compression gave {n} pixel{'s' if n != 1 else ''} these values: save masks as PNG" if jpg else
+                f"; map them to classes or void (--mapping, e.g. {int(bad[0])}:void) or add the classes they stand for")
         raise DataError(f"{ds.name}: mask {ds.items[i][1]} has values {bad.tolist()} outside the classes 0..{ds.c-1} and ignore index {ds.ignore_index}{hint}")
 
 def _load_item(ds, i):
@@ -161,10 +172,128 @@ def item(self:SegDataset, i):
 @patch
 def __getitem__(self:SegDataset, i): return self.item(i)
 
+# %% ../nbs/00_data.ipynb #693b53b5
+MEMORY_ENV = 'PIXELPICK_MEMORY_LIMIT_GB'
+
+class NotEnoughMemory(MemoryError, ValueError):
+    "Work whose estimated memory exceeds what is available, refused before it starts (a `ValueError` too: the command line shows its message as one line)."
+
+def _meminfo():
+    "MemAvailable from /proc/meminfo (Linux), else the free physical pages (`os.sysconf`); (bytes or None, where from)."
+    try:
+        for line in Path('/proc/meminfo').read_text().splitlines():
+            if line.startswith('MemAvailable:'): return int(line.split()[1])*1024, 'MemAvailable'
+    except (OSError, ValueError, IndexError): pass
+    try: return os.sysconf('SC_AVPHYS_PAGES')*os.sysconf('SC_PAGE_SIZE'), 'free physical memory'
+    except (ValueError, OSError, AttributeError): return None, None
+
+def _cgroup_room():
+    "Room left under a container's memory limit (cgroup v2 or v1), the reclaimable page cache not counted as used; None without one."
+    for lim, cur, stat, inact in (('memory.max', 'memory.current', 'memory.stat', 'inactive_file'),
+                                  ('memory/memory.limit_in_bytes', 'memory/memory.usage_in_bytes', 'memory/memory.stat', 'total_inactive_file')):
+        d = Path('/sys/fs/cgroup')
+        try:
+            limit = (d/lim).read_text().strip()
+            if limit == 'max' or int(limit) >= 1 << 60: return None
+            st = dict(l.split()[:2] for l in (d/stat).read_text().splitlines() if l.strip())
+            return int(limit) - int((d/cur).read_text()) + int(st.get(inact, 0))
+        except (OSError, ValueError): continue
+    return None
+
+def available_memory()->tuple: # (bytes, or None when unknown or unchecked; where the number comes from)
+    "Memory this process may still take: `PIXELPICK_MEMORY_LIMIT_GB` if set, else what the machine (or its container) has available."
+    v = os.environ.get(MEMORY_ENV, '').strip()
+    if v:
+        if v.lower() in ('off', 'none', 'inf'): return None, f'{MEMORY_ENV}={v}'
+        try: return float(v)*1e9, f'{MEMORY_ENV}={v}'
+        except ValueError: raise DataError(f"{MEMORY_ENV}={v!r} is not a number of GB; set it to the GB pixelpick may use, or to 'off' to skip the memory checks") from None
+    avail, src = _meminfo()
+    room = _cgroup_room()
+    return (room, "the container's memory limit") if room is not None and (avail is None or room < avail) else (avail, src)
+
+def _gb(b): return f"{b/1e9:.0f} GB" if b >= 1e10 else f"{b/1e9:.2f} GB" if b >= 1e8 else f"{b/1e6:.0f} MB"
+
+def check_memory(need:dict, # {part: bytes} of the work about to start
+                 what:str, # the work, e.g. "mine: decoding 367 images"
+                 options=(), # settings with which it fits, e.g. '--scale 0.5 (1.2 GB)'
+                 largest=(), # the biggest items, e.g. 'a.png (6000x6000)'
+                )->int: # the estimate, in bytes
+    "Raise `NotEnoughMemory`, naming the estimate, what is available, the largest items and the options that fit, when `need` does not fit."
+    total = sum(need.values()); avail, src = available_memory()
+    if avail is None or total <= avail: return total
+    parts = ' + '.join(f"{_gb(v)} {k}" for k, v in need.items() if v)
+    out = f"options that fit: {'; '.join(options)}" if options else "no smaller setting fits: downscale or leave out the largest images"
+    raise NotEnoughMemory(f"{what} needs about {_gb(total)} of memory ({parts}) but {_gb(max(avail, 0))} is available ({src}); "
+                          f"{'largest: ' + ', '.join(largest) + '; ' if largest else ''}{out} "
+                          f"(or set {MEMORY_ENV} to the GB it may use, if this estimate is too cautious)")
+
+# %% ../nbs/00_data.ipynb #ca339d03
+_FRACTIONS = (0.75, 0.5, 0.375, 0.25, 0.125, 0.0625)       # scales tried, relative to the current one, for the options that fit
+
+def _source_size(src)->tuple|None: # an image or mask source
+    "(H,W) without decoding: an array's shape, a file's header; None for a function or an unreadable file (its own error comes when it is read)."
+    if isinstance(src, np.ndarray): return tuple(src.shape[:2])
+    if src is None or callable(src): return None
+    try:
+        with Image.open(src) as im: return im.size[::-1]
+    except Exception: return None
+
+def _item_bytes(ds, i, hw, scale):
+    "(bytes kept, peak bytes while decoding) of item `i` of full size `hw` at `scale`."
+    isrc, msrc = ds.items[i]
+    h, w = scaled_size(hw, scale) if scale != 1 else hw
+    held = isinstance(isrc, np.ndarray)
+    kept = (0 if held and scale == 1 else 3*h*w) + (0 if msrc is None else h*w*(1 if ds.ignore_index < 256 else 4))
+    peak = (4 if scale != 1 else 0)*hw[0]*hw[1] if held else hw[0]*hw[1]*(24 if ds.mask_map is not None else 12)
+    return kept, peak
+
+@patch
+def decode_estimate(self:SegDataset, scale=None, # default: the dataset's
+                    n=None, # only the first `n` items
+                    skip=(), # indices of items left out
+                   )->dict: # {part: bytes}
+    "Bytes that decoding the items not yet in memory takes, from the files' headers: what is kept, and the peak while the largest decodes."
+    scale, kept, peak = self.scale if scale is None else scale, 0, 0
+    for i in range(len(self) if n is None else min(n, len(self))):
+        if i in skip or self._cache[i] is not None or (hw := _source_size(self.items[i][0])) is None: continue
+        k, p = _item_bytes(self, i, hw, scale); kept, peak = kept + k, max(peak, p)
+    return {'decoded images and masks': kept, 'while decoding the largest': peak}
+
+def _largest(sizes, name): # {index: (H,W)}, index -> its name
+    "The biggest items (up to 3, and only those of at least a quarter of the largest's pixels), as 'name (HxW)'."
+    big = sorted(sizes, key=lambda i: -sizes[i][0]*sizes[i][1])[:3]
+    big = [i for i in big if 4*sizes[i][0]*sizes[i][1] >= sizes[big[0]][0]*sizes[big[0]][1]]
+    return big, [f"{name(i)} ({sizes[i][0]}x{sizes[i][1]})" for i in big]
+
+def _most(fits, n): # a test of the first k items, monotone in k
+    "The largest k in 1..n-1 for which `fits(k)`, by bisection; 0 if none."
+    lo, hi = 0, n - 1
+    while lo < hi:
+        m = (lo + hi + 1)//2
+        lo, hi = (m, hi) if fits(m) else (lo, m - 1)
+    return lo
+
+def _check_decode(ds):
+    "Refuse to decode `ds` when its estimate does not fit, with the scales, the numbers of images and the images to leave out that fit."
+    need, avail = ds.decode_estimate(), available_memory()[0]
+    if avail is None or sum(need.values()) <= avail: return
+    fits = lambda **kw: sum(ds.decode_estimate(**kw).values()) <= avail
+    opts = [f"--scale {ds.scale*f:g} (about {_gb(sum(ds.decode_estimate(ds.scale*f).values()))})" for f in _FRACTIONS if fits(scale=ds.scale*f)][:1]
+    if k := _most(lambda k: fits(n=k), len(ds)): opts.append(f"the first {k} images (--n-train {k})")
+    sizes = {i: hw for i in range(len(ds)) if ds._cache[i] is None and (hw := _source_size(ds.items[i][0])) is not None}
+    name = lambda i: str(ds.items[i][0]) if isinstance(ds.items[i][0], (str, Path)) else ds.names[i]
+    big, largest = _largest(sizes, name)
+    out = next((big[:j] for j in range(1, len(big) + 1) if len(big[:j]) < len(sizes) and fits(skip=big[:j])), None)
+    if out: opts.append(f"without {', '.join(Path(name(i)).name for i in out)} (downscale {'it' if len(out) == 1 else 'them'} on disk, or move {'it' if len(out) == 1 else 'them'} out of the folder)")
+    check_memory(need, f"{ds.name}: decoding {len(sizes)} images", opts, largest)
+
 # %% ../nbs/00_data.ipynb #a2edf247
 @patch
-def load_all(self:SegDataset, progress=False): # show a fastprogress bar
+def load_all(self:SegDataset, progress=False, # show a fastprogress bar
+             check=True, # first estimate the memory (`decode_estimate`) and refuse what does not fit (`NotEnoughMemory`)
+            ):
     "Decode every item now (training then never decodes again); returns self."
+    if check: _check_decode(self)
     it = range(len(self))
     if progress:
         from fastprogress.fastprogress import progress_bar
@@ -282,6 +411,7 @@ def _is_image(p): # a path
     "Whether PIL recognises the header of `p` (the pixels are not decoded)."
     try:
         with Image.open(p): return True
+    except Image.DecompressionBombError: return True  # an image, too large for PIL by default: `read_image` says so
     except OSError: return False                     # UnidentifiedImageError is an OSError, as is a folder named x.png
 
 def _image_files(d, # a folder
@@ -346,9 +476,9 @@ def folder_dataset(root, # the dataset folder
     src = {'dataset': 'folder', 'root': str(root.resolve()), 'scale': scale, 'data_kw': {'classes': list(classes), 'images': images, 'masks': masks,
            'mapping': mapping_json(mapping), 'ignore_index': ignore_index, **({} if palette is None else {'palette': np.asarray(palette).tolist()})}}
     idir = root/images
-    if not idir.is_dir(): raise DataError(f"{name}: image folder not found: {idir}")
+    if not idir.is_dir(): raise DataError(f"{name}: image folder not found: {idir}; give the dataset folder, the one that holds {images}/")
     imgs = _image_files(idir, name)
-    if not imgs: raise DataError(f"{name}: no images ({', '.join(sorted(IMG_EXTS))}) in {idir}")
+    if not imgs: raise DataError(f"{name}: no images ({', '.join(sorted(IMG_EXTS))}) in {idir}; put the images there, or give the folder that holds them")
     _one_per_stem(imgs, name)
     if masks is None: return _with_source(SegDataset([(p, None) for p in imgs], classes, palette, ignore_index, scale, name), src)
     mdir = root/masks

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05b_head.ipynb #c0c999bf
 from __future__ import annotations
-import hashlib, json, math, os, time, warnings
+import contextlib, errno, hashlib, json, math, os, shutil, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -12,15 +12,15 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from fastcore.basics import patch, store_attr
-from .data import atomic_write, to_batch, size_groups
+from .data import atomic_write, to_batch, size_groups, scaled_size, available_memory, check_memory, _gb, _largest, _most, _FRACTIONS
 from .models import mc_dropout
 from .acquire import uncertainty, select_pixels, random_scores, image_seed
 from .train import miou_from_confusion, confusion_matrix, _bars, _Quiet
 
 # %% auto #0
-__all__ = ['hypercolumns', 'sample_features', 'FeatureCache', 'image_fingerprints', 'extract_features', 'PixelHead', 'HeadRecipe',
-           'gather_labelled', 'train_head', 'cached_probs', 'score_cached', 'evaluate_cached', 'FrozenSegModel',
-           'HeadLearner']
+__all__ = ['hypercolumns', 'sample_features', 'FeatureCache', 'image_fingerprints', 'feature_memory', 'extract_features',
+           'PixelHead', 'HeadRecipe', 'gather_labelled', 'train_head', 'cached_probs', 'score_cached',
+           'evaluate_cached', 'FrozenSegModel', 'HeadLearner']
 
 # %% ../nbs/05b_head.ipynb #07a55f48
 @torch.no_grad()
@@ -100,12 +100,114 @@ def _sample_hash(path, n=16, size=1<<16)->str:
         for k in range(n): f.seek(max(0, (total - size)*k//max(1, n - 1))); h.update(f.read(size))
     return h.hexdigest()[:16]
 
-def _reusable(path, info, key)->bool:
-    "A complete feature file of this key whose bytes are still those written (else it is rebuilt, with a notice)."
-    if not (info.get('key') == key and info.get('complete')): return False
-    if Path(path).exists() and info.get('check') == _sample_hash(path): return True
-    warnings.warn(f"{path} does not match what was written (truncated or changed); extracting the features again")
-    return False
+_FULL_HASH = 64 << 20          # files up to this size also get a SHA-1 of all their bytes (under a tenth of a second)
+
+def _full_hash(path)->str:
+    "SHA-1 of every byte of `path`."
+    h = hashlib.sha1()
+    with open(path, 'rb') as f:
+        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
+    return h.hexdigest()[:16]
+
+def _read_meta(meta)->dict|str|None: # the sidecar's path (None: no file)
+    "The sidecar of a feature file: its dict, None when there is none, or why it cannot be read."
+    if meta is None or not meta.exists(): return None
+    try: info = json.loads(meta.read_text())
+    except (OSError, ValueError) as e: return f"cannot be read as JSON ({type(e).__name__}: {' '.join(str(e).split())[:80]})"
+    return info if isinstance(info, dict) else f"holds a JSON {type(info).__name__}, not an object"
+
+def _numbers(v, n): return isinstance(v, list) and len(v) == n and all(type(x) in (int, float) and math.isfinite(x) for x in v)
+
+def _damage(path, meta, info, key, cells)->str|None:
+    "Why feature file `path` (sidecar `info`, `cells` grid cells) cannot be reused: '' if it holds other features (no notice), a notice if it is damaged or unfinished, None if sound."
+    if isinstance(info, str): return f"{meta} {info}"
+    if info.get('key') != key: return ''
+    if info.get('complete') is not True: return f"{path} was not finished (its extraction was interrupted)"
+    C = info.get('channels')
+    if not (type(C) is int and C > 0 and _numbers(info.get('mean'), C) and _numbers(info.get('std'), C) and isinstance(info.get('check'), str)):
+        return f"{meta} has missing or wrong fields (channels, mean, std, check)"
+    p, n = Path(path), C*cells
+    if not p.is_file(): return f"{path} is missing"
+    try:
+        with open(p, 'rb') as f:
+            v = np.lib.format.read_magic(f)
+            if v not in ((1, 0), (2, 0)): return f"{path} is a .npy file of version {v}, not one this package writes"
+            shape, fortran, dtype = (np.lib.format.read_array_header_1_0 if v == (1, 0) else np.lib.format.read_array_header_2_0)(f)
+            start = f.tell()
+    except (OSError, ValueError, EOFError) as e: return f"{path} is not a .npy file ({' '.join(str(e).split())[:80]})"
+    if shape != (n,) or dtype != np.float16 or fortran: return f"{path} holds {dtype} values of shape {shape}, not the ({n},) float16 features of these images"
+    if (size := p.stat().st_size) != start + 2*n: return f"{path} is {size} bytes, not the {start + 2*n} its header says (truncated or extended)"
+    if info['check'] != _sample_hash(p) or info.get('sha1', '') not in ('', _full_hash(p)): return f"{path} does not match what was written (its bytes changed)"
+
+def _open_complete(path, meta, info, key, cells)->np.memmap|None:
+    "The complete feature file at `path`, checked and opened read-only; None when it must be extracted again (with a one-line notice if it was damaged or unfinished)."
+    if path is None or info is None: return None                      # never written: a first extraction
+    why = _damage(path, meta, info, key, cells)
+    if why is None:
+        try: return np.lib.format.open_memmap(path, mode='r')
+        except (OSError, ValueError) as e: why = f"{path} cannot be opened ({' '.join(str(e).split())[:80]})"
+    if why: warnings.warn(f"{why}; extracting the features again", stacklevel=3)
+    return None
+
+# %% ../nbs/05b_head.ipynb #2ffa38ee
+_BATCH_BYTES, _BATCH_FIXED = 11, 64e6   # one batch, beyond the fp16 features kept: bytes per feature cell and channel (fp32 maps, their concatenation, squares for the statistics), and a fixed part
+
+def feature_memory(shapes, # (H,W) of each image
+                   channels, # hypercolumn channels (496 for EfficientNet-Lite0)
+                   bs=8, # images per batch
+                   budget=4e9, # bytes of features kept in memory, as `extract_features` gets it
+                   on_disk=True, # the features go to a file: beyond `budget` they are read from it, not kept in memory
+                   extract=True, # False: a complete file is reused, no batch is computed
+                   multiple=32, # the encoder's padding multiple
+                  )->dict: # {part: bytes}
+    "Memory `extract_features` takes: the fp16 features it keeps in memory, and the peak of its largest batch."
+    sizes = [channels*h*w for h, w in (_grid(s, multiple) for s in shapes)]
+    kept = 2*sum(sizes) if not on_disk or 2*sum(sizes) <= budget else 0
+    batch = max((sum(sizes[i] for i in b) for b in size_groups(None, range(len(shapes)), bs, sizes=shapes)), default=0)
+    return {'features kept in memory': kept, 'extracting the largest batch': _BATCH_BYTES*batch + _BATCH_FIXED if extract and batch else 0}
+
+def _check_features(ds, shapes, channels, bs, budget, path, extract, multiple):
+    "Refuse an extraction (or a reuse) whose estimate does not fit, with the scale, feature budget and number of images that do."
+    est = lambda shp=shapes, b=budget, ext=extract: feature_memory(shp, channels, bs, b, path is not None, ext, multiple)
+    need, avail = est(), available_memory()[0]
+    if avail is None or sum(need.values()) <= avail: return
+    fits, opts = lambda *a: sum(est(*a).values()) <= avail, []
+    f = next((f for f in _FRACTIONS if fits([scaled_size(hw, f) for hw in shapes], budget, True)), None)   # another scale or pool: extracted again
+    if f: opts.append(f"--scale {ds.scale*f:g} (about {_gb(sum(est([scaled_size(hw, f) for hw in shapes], budget, True).values()))})")
+    if path is not None and need['features kept in memory'] and fits(shapes, 0):
+        opts.append(f"--feature-budget-gb 0 (about {_gb(sum(est(shapes, 0).values()))}: the features are read from {path} rather than kept in memory)")
+    if k := _most(lambda k: fits(shapes[:k], budget, True), len(shapes)): opts.append(f"the first {k} images (--n-train {k})")
+    what = f"{ds.name}: {'extracting' if extract else 'reading'} the features of {len(shapes)} image{'s' if len(shapes) != 1 else ''}"
+    check_memory(need, what, opts, _largest({i: tuple(s) for i, s in enumerate(shapes)}, lambda i: ds.names[i])[1])
+
+def _disk_full(path, need, free)->OSError:
+    "The error of a feature file that does not fit on its disk."
+    return OSError(errno.ENOSPC, f"cannot write the feature file {path}: the disk is full ({need/2**20:.0f} MiB needed, {free/2**20:.0f} MiB free on {Path(path).parent}); "
+                   "free some space or put the run folder on a disk with room, and run again (only the features are lost: they are extracted again)")
+
+def _remove(*fns):
+    for fn in fns:
+        with contextlib.suppress(OSError): Path(fn).unlink(missing_ok=True)
+
+def _new_file(path, meta, key, channels, n)->np.memmap:
+    "An fp16 .npy of `n` values at `path`, its sidecar marked unfinished first, its disk blocks reserved now: a full disk fails here, leaving no file, not later in a write."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    need, full = 2*n + 4096, (errno.ENOSPC, getattr(errno, 'EDQUOT', errno.ENOSPC))
+    free = shutil.disk_usage(path.parent).free + (path.stat().st_size if path.is_file() else 0)   # the file is rewritten: its old bytes count as free
+    if free < need: raise _disk_full(path, need, free)
+    atomic_write(meta, json.dumps({'key': key, 'channels': channels, 'complete': False}))
+    try:
+        np.lib.format.open_memmap(path, mode='w+', dtype=np.float16, shape=(n,))                  # the header, then a sparse file: no block of it on the disk yet
+        with open(path, 'r+b') as f:
+            try: os.posix_fallocate(f.fileno(), 0, os.fstat(f.fileno()).st_size)                   # now they are, or ENOSPC (a write to a memmap would crash on SIGBUS)
+            except AttributeError: pass                                                          # no posix_fallocate (macOS): the free-space check above only
+            except OSError as e:
+                if e.errno in full: raise
+        return np.lib.format.open_memmap(path, mode='r+')
+    except OSError as e:
+        _remove(path, meta)
+        if e.errno in full: raise _disk_full(path, need, shutil.disk_usage(path.parent).free) from e
+        raise OSError(e.errno, f"cannot write the feature file {path}: {e.strerror or e}") from e
 
 # %% ../nbs/05b_head.ipynb #102b8492
 @torch.no_grad()
@@ -124,44 +226,49 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
     model = model.eval(); dev = next(model.parameters()).device
     shapes = [ds[i][0].shape[:2] for i in range(len(ds))]
     grids = [_grid(s, model.multiple) for s in shapes]
+    cells = sum(h*w for h, w in grids)
     key, meta = key or _cache_key(model, ds), None if path is None else Path(path).with_suffix('.json')
-    try: info = json.loads(meta.read_text()) if meta is not None and meta.exists() else {}
-    except ValueError: info = {}                                       # a torn sidecar: extract again
+    info = _read_meta(meta)
     N, main = (1, True) if dist is None else (dist.num_processes, dist.is_main_process)
-    done = main and path is not None and _reusable(path, info, key)
+    mm = _open_complete(path, meta, info, key, cells) if main else None   # a complete file, checked against its sidecar: reused
+    done = mm is not None
     if N > 1: done = dist.gather(done)[0]                                 # the main process decides
-    C = info['channels'] if done else hypercolumns(model, to_batch([ds[0][0]], dev)).shape[1]
+    C = info['channels'] if done else hypercolumns(model, torch.zeros(1, 3, 2*model.multiple, 2*model.multiple, device=dev)).shape[1]   # from a small probe
     sizes = [C*h*w for h, w in grids]
     in_mem = 2*sum(sizes) <= budget
-    mm = None
-    if path is not None and (done or (write and main) or N > 1):         # several processes share their features through the file
-        if not done and main: Path(path).parent.mkdir(parents=True, exist_ok=True); atomic_write(meta, json.dumps({'key': key, 'channels': C, 'complete': False}))
-        if not main or done: mm = None
-        else: mm = np.lib.format.open_memmap(path, mode='w+', dtype=np.float16, shape=(sum(sizes),))
+    on_disk = path is not None and (done or (write and main) or N > 1)   # several processes share their features through the file
+    _check_features(ds, shapes, C, bs, budget, path if on_disk else None, not done, model.multiple)   # before any large allocation
+    if on_disk:
+        if not done and main: mm = _new_file(path, meta, key, C, sum(sizes))
         if N > 1: dist.wait()                                             # the main process creates the file, the others open it
         if mm is None: mm = np.lib.format.open_memmap(path, mode='r' if done else 'r+')
     off = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     feats, s1, s2, n = [None]*len(ds), 0, 0, 0
     if not done:
-        _, pbar = _bars(progress)
-        groups = list(size_groups(ds, range(len(ds)), bs, sizes=shapes))
-        if dist is not None: groups = dist.shard(groups)
-        for b in (pbar(groups) if pbar is not _Quiet else groups):
-            hc = hypercolumns(model, to_batch([ds[i][0] for i in b], dev))
-            v = hc[..., :math.ceil(shapes[b[0]][0]/4), :math.ceil(shapes[b[0]][1]/4)]       # the cells over the images (a view)
-            s1, s2, n = s1 + v.sum((0, 2, 3)).double().cpu(), s2 + (v*v).sum((0, 2, 3)).double().cpu(), n + v[:, 0].numel()   # statistics on the fly
-            for i, f in zip(b, hc.half().cpu().numpy()):
-                if mm is None or in_mem: feats[i] = f
-                if mm is not None: mm[off[i]:off[i+1]] = f.ravel()
-        if N > 1:
-            s1, s2, n = (sum(v) for v in zip(*dist.gather((s1, s2, n))))
-            if mm is None: feats = [f for part in zip(*dist.gather(feats)) for f in part if f is not None]   # no file: every process gets all
-        mean, std = (s1/n).float(), (s2/n - (s1/n)**2).clamp_min(1e-12).sqrt().float()
-        if mm is not None: mm.flush()
-        if N > 1: dist.wait()
-        if mm is not None and main:
-            del mm; mm = np.lib.format.open_memmap(path, mode='r')
-            atomic_write(meta, json.dumps({'key': key, 'channels': C, 'complete': True, 'mean': mean.tolist(), 'std': std.tolist(), 'check': _sample_hash(path)}))
+        try:
+            _, pbar = _bars(progress)
+            groups = list(size_groups(ds, range(len(ds)), bs, sizes=shapes))
+            if dist is not None: groups = dist.shard(groups)
+            for b in (pbar(groups) if pbar is not _Quiet else groups):
+                hc = hypercolumns(model, to_batch([ds[i][0] for i in b], dev))
+                v = hc[..., :math.ceil(shapes[b[0]][0]/4), :math.ceil(shapes[b[0]][1]/4)]       # the cells over the images (a view)
+                s1, s2, n = s1 + v.sum((0, 2, 3)).double().cpu(), s2 + (v*v).sum((0, 2, 3)).double().cpu(), n + v[:, 0].numel()   # statistics on the fly
+                for i, f in zip(b, hc.half().cpu().numpy()):
+                    if mm is None or in_mem: feats[i] = f
+                    if mm is not None: mm[off[i]:off[i+1]] = f.ravel()
+            if N > 1:
+                s1, s2, n = (sum(v) for v in zip(*dist.gather((s1, s2, n))))
+                if mm is None: feats = [f for part in zip(*dist.gather(feats)) for f in part if f is not None]   # no file: every process gets all
+            mean, std = (s1/n).float(), (s2/n - (s1/n)**2).clamp_min(1e-12).sqrt().float()
+            if mm is not None: mm.flush()
+            if N > 1: dist.wait()
+            if mm is not None and main:
+                del mm; mm = np.lib.format.open_memmap(path, mode='r')
+                sha = {'sha1': _full_hash(path)} if os.path.getsize(path) <= _FULL_HASH else {}
+                atomic_write(meta, json.dumps({'key': key, 'channels': C, 'complete': True, 'mean': mean.tolist(), 'std': std.tolist(), 'check': _sample_hash(path), **sha}))
+        except BaseException:
+            if main and on_disk: _remove(path, meta)                      # no partial file left behind (a kill -9 leaves one, marked unfinished)
+            raise
     else: mean, std = torch.tensor(info['mean']), torch.tensor(info['std'])    # a complete file reused, with its statistics
     if mm is not None and not all(f is not None for f in feats):
         feats = [mm[off[i]:off[i+1]].reshape(C, *g) for i, g in enumerate(grids)]
