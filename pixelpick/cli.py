@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_cli.ipynb #64d98fd5
 from __future__ import annotations
-import argparse, json, sys, time, warnings
+import argparse, errno, json, sys, time, warnings
 from dataclasses import fields, MISSING
 from pathlib import Path
 import numpy as np
@@ -188,6 +188,7 @@ def predict_command(args):
 class RunStopped(RuntimeError):
     "The processes of a `--processes N` run stopped before it finished (the same command resumes it)."
 
+_FULL = (errno.ENOSPC, getattr(errno, 'EDQUOT', errno.ENOSPC))
 _OWN = (ValueError, FileNotFoundError, FileExistsError, PermissionError, RuntimeError)   # errors whose message is for the user
 
 def main(argv=None): # arguments (default: sys.argv)
@@ -201,7 +202,8 @@ def main(argv=None): # arguments (default: sys.argv)
         print("pixelpick: interrupted; run the same command again to resume", file=sys.stderr); sys.exit(130)
     except Exception as e:
         if getattr(args, 'debug', False): raise
-        msg = ' '.join(str(e).split()) or type(e).__name__
-        if not isinstance(e, _OWN) or type(e) is RuntimeError: msg = f"{type(e).__name__}: {msg} (--debug shows the traceback)"
+        full = isinstance(e, OSError) and e.errno in _FULL and e.strerror         # a full disk: our message names the file and the way out
+        msg = ' '.join(str(e.strerror if full else e).split()) or type(e).__name__
+        if not (isinstance(e, _OWN) or full) or type(e) is RuntimeError: msg = f"{type(e).__name__}: {msg} (--debug shows the traceback)"
         print(f"pixelpick: error: {msg}", file=sys.stderr); sys.exit(2)
     finally: warnings.showwarning = show

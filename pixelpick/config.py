@@ -101,7 +101,7 @@ def recipe_(self:Config)->Recipe:
     name = 'voc' if self.recipe == 'paper' and self.dataset == 'voc' else self.recipe
     return get_recipe(name, epochs=self.epochs, lr=self.lr, bs=self.bs)
 
-# %% ../nbs/06a_config.ipynb #07b9706b
+# %% ../nbs/06a_config.ipynb #9750f1df
 def check_pixels(c:Config, # the run's settings
                  shapes, # (H,W) of each pool image
                  done=0, # rounds trained so far (labelling a finished run adds one)

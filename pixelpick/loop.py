@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_loop.ipynb #15e9ef5d
 from __future__ import annotations
-import hashlib, json, math, os, platform, time, warnings, weakref
+import errno, hashlib, json, math, os, platform, time, warnings, weakref
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
@@ -361,7 +361,7 @@ def _save_checkpoint(ck, fn): # the checkpoint dict, and its file
     except (OSError, RuntimeError) as e:
         tmp.unlink(missing_ok=True)
         import shutil; free = shutil.disk_usage(fn.parent).free/2**20
-        raise OSError(f"cannot write the checkpoint {fn} ({' '.join(str(e).split())[:200]}); {free:.0f} MiB free on its disk: free some space and run again to resume") from None
+        raise OSError(getattr(e, 'errno', None) or errno.ENOSPC, f"cannot write the checkpoint {fn} ({' '.join(str(e).split())[:200]}); {free:.0f} MiB free on its disk: free some space and run again to resume") from None
 
 @patch
 def _trained_on(self:ActiveLearner, k)->str: # a round

@@ -1,5 +1,22 @@
+import os
+
 def pytest_configure(config):
     config.addinivalue_line('markers', 'browser: real-browser tests (Debian chromium + Playwright + JupyterLab)')
+    n = os.environ.get('PYTEST_XDIST_WORKER_COUNT')
+    if n and 'OMP_NUM_THREADS' not in os.environ:                 # pytest -n N: the cores shared among the workers, not N times each
+        os.environ['OMP_NUM_THREADS'] = str(max(1, (os.cpu_count() or 1)//int(n)))
+        import torch; torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
+
+
+# the longest tests first, so that `pytest -n N` (loadgroup) does not end with one worker still on a long test
+SLOW_FIRST = ['test_notebooks.py::test_notebook[06_loop', 'test_notebooks.py::test_notebook[07_cli', 'test_tutorial_browser', 'test_runall_browser',
+              'test_notebooks.py::test_notebook[tutorials/02', 'test_notebooks.py::test_notebook[tutorials/04', 'test_notebooks.py::test_notebook[tutorials/01',
+              'test_own_folder', 'test_distributed', 'test_browser', 'test_notebooks.py::test_notebook[06b', 'test_notebooks.py::test_notebook[10_live',
+              'test_notebooks.py::test_notebook[tutorials/05', 'test_docs_site', 'test_runall_offline']
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = lambda it: next((i for i, s in enumerate(SLOW_FIRST) if s in it.nodeid), len(SLOW_FIRST))
+    items.sort(key=rank)                                            # stable: the rest keep their order
 
 
 import pytest
