@@ -22,6 +22,13 @@ def missing()->list:
     return res
 
 
+# Tutorials that a browser test runs to their end in JupyterLab (path under nbs/ -> that test's node id under tests/):
+# tests/test_notebooks.py leaves them to it when it will run in the same session.
+BROWSER_RUNS = {'tutorials/01_quickstart.ipynb': 'test_runall_browser.py::test_run_all[01_quickstart]',
+                'tutorials/03_label_it_yourself.ipynb': 'test_tutorial_browser.py::test_tutorial_03_cell_by_cell',
+                'tutorials/05_your_own_data.ipynb': 'test_runall_browser.py::test_run_all[05_your_own_data]'}
+
+
 def free_port()->int:
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
