@@ -29,6 +29,11 @@ BROWSER_RUNS = {'tutorials/01_quickstart.ipynb': 'test_runall_browser.py::test_r
                 'tutorials/05_your_own_data.ipynb': 'test_runall_browser.py::test_run_all[05_your_own_data]'}
 
 
+# our own servers on 127.0.0.1, never through a proxy: urlopen's global opener keeps the proxies of its first call, and a
+# test that starts JupyterLab with an offline proxy (test_runall_browser) would make every later call in that process fail
+_LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def free_port()->int:
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
@@ -65,7 +70,7 @@ class Lab:
         while time.time() - t0 < timeout:
             if self.proc.poll() is not None: raise RuntimeError(f'JupyterLab exited with {self.proc.returncode}:\n{self.log_tail()}')
             try:
-                with urllib.request.urlopen(f'{self.base}/api/status?token={self.token}', timeout=2) as r:
+                with _LOCAL.open(f'{self.base}/api/status?token={self.token}', timeout=2) as r:
                     if r.status == 200: return self
             except OSError: pass
             time.sleep(0.3)
