@@ -285,7 +285,7 @@ def get_model(self:ActiveLearner, k): # the round whose final model we need
     try: ck = torch.load(fn, map_location=self.cfg.device, weights_only=True)
     except Exception as e: raise RunDamaged(f"{fn} is damaged and cannot be read ({' '.join(str(e).split())[:120]}). {_RECOVER}") from None
     if not isinstance(ck, dict) or ck.get('round') != k: raise RunDamaged(f"{fn} does not hold round {k}'s model. {_RECOVER}")
-    if ck.get('labels', self._trained_on(k)) != self._trained_on(k):
+    if ck.get('labels', mine := self._trained_on(k)) != mine:
         raise RunDamaged(f"{fn} was trained on other labels than this run's rounds 0..{k} (copied from another run?). {_RECOVER}")
     if self.cfg.training == 'head':
         head = self.head_learner.new_head(); head.load_state_dict(ck['model']); m = self.head_learner.model(head)
@@ -365,11 +365,11 @@ def _save_checkpoint(ck, fn): # the checkpoint dict, and its file
 
 @patch
 def _trained_on(self:ActiveLearner, k)->str: # a round
-    "A fingerprint of what round `k` trains on (the pool's pixels and the labels of rounds 0..k), kept in its checkpoint."
+    "A fingerprint of what round `k` trains on (the pool's image names and the labels of rounds 0..k), kept in its checkpoint."
     t = self.store.table(); sel = t['round'] <= k
     lab = np.stack([t[f][sel] for f in ('image', 'row', 'col', 'label')]).astype(np.int64)
     lab = lab[:, np.lexsort(lab[::-1])] if lab.shape[1] else lab                          # in pixel order: how they were given does not matter
-    return hashlib.sha1(json.dumps(self._pool['sha1']).encode() + lab.tobytes()).hexdigest()[:16]
+    return hashlib.sha1(json.dumps(self._pool['names']).encode() + lab.tobytes()).hexdigest()[:16]   # names, not pixels: an edited image is a notice, not damage
 
 @patch
 def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-epoch callback(epoch, losses)
