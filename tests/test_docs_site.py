@@ -25,7 +25,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import browser_helpers as bh
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group('docs-site')]   # one worker builds and serves _docs/site
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group('docs-site')]   # one build for the module's tests
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT/'_docs'/'site'
 ART = ROOT/'tests'/'_artifacts'
@@ -34,12 +34,15 @@ GIT_URL = _cfg['DEFAULT']['git_url'].rstrip('/')
 
 
 @pytest.fixture(scope='module')
-def site():
+def site(tmp_path_factory):
     why = bh.missing()
     if why:
         if os.environ.get('CI', '').lower() == 'true': pytest.fail('the docs-site test must run in CI, but: ' + '; '.join(why), pytrace=False)
         pytest.skip('docs-site test needs: ' + '; '.join(why))
-    r = subprocess.run([sys.executable, 'tools/docs.py'], cwd=ROOT, capture_output=True, text=True)
+    global SITE
+    out = tmp_path_factory.mktemp('docs')                            # its own build folder: never another build's (pytest -n)
+    r = subprocess.run([sys.executable, 'tools/docs.py'], cwd=ROOT, capture_output=True, text=True, env={**os.environ, 'PIXELPICK_DOCS_DIR': str(out)})
+    SITE = out/'site'
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *a): pass

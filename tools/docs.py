@@ -21,7 +21,7 @@ import ast, importlib, inspect, json, os, re, shutil, subprocess, sys, warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT/'_docs'
+DOCS = Path(os.environ.get('PIXELPICK_DOCS_DIR') or ROOT/'_docs')       # the build folder (tests build in their own, in parallel)
 SRC, SITE = DOCS/'src', DOCS/'site'
 BADGE = 'https://colab.research.google.com/assets/colab-badge.svg'
 SETTINGS = dict(l.split(' = ', 1) for l in (ROOT/'settings.ini').read_text().splitlines() if ' = ' in l)
