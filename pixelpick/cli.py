@@ -4,13 +4,14 @@
 
 # %% ../nbs/07_cli.ipynb #64d98fd5
 from __future__ import annotations
-import argparse, errno, json, sys, time, warnings
+import argparse, json, sys, time, warnings
 from dataclasses import fields, MISSING
 from pathlib import Path
 import numpy as np
 import torch
 from fastcore.docments import docments
 from .loop import ActiveLearner, Config
+from .data import DISK_FULL
 
 # %% auto #0
 __all__ = ['OWN_IMAGES', 'parser', 'plot_runs', 'run_command', 'demo', 'predict_command', 'RunStopped', 'main']
@@ -188,7 +189,6 @@ def predict_command(args):
 class RunStopped(RuntimeError):
     "The processes of a `--processes N` run stopped before it finished (the same command resumes it)."
 
-_FULL = (errno.ENOSPC, getattr(errno, 'EDQUOT', errno.ENOSPC))
 _OWN = (ValueError, FileNotFoundError, FileExistsError, PermissionError, RuntimeError)   # errors whose message is for the user
 
 def main(argv=None): # arguments (default: sys.argv)
@@ -202,7 +202,7 @@ def main(argv=None): # arguments (default: sys.argv)
         print("pixelpick: interrupted; run the same command again to resume", file=sys.stderr); sys.exit(130)
     except Exception as e:
         if getattr(args, 'debug', False): raise
-        full = isinstance(e, OSError) and e.errno in _FULL and e.strerror         # a full disk: our message names the file and the way out
+        full = isinstance(e, OSError) and e.errno in DISK_FULL and e.strerror         # a full disk: our message names the file and the way out
         msg = ' '.join(str(e.strerror if full else e).split()) or type(e).__name__
         if not (isinstance(e, _OWN) or full) or type(e) is RuntimeError: msg = f"{type(e).__name__}: {msg} (--debug shows the traceback)"
         print(f"pixelpick: error: {msg}", file=sys.stderr); sys.exit(2)

@@ -13,10 +13,10 @@ from fastcore.basics import patch, store_attr
 from .scenes import SCENE_CLASSES, SCENE_PALETTE, make_scene, synthetic_scenes
 
 # %% auto #0
-__all__ = ['MEMORY_ENV', 'IMG_EXTS', 'DATASETS', 'DataError', 'atomic_write', 'read_image', 'read_mask', 'scaled_size',
-           'resize_image', 'resize_mask', 'SegDataset', 'default_palette', 'NotEnoughMemory', 'available_memory',
-           'check_memory', 'to_batch', 'size_groups', 'parse_mapping', 'mapping_json', 'folder_dataset',
-           'check_classes', 'get_dataset', 'from_source']
+__all__ = ['DISK_FULL', 'MEMORY_ENV', 'IMG_EXTS', 'DATASETS', 'DataError', 'atomic_write', 'read_image', 'read_mask',
+           'scaled_size', 'resize_image', 'resize_mask', 'SegDataset', 'default_palette', 'NotEnoughMemory',
+           'available_memory', 'check_memory', 'to_batch', 'size_groups', 'parse_mapping', 'mapping_json',
+           'folder_dataset', 'check_classes', 'get_dataset', 'from_source']
 
 # %% ../nbs/00_data.ipynb #10836d0d
 class DataError(ValueError):
@@ -34,9 +34,11 @@ def atomic_write(fn, # the file to (re)write; its folder is created
         with contextlib.suppress(OSError): tmp.unlink(missing_ok=True)
         raise (OSError(e.errno, _write_error(fn, e)) if e.errno else OSError(_write_error(fn, e))) from e
 
+DISK_FULL = (errno.ENOSPC, getattr(errno, 'EDQUOT', errno.ENOSPC))   # the errnos of a full disk (or a spent quota)
+
 def _write_error(fn, e): # the file, the OSError
     "Why writing `fn` failed; for a full disk, the space left."
-    if e.errno != errno.ENOSPC: return f"cannot write {fn}: {e.strerror or e}"
+    if e.errno not in DISK_FULL: return f"cannot write {fn}: {e.strerror or e}"
     free = shutil.disk_usage(fn.parent).free
     return f"cannot write {fn}: the disk is full ({free/2**20:.1f} MiB free on {fn.parent}); free some space (or write elsewhere) and run again"
 

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from fastcore.basics import patch, store_attr
-from .data import atomic_write, to_batch, size_groups, scaled_size, available_memory, check_memory, _gb, _largest, _most, _FRACTIONS
+from .data import DISK_FULL, atomic_write, to_batch, size_groups, scaled_size, available_memory, check_memory, _gb, _largest, _most, _FRACTIONS
 from .models import mc_dropout
 from .acquire import uncertainty, select_pixels, random_scores, image_seed
 from .train import miou_from_confusion, confusion_matrix, _bars, _Quiet
@@ -192,7 +192,7 @@ def _remove(*fns):
 def _new_file(path, meta, key, channels, n)->np.memmap:
     "An fp16 .npy of `n` values at `path`, its sidecar marked unfinished first, its disk blocks reserved now: a full disk fails here, leaving no file, not later in a write."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    need, full = 2*n + 4096, (errno.ENOSPC, getattr(errno, 'EDQUOT', errno.ENOSPC))
+    need = 2*n + 4096
     free = shutil.disk_usage(path.parent).free + (path.stat().st_size if path.is_file() else 0)   # the file is rewritten: its old bytes count as free
     if free < need: raise _disk_full(path, need, free)
     atomic_write(meta, json.dumps({'key': key, 'channels': channels, 'complete': False}))
@@ -202,11 +202,11 @@ def _new_file(path, meta, key, channels, n)->np.memmap:
             try: os.posix_fallocate(f.fileno(), 0, os.fstat(f.fileno()).st_size)                   # now they are, or ENOSPC (a write to a memmap would crash on SIGBUS)
             except AttributeError: pass                                                          # no posix_fallocate (macOS): the free-space check above only
             except OSError as e:
-                if e.errno in full: raise
+                if e.errno in DISK_FULL: raise
         return np.lib.format.open_memmap(path, mode='r+')
     except OSError as e:
         _remove(path, meta)
-        if e.errno in full: raise _disk_full(path, need, shutil.disk_usage(path.parent).free) from e
+        if e.errno in DISK_FULL: raise _disk_full(path, need, shutil.disk_usage(path.parent).free) from e
         raise OSError(e.errno, f"cannot write the feature file {path}: {e.strerror or e}") from e
 
 # %% ../nbs/05b_head.ipynb #102b8492

@@ -95,7 +95,9 @@ def _next_rounds(out, cfg, n, k): # the run folder, its config.json, the new pix
     started = dict(cfg.get(NEXT_ROUNDS) or {}); started.setdefault('pixels_per_round', cfg.get('pixels_per_round', Config.pixels_per_round))
     new = {**{k: v for k, v in cfg.items() if k != NEXT_ROUNDS}, 'pixels_per_round': n}
     pool = out/'pool.json'
-    try: check_pixels(Config(**new).validate(), json.loads(pool.read_text())['shapes'] if pool.exists() else [(1 << 30, 1)], done=k)
+    try:
+        cfg = Config(**new).validate()
+        if pool.exists(): check_pixels(cfg, json.loads(pool.read_text())['shapes'], done=k)   # a folder from before pool.json: the sizes are checked when it opens
     except (TypeError, ValueError) as e: raise ValueError(f"--pixels-per-round {n}: {e}") from None
     atomic_write(out/'config.json', json.dumps({**new, NEXT_ROUNDS: started}, indent=1))
     return new

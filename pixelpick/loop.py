@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_loop.ipynb #15e9ef5d
 from __future__ import annotations
-import errno, hashlib, json, math, os, platform, time, warnings, weakref
+import errno, hashlib, json, os, platform, time, warnings, weakref
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
