@@ -16,7 +16,7 @@ import torch
 from pixelpick.datasets import camvid
 from pixelpick.models import create_model
 from pixelpick.data import to_batch, size_groups
-from pixelpick.head import extract_features, HeadLearner, HeadRecipe, score_cached
+from pixelpick.head import extract_features, HeadLearner, HeadRecipe
 
 def bare_encoder(model, ds, bs=8):
     "Only the encoder, on normalised padded images: the floor for any feature extraction."
@@ -53,7 +53,7 @@ def main():
     for i, r, c in zip(im, rr, cc): asked[i][r, c] = True
     train_s, query_s, eval_s = [], [], []
     for rep in range(a.reps):
-        t, head = timed(lambda: hl.fit(im, rr, cc, yy, seed=rep)); train_s.append(t)
+        t, head = timed(lambda: hl.fit_head(im, rr, cc, yy, seed=rep)); train_s.append(t)
         t, _ = timed(lambda: hl.score(head, 10, 'margin', asked, seed=rep)); query_s.append(t)
         t, ev = timed(lambda: hl.evaluate(head)); eval_s.append(t)
     med = statistics.median

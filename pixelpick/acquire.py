@@ -12,16 +12,22 @@ from .models import mc_dropout
 from .data import to_batch, size_groups
 
 # %% auto #0
-__all__ = ['ACQUISITIONS', 'STRATEGIES', 'acquisition', 'margin', 'entropy', 'least_confidence', 'class_boundary',
-           'margin_interior', 'uncertainty', 'random_scores', 'select_pixels', 'predict_probs', 'image_seed',
-           'score_pool']
+__all__ = ['ACQUISITIONS', 'ON_SAMPLES', 'STRATEGIES', 'acquisition', 'margin', 'entropy', 'least_confidence', 'class_boundary',
+           'margin_interior', 'uncertainty', 'random_scores', 'bald', 'select_pixels', 'image_seed', 'mc_probs',
+           'predict_probs', 'image_probs', 'score_pool']
 
 # %% ../nbs/03_acquire.ipynb #9a5fc604
 ACQUISITIONS = {} # name -> fn(probs (B,C,H,W)) -> (B,H,W) scores, higher = more uncertain
+ON_SAMPLES = set() # names whose fn scores the MC-dropout passes themselves: fn(samples (T,B,C,H,W)) -> (B,H,W)
 
-def acquisition(name:str): # the name `strategy` will take
+def acquisition(name:str, # the name `strategy` will take
+                samples=False, # True: the function gets every MC-dropout pass, (T,B,C,H,W), not their mean (runs need mc_passes >= 2)
+               ):
     "Register the decorated `fn(probs) -> scores` as acquisition function `name`."
-    def _register(fn): ACQUISITIONS[name] = fn; return fn
+    def _register(fn):
+        ACQUISITIONS[name] = fn
+        (ON_SAMPLES.add if samples else ON_SAMPLES.discard)(name)
+        return fn
     return _register
 
 class _Strategies:
@@ -32,6 +38,7 @@ class _Strategies:
     def __repr__(self): return repr(tuple(self))
 
 STRATEGIES = _Strategies()
+
 
 # %% ../nbs/03_acquire.ipynb #7c16bc67
 @acquisition('margin')
@@ -62,12 +69,15 @@ def margin_interior(probs):
     "Margin, with predicted class boundaries ranked last."
     return margin(probs) - 2*class_boundary(probs)
 
-def uncertainty(probs, # (B,C,H,W) class probabilities
+def uncertainty(probs, # (B,C,H,W) class probabilities, or (T,B,C,H,W): T MC-dropout passes
                 strategy='margin', # a name in `ACQUISITIONS`
                ):
     "Per-pixel uncertainty (B,H,W) by the acquisition function `strategy`; higher is more uncertain."
     if strategy == 'random': raise ValueError("'random' is a sampler, not a function of probabilities: use `random_scores`")
     if strategy not in ACQUISITIONS: raise ValueError(f"unknown strategy {strategy!r}; expected one of {STRATEGIES}")
+    if strategy in ON_SAMPLES:
+        if probs.dim() != 5: raise ValueError(f"strategy {strategy!r} scores MC-dropout passes: give (T,B,C,H,W) samples (mc_passes >= 2), not {tuple(probs.shape)}")
+    elif probs.dim() == 5: probs = sum(probs)/len(probs)                    # the others see the mean of the passes
     return ACQUISITIONS[strategy](probs)
 
 def random_scores(h, w, # the image's size
@@ -75,6 +85,12 @@ def random_scores(h, w, # the image's size
                  )->torch.Tensor: # (1,h,w)
     "Uniform noise: picked with `top_percent=0`, the `random` strategy's uniform sample of an image's unasked pixels."
     return torch.rand(1, h, w, generator=generator)
+
+# %% ../nbs/03_acquire.ipynb #46ff191c
+@acquisition('bald', samples=True)
+def bald(samples): # (T,B,C,H,W) class probabilities of T MC-dropout passes
+    "Mutual information between the prediction and the weights: high where the passes disagree, not where they agree on a tie."
+    return entropy(sum(samples)/len(samples)) - sum(entropy(p) for p in samples)/len(samples)
 
 # %% ../nbs/03_acquire.ipynb #7b766d58
 def select_pixels(scores, # (B,H,W) uncertainty, higher = more uncertain
@@ -95,56 +111,81 @@ def select_pixels(scores, # (B,H,W) uncertainty, higher = more uncertain
     return top.gather(1, order)
 
 # %% ../nbs/03_acquire.ipynb #345dfdb7
-def _has_dropout(m): return any(isinstance(o, torch.nn.modules.dropout._DropoutNd) and o.p > 0 for o in m.modules())
+def _take(z, j): return [t[j:j+1] for t in z] if isinstance(z, (list, tuple)) else z[j:j+1]
+def image_seed(seed, i): return int(np.random.default_rng([seed, i]).integers(2**31))   # one image's own random stream
 
 @torch.no_grad()
-def predict_probs(model, # a `SegModel`
+def mc_probs(decode, # fn(z) -> logits: the part of the model that dropout samples
+             z, # its input for the whole batch (a tensor or a list of tensors, batch first), computed once
+             model, # the module whose dropout layers sample
+             idxs, # the images' indices: each seeds its own dropout masks
+             mc_passes, # passes
+             seed=0, # with the index, seeds the masks
+             samples=False, # keep every pass, (T,B,C,H,W); else their mean (B,C,H,W)
+            )->torch.Tensor:
+    "MC-dropout class probabilities of a batch; each image's masks come from (seed, index), the same in any batch."
+    out = []
+    with torch.random.fork_rng(devices=[]), mc_dropout(model):
+        for j, i in enumerate(idxs):
+            torch.manual_seed(image_seed(seed, i))
+            ps = [decode(_take(z, j)).softmax(1) for _ in range(mc_passes)]
+            out.append(torch.cat(ps) if samples else sum(ps)/mc_passes)
+    return torch.stack(out, 1) if samples else torch.cat(out)
+
+@torch.no_grad()
+def predict_probs(model, # a `SegModel` (or any images-to-logits module)
                   x, # (B,3,H,W) float in [0,1] on the model's device
-                  mc_passes=0, # >0: average this many MC-dropout passes
+                  mc_passes=0, # >0: this many MC-dropout passes
+                  idxs=None, # the images' indices in their pool (seed their dropout masks; default 0..B-1)
+                  seed=0, # seeds the dropout masks
+                  samples=False, # return every pass (T,B,C,H,W) instead of their mean
                  ):
     "Softmax probabilities (B,C,H,W) of `model` on `x`, MC-dropout averaged when `mc_passes` > 0."
     model.eval()
     if not mc_passes: return model(x).softmax(1)
-    with mc_dropout(model):
-        if _has_dropout(model.net.encoder): return sum(model(x).softmax(1) for _ in range(mc_passes))/mc_passes
-        feats = model.features(x)                                            # no dropout in the encoder: run it once
-        return sum(model.head(feats, x.shape[-2:]).softmax(1) for _ in range(mc_passes))/mc_passes
+    idxs, hw = range(len(x)) if idxs is None else idxs, x.shape[-2:]
+    if getattr(model, 'split_mc', False): return mc_probs(lambda f: model.decode(f, hw), model.features(x), model, idxs, mc_passes, seed, samples)
+    return mc_probs(model, x, model, idxs, mc_passes, seed, samples)          # dropout in the encoder too: whole passes
+
 
 # %% ../nbs/03_acquire.ipynb #80ebffec
-def image_seed(seed, i): return int(np.random.default_rng([seed, i]).integers(2**31))   # one image's own random stream
+def image_probs(model, # a `SegModel` (None: only 'random' can be scored)
+                ds, # the images it predicts
+               ):
+    "The probabilities function of `model` on the images of `ds`, as `score_pool` takes it."
+    dev = next(iter([*model.parameters(), *model.buffers()]), torch.zeros(0)).device if model is not None else torch.device('cpu')
+    def probs(b, mc_passes=0, seed=0, samples=False): return predict_probs(model, to_batch([ds[i][0] for i in b], dev), mc_passes, b, seed, samples)
+    return probs
 
-def score_pool(model, # a `SegModel` (None is fine for 'random')
-               ds, # the pool, a `SegDataset`
+def score_pool(probs, # fn(idxs, mc_passes, seed, samples) -> probabilities of those images (`Learner.probs`), or a `SegModel` (None for 'random')
+               pool, # the pool: a `SegDataset`, or the (H,W) of each image
                n, # pixels to pick per image
                strategy='margin', # one of STRATEGIES
                asked=None, # list of (H,W) bool masks of pixels already asked (never picked again)
                top_percent=5.0, # M of the paper
                mc_passes=0, # MC-dropout passes (0 = plain softmax)
-               seed=0, # seed for the uniform sampling and 'random'
+               seed=0, # seeds the uniform sampling, 'random' and the dropout masks, per image
                bs=8, # images per batch
                idxs=None, # subset of image indices (default: all)
                keep_maps=False, # also return the uncertainty maps
                shard=None, # keep only some of the batches, e.g. this process's share (`pixelpick.distributed`)
-              ):
-    "Pick `n` pixels per image of `ds`; returns dict(image, row, col[, maps])."
-    dev = next(model.parameters()).device if model is not None else torch.device('cpu')
-    idxs = list(range(len(ds))) if idxs is None else list(idxs)
+              )->dict: # image, row, col (and maps)
+    "Pick `n` pixels per pool image: top `top_percent`% most uncertain by `strategy`, `n` of them uniformly."
+    if probs is None or isinstance(probs, torch.nn.Module): probs = image_probs(probs, pool)
+    ds, sizes = (pool, None) if hasattr(pool, 'has_masks') else (None, [tuple(s) for s in pool])
     out, maps = {'image': [], 'row': [], 'col': []}, {}
-    batches = list(size_groups(ds, idxs, bs))
+    batches = list(size_groups(ds, range(len(pool)) if idxs is None else idxs, bs, sizes=sizes))
     for b in batches if shard is None else shard(batches):
-        imgs = [ds[i][0] for i in b]
-        H, W = imgs[0].shape[:2]
-        ex = torch.from_numpy(np.stack([asked[i] for i in b])).to(dev) if asked is not None else torch.zeros(len(b), H, W, dtype=torch.bool, device=dev)
-        gs = [torch.Generator().manual_seed(image_seed(seed, i)) for i in b]          # per image: the same picks in any batch, shard or process
-        if strategy == 'random': u = torch.cat([random_scores(H, W, gi) for gi in gs]).to(dev)
-        else:
-            with torch.random.fork_rng(devices=[]):
-                if mc_passes: torch.manual_seed(image_seed(seed, b[0]))                  # dropout masks per batch, not from what ran before
-                u = uncertainty(predict_probs(model, to_batch(imgs, dev), mc_passes), strategy)
-        tp = top_percent if strategy != 'random' else 0
-        flat = torch.cat([select_pixels(u[j:j+1], ex[j:j+1], n, tp, gs[j]) for j in range(len(b))]).cpu()
-        out['image'].append(np.repeat(b, n)); out['row'].append((flat // W).numpy().ravel()); out['col'].append((flat % W).numpy().ravel())
-        if keep_maps: maps.update({i: m for i, m in zip(b, u.cpu().numpy())})
+        H, W = sizes[b[0]] if sizes else pool[b[0]][0].shape[:2]
+        u = None if strategy == 'random' else uncertainty(probs(b, mc_passes, seed, strategy in ON_SAMPLES), strategy).cpu()
+        for j, i in enumerate(b):
+            g = torch.Generator().manual_seed(image_seed(seed, i))
+            ex = torch.from_numpy(asked[i])[None] if asked is not None else torch.zeros(1, H, W, dtype=torch.bool)
+            ui = random_scores(H, W, g) if u is None else u[j:j+1]
+            flat = select_pixels(ui, ex, n, 0 if u is None else top_percent, g)[0]
+            out['image'].append(np.full(n, i)); out['row'].append((flat // W).numpy()); out['col'].append((flat % W).numpy())
+            if keep_maps: maps[i] = ui[0].numpy()
     res = {k: np.concatenate(v).astype(int) if v else np.zeros(0, int) for k, v in out.items()}
     if keep_maps: res['maps'] = maps
     return res
+

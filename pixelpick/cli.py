@@ -11,6 +11,8 @@ import numpy as np
 import torch
 from fastcore.docments import docments
 from .loop import ActiveLearner, Config
+from .learners import LEARNERS
+import pixelpick.head                                                   # registers the head learner
 from .data import DISK_FULL
 
 # %% auto #0
@@ -48,7 +50,7 @@ def parser():
         if a.dest == 'training': a.help = a.help.split(' (default:')[0] + " (default: 'head' for --dataset folder, 'finetune' otherwise; a reopened run keeps its own)"
     d = sub.add_parser('demo', help='margin sampling vs random on the embedded scenes, two seeds, on CPU, in a minute or two')
     d.add_argument('--out', default='pixelpick-demo', help='folder for the runs')
-    d.add_argument('--training', default='head', choices=['head', 'finetune'], help="learner: 'head' (frozen encoder, seconds a round) or 'finetune' (the paper's, minutes a round)")
+    d.add_argument('--training', default='head', choices=list(LEARNERS), help="learner: 'head' (frozen encoder, seconds a round) or 'finetune' (the paper's, minutes a round)")
     d.add_argument('--epochs', type=int, default=15, help="epochs per round ('finetune' only)")
     l = sub.add_parser('label', help='open the keyboard labeller for a saved run (in JupyterLab)')
     l.add_argument('out', help='the run folder')
@@ -144,7 +146,7 @@ def demo(out='pixelpick-demo', # folder for the runs
     out, t0 = Path(out), time.time()
     tr, va = synthetic_scenes(n_train, size=size), synthetic_scenes(n_val, 'val', size=size)
     kw = dict(training=training, rounds=rounds, data_kw={'n': n_train, 'size': list(size)})   # data_kw: `pixelpick label` can rebuild the scenes
-    if training == 'finetune': kw.update(recipe='demo', epochs=epochs)
+    kw.update({k: v for k, v in dict(recipe='demo', epochs=epochs).items() if k in LEARNERS[training].settings})   # the short recipe, for a learner that reads it
     say(f"pixelpick demo: {', '.join(strategies[:-1])} vs {strategies[-1]} sampling, {n_train} embedded scenes ({size[0]}x{size[1]}), "
         f"'{training}' learner, {len(seeds)} seed(s), mIoU (%) on {n_val} validation scenes")
     res = {s: [] for s in strategies}

@@ -15,7 +15,7 @@ from .acquire import STRATEGIES
 from .train import get_recipe, Recipe, RECIPES
 
 # %% auto #0
-__all__ = ['Config', 'check_pixels']
+__all__ = ['Config', 'device_ok', 'check_pixels']
 
 # %% ../nbs/06a_config.ipynb #abc49e97
 @dataclass
@@ -52,7 +52,8 @@ class Config:
     data_kw:dict|None = None # extra arguments for `get_dataset`, e.g. {'n': 40, 'size': [64, 96]} for 'synthetic' ('n': pool only)
 
 # %% ../nbs/06a_config.ipynb #1dcc3ddd
-def _device_ok(d):
+def device_ok(d): # a torch device name
+    "Whether torch can use device `d` on this machine."
     try: dev = torch.device(d)
     except (RuntimeError, TypeError, ValueError): return False
     if dev.type == 'cuda': return torch.cuda.is_available() and (dev.index or 0) < torch.cuda.device_count()
@@ -63,6 +64,9 @@ def _device_ok(d):
 def validate(self:Config):
     "Check every setting at once; a `ValueError` names each bad one and what it should be."
     from pixelpick.models import ARCHS
+    from pixelpick.learners import LEARNERS
+    from pixelpick.acquire import ON_SAMPLES
+    import pixelpick.head                                                 # registers 'head'
     c, errs = self, []
     isint = lambda v: isinstance(v, int) and not isinstance(v, bool)
     isnum = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
@@ -77,11 +81,11 @@ def validate(self:Config):
     need(c.weights in ('imagenet', None) or Path(str(c.weights)).is_file(), 'weights', "expected 'imagenet', None, or an existing weights file")
     need(isnum(c.dropout) and 0 <= c.dropout < 1, 'dropout', 'expected a probability in [0, 1)')
     need(c.strategy in STRATEGIES, 'strategy', f"unknown strategy {c.strategy!r}; expected one of {STRATEGIES}")
-    need(c.training in ('finetune', 'head'), 'training', f"unknown training {c.training!r}; expected 'finetune' or 'head'")
+    need(c.training in LEARNERS, 'training', f"unknown training {c.training!r}; expected one of {list(LEARNERS)}")
     need(c.head_steps is None or (isint(c.head_steps) and c.head_steps >= 1), 'head_steps', 'expected an integer >= 1, or None')
     need(isnum(c.feature_budget_gb) and c.feature_budget_gb >= 0, 'feature_budget_gb', 'expected a number of GB >= 0')
     need(isint(c.mc_passes) and c.mc_passes >= 0, 'mc_passes', 'expected an integer >= 0')
-    need(not (isint(c.mc_passes) and c.mc_passes > 0 and c.dropout == 0), 'mc_passes', 'MC-dropout passes need dropout > 0')
+    need(c.strategy not in ON_SAMPLES or (isint(c.mc_passes) and c.mc_passes >= 2), 'mc_passes', f"strategy {c.strategy!r} scores MC-dropout passes: expected mc_passes >= 2")
     need(isnum(c.top_percent) and 0 <= c.top_percent <= 100, 'top_percent', 'expected a percentage in [0, 100]')
     for k in ('init_pixels', 'pixels_per_round', 'rounds'): need(isint(getattr(c, k)) and getattr(c, k) >= 1, k, 'expected an integer >= 1')
     need(c.recipe in RECIPES, 'recipe', f"expected one of {list(RECIPES)}")
@@ -89,9 +93,10 @@ def validate(self:Config):
     need(c.lr is None or (isnum(c.lr) and 0 < c.lr <= 10), 'lr', 'expected a learning rate in (0, 10], or None')
     need(isnum(c.noise) and 0 <= c.noise < 1, 'noise', 'expected a fraction in [0, 1)')
     need(isint(c.seed) and c.seed >= 0, 'seed', 'expected an integer >= 0')
-    need(isinstance(c.device, str) and _device_ok(c.device), 'device', f"not available here (cuda: {torch.cuda.is_available()}); expected 'cpu' or an available device")
+    need(isinstance(c.device, str) and device_ok(c.device), 'device', f"not available here (cuda: {torch.cuda.is_available()}); expected 'cpu' or an available device")
     for k in ('warm_start', 'full', 'exclude_void'): need(isinstance(getattr(c, k), bool), k, 'expected True or False')
     need(c.data_kw is None or isinstance(c.data_kw, dict), 'data_kw', 'expected a dict or None')
+    if not errs and c.training in LEARNERS: errs += LEARNERS[c.training].check(c)   # what only this learner needs
     if errs: raise ValueError("invalid settings: " + '; '.join(errs))
     return self
 

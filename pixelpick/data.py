@@ -13,7 +13,7 @@ from fastcore.basics import patch, store_attr
 from .scenes import SCENE_CLASSES, SCENE_PALETTE, make_scene, synthetic_scenes
 
 # %% auto #0
-__all__ = ['DISK_FULL', 'MEMORY_ENV', 'IMG_EXTS', 'DATASETS', 'DataError', 'atomic_write', 'read_image', 'read_mask',
+__all__ = ['DISK_FULL', 'MEMORY_ENV', 'IMG_EXTS', 'DATASETS', 'DataError', 'atomic_write', 'read_image', 'read_mask', 'write_png',
            'scaled_size', 'resize_image', 'resize_mask', 'SegDataset', 'default_palette', 'NotEnoughMemory',
            'available_memory', 'check_memory', 'to_batch', 'size_groups', 'parse_mapping', 'mapping_json',
            'folder_dataset', 'check_classes', 'get_dataset', 'from_source']
@@ -71,7 +71,7 @@ def read_mask(fn, # path to a label image (class ids, palette indices or RGB col
             return np.asarray(im)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e: raise DataError(f"cannot read mask {fn}: {e}; save it again as PNG or remove it and its image") from e
 
-def _write_png(fn, arr):
+def write_png(fn, arr):
     "Save an array as a PNG (or JPEG, by the suffix), creating the folder."
     Path(fn).parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(arr).save(fn)

@@ -8,7 +8,7 @@ import os, socket, ssl, http.client, zipfile, tarfile, shutil, urllib.request, u
 from pathlib import Path
 import numpy as np
 from PIL import Image
-from .data import DataError, SegDataset, read_image, read_mask, resize_image, resize_mask, _write_png
+from .data import DataError, SegDataset, read_image, read_mask, resize_image, resize_mask, write_png
 from .scenes import make_scene
 
 # %% auto #0
@@ -58,7 +58,7 @@ def make_camvid_folder(root, # where to write
             img, m = make_scene(seed*100 + i + (0 if split=='train' else 50), size)
             m = np.where(m == 255, 11, m).astype(np.uint8)
             fn = f'0001TP_{i:06d}.png'
-            _write_png(root/split/fn, img); _write_png(root/f'{split}annot'/fn, m)
+            write_png(root/split/fn, img); write_png(root/f'{split}annot'/fn, m)
             lines.append(f'/SegNet/CamVid/{split}/{fn} /SegNet/CamVid/{split}annot/{fn}')
         (root/f'{split}.txt').write_text('\n'.join(lines) + '\n')
     return root
@@ -227,7 +227,7 @@ def cityscapes(root, # folder with leftImg8bit/ and gtFine/
     for img_fn, lab_fn in pairs:
         ci, cl = cache/img_fn.parent.name/img_fn.name, cache/lab_fn.parent.name/lab_fn.name.replace('labelIds', 'trainIds')
         if not (ci.exists() and cl.exists()):
-            _write_png(cl, resize_mask(lut[read_mask(lab_fn)], size))
-            _write_png(ci, resize_image(read_image(img_fn), size))
+            write_png(cl, resize_mask(lut[read_mask(lab_fn)], size))
+            write_png(ci, resize_image(read_image(img_fn), size))
         out.append((ci, cl))
     return SegDataset(out, classes, pal, 255, 1.0, f'cityscapes-{split}')

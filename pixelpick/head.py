@@ -13,14 +13,15 @@ from torch import nn
 import torch.nn.functional as F
 from fastcore.basics import patch, store_attr
 from .data import DISK_FULL, atomic_write, to_batch, size_groups, scaled_size, available_memory, check_memory, _gb, _largest, _most, _FRACTIONS
-from .models import mc_dropout
-from .acquire import uncertainty, select_pixels, random_scores, image_seed
-from .train import miou_from_confusion, confusion_matrix, _bars, _Quiet
+from .models import create_model
+from .acquire import mc_probs
+from .learners import Learner, learner
+from .train import miou_from_confusion, confusion_matrix, progress_bars, NoBar
 
 # %% auto #0
 __all__ = ['hypercolumns', 'sample_features', 'FeatureCache', 'image_fingerprints', 'feature_memory', 'extract_features',
-           'PixelHead', 'HeadRecipe', 'gather_labelled', 'train_head', 'cached_probs', 'score_cached',
-           'evaluate_cached', 'FrozenSegModel', 'HeadLearner']
+           'PixelHead', 'HeadRecipe', 'gather_labelled', 'train_head', 'cached_probs', 'evaluate_cached',
+           'FrozenSegModel', 'HeadLearner']
 
 # %% ../nbs/05b_head.ipynb #07a55f48
 @torch.no_grad()
@@ -246,10 +247,10 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
     feats, s1, s2, n = [None]*len(ds), 0, 0, 0
     if not done:
         try:
-            _, pbar = _bars(progress)
+            _, pbar = progress_bars(progress)
             groups = list(size_groups(ds, range(len(ds)), bs, sizes=shapes))
             if dist is not None: groups = dist.shard(groups)
-            for b in (pbar(groups) if pbar is not _Quiet else groups):
+            for b in (pbar(groups) if pbar is not NoBar else groups):
                 hc = hypercolumns(model, to_batch([ds[i][0] for i in b], dev))
                 v = hc[..., :math.ceil(shapes[b[0]][0]/4), :math.ceil(shapes[b[0]][1]/4)]       # the cells over the images (a view)
                 s1, s2, n = s1 + v.sum((0, 2, 3)).double().cpu(), s2 + (v*v).sum((0, 2, 3)).double().cpu(), n + v[:, 0].numel()   # statistics on the fly
@@ -327,7 +328,8 @@ def train_head(head:PixelHead, # the head to train (in place)
                recipe:HeadRecipe=None, # hyper-parameters
                seed=0, # seeds the mini-batches and dropout
                progress=False, # a fastprogress bar
-              )->dict: # losses and seconds
+               callback=None, # called as callback(tenth, losses) after each tenth of the steps
+              )->dict: # losses, steps and seconds
     "Train `head` with cross-entropy on labelled pixel features."
     r, t0 = recipe or HeadRecipe(), time.time()
     torch.manual_seed(seed); g = torch.Generator().manual_seed(seed)
@@ -336,64 +338,31 @@ def train_head(head:PixelHead, # the head to train (in place)
     if not len(y): raise ValueError("no labelled pixels to train on")
     opt = torch.optim.AdamW(head.parameters(), lr=r.lr, weight_decay=r.wd)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, r.steps)
-    _, pbar = _bars(progress)
+    _, pbar = progress_bars(progress)
     head.train(); losses = []
-    for s in (pbar(range(r.steps)) if pbar is not _Quiet else range(r.steps)):
+    for s in (pbar(range(r.steps)) if pbar is not NoBar else range(r.steps)):
         idx = torch.randint(len(y), (min(r.bs, len(y)),), generator=g).to(dev)
         loss = F.cross_entropy(head(X[idx]), y[idx])
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
         losses.append(loss.item())
+        if callback and (s + 1)*10 // r.steps > s*10 // r.steps: callback((s + 1)*10 // r.steps - 1, losses)
     head.eval()
-    return {'losses': losses, 'steps': r.steps, 'seconds': time.time() - t0}
+    return {'losses': losses, 'steps': r.steps, 'images': 0, 'seconds': time.time() - t0}
 
 # %% ../nbs/05b_head.ipynb #3c63cbd1
 @torch.no_grad()
 def cached_probs(head:PixelHead, cache:FeatureCache, b, # image indices of one size
-                 mc_passes=0, # >0: average this many MC-dropout passes
+                 mc_passes=0, # >0: this many MC-dropout passes
                  seed=0, # seeds the dropout masks, per image
+                 samples=False, # return every pass (T,B,K,H,W) instead of their mean
                 )->torch.Tensor: # (len(b),K,H,W)
     "Class probabilities of images `b` from cached features."
     dev = next(head.parameters()).device; head.eval()
     hw = cache.shapes[b[0]]
     f = torch.from_numpy(np.stack([np.asarray(cache[i]) for i in b])).to(dev)
     if not mc_passes: return head.maps(f, hw).softmax(1)
-    out = []
-    with torch.random.fork_rng(devices=[]), mc_dropout(head):
-        for j, i in enumerate(b):
-            torch.manual_seed(image_seed(seed, i))
-            out.append(sum(head.maps(f[j:j+1], hw).softmax(1) for _ in range(mc_passes))/mc_passes)
-    return torch.cat(out)
+    return mc_probs(lambda z: head.maps(z, hw), f, head, b, mc_passes, seed, samples)
 
-# %% ../nbs/05b_head.ipynb #2c1af924
-@torch.no_grad()
-def score_cached(head:PixelHead, # the trained head (None is fine for 'random')
-                 cache:FeatureCache, # the pool's features
-                 n, # pixels to pick per image
-                 strategy='margin', # an acquisition function of `acquire`, or 'random'
-                 asked=None, # list of (H,W) bool masks: pixels never to pick again
-                 top_percent=5.0, # M of the paper
-                 mc_passes=0, # MC-dropout passes
-                 seed=0, # seeds sampling and dropout, per image
-                 bs=8, # images per batch
-                 keep_maps=False, # also return the uncertainty maps
-                 shard=None, # keep only some of the batches, e.g. this process's share (`pixelpick.distributed`)
-                )->dict: # image, row, col (and maps)
-    "Pick `n` pixels per image from cached features."
-    out, maps = {'image': [], 'row': [], 'col': []}, {}
-    batches = list(size_groups(None, range(len(cache.shapes)), bs, sizes=cache.shapes))
-    for b in batches if shard is None else shard(batches):
-        H, W = cache.shapes[b[0]]
-        u = None if strategy == 'random' else uncertainty(cached_probs(head, cache, b, mc_passes, seed), strategy).cpu()
-        for j, i in enumerate(b):
-            g = torch.Generator().manual_seed(image_seed(seed, i))
-            ex = torch.from_numpy(asked[i])[None] if asked is not None else torch.zeros(1, H, W, dtype=torch.bool)
-            ui = random_scores(H, W, g) if u is None else u[j:j+1]
-            flat = select_pixels(ui, ex, n, 0 if u is None else top_percent, g)[0]
-            out['image'].append(np.full(n, i)); out['row'].append((flat // W).numpy()); out['col'].append((flat % W).numpy())
-            if keep_maps: maps[i] = ui[0].numpy()
-    res = {k: np.concatenate(v).astype(int) if v else np.zeros(0, int) for k, v in out.items()}
-    if keep_maps: res['maps'] = maps
-    return res
 
 # %% ../nbs/05b_head.ipynb #f850939f
 @torch.no_grad()
@@ -410,16 +379,21 @@ class FrozenSegModel(nn.Module):
                  head:PixelHead):
         super().__init__()
         self.encoder, self.head = encoder.eval().requires_grad_(False), head
+    def features(self, x): return hypercolumns(self.encoder, x)   # (B,3,H,W) float in [0,1] -> (B,C,h,w)
+    def decode(self, f, hw): return self.head.maps(f, hw)           # features -> logits cropped to `hw`
+    split_mc = True # MC-dropout samples only the head: the frozen encoder runs once
     def forward(self, x): # (B,3,H,W) float in [0,1]
-        return self.head.maps(hypercolumns(self.encoder, x), x.shape[-2:])
+        return self.decode(self.features(x), x.shape[-2:])
     def train(self, mode=True):
         super().train(mode); self.encoder.eval(); return self
 
 # %% ../nbs/05b_head.ipynb #b3e5f444
 _FEATURES = {}
 
-class HeadLearner:
+@learner('head')
+class HeadLearner(Learner):
     "Frozen-encoder training, scoring and evaluation for a run (`training='head'`)."
+    settings, live = ('arch', 'encoder', 'weights', 'head_steps', 'feature_budget_gb'), True
     def __init__(self, encoder, # a `SegModel` with the run's (pretrained) encoder
                  ds, eval_ds=None, # the pool and the evaluation split
                  recipe:HeadRecipe=None, # head hyper-parameters
@@ -431,6 +405,15 @@ class HeadLearner:
         store_attr('ds,eval_ds,folder,budget,progress,dist,write')
         self.encoder, self.recipe = encoder.eval(), recipe or HeadRecipe()
         self._pool = self._eval = None
+
+    @classmethod
+    def from_config(cls, cfg, ds, eval_ds=None, folder=None, progress=False, dist=None, write=True, seed=0): # as `Learner` takes them
+        "The head learner of a run: its encoder (pretrained, or made from `seed`) and `HeadRecipe` with the run's `head_steps`."
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)                                      # an encoder without pretrained weights: the same in every process and on resume
+            enc = create_model(ds.c, cfg.arch, cfg.encoder, cfg.weights, cfg.dropout).to(cfg.device)
+        hl = cls(enc, ds, eval_ds, HeadRecipe(**({'steps': cfg.head_steps} if cfg.head_steps else {})), folder, cfg.feature_budget_gb*1e9, progress, dist, write)
+        hl.cfg = cfg; return hl
 
     def _extract(self, ds, name, stats_from=None):
         key = (_cache_key(self.encoder, ds), None if stats_from is None else float(stats_from.mean.sum()))
@@ -457,18 +440,19 @@ def new_head(self:HeadLearner)->PixelHead:
     return PixelHead(self.pool.channels, self.ds.c, r.hidden, r.dropout, self.pool.mean, self.pool.std).to(next(self.encoder.parameters()).device)
 
 @patch
-def fit(self:HeadLearner, image, row, col, label, # labelled pixels (void and out-of-range labels are dropped)
-        seed=0, # seeds the head's training
-        init:PixelHead=None, # start from this head's weights (warm start)
-        recipe:HeadRecipe=None, # training hyper-parameters for this fit (default: the learner's)
-       )->PixelHead:
+def fit_head(self:HeadLearner, image, row, col, label, # labelled pixels (void and out-of-range labels are dropped)
+             seed=0, # seeds the head's training
+             init:PixelHead=None, # start from this head's weights (warm start)
+             recipe:HeadRecipe=None, # training hyper-parameters for this fit (default: the learner's)
+             callback=None, # callback(tenth, losses), as `train_head` calls it
+            )->PixelHead:
     "A head trained on the labelled pixels; the training log is kept in `self.log`."
     image, row, col, label = map(np.asarray, (image, row, col, label))
     ok = (label >= 0) & (label < self.ds.c)
     torch.manual_seed(seed); head = self.new_head()                      # the initial weights are part of the run's seed
     if init is not None: head.load_state_dict(init.state_dict())
     X = gather_labelled(self.pool, image[ok], row[ok], col[ok])
-    self.log = train_head(head, X, label[ok], recipe or self.recipe, seed, self.progress)
+    self.log = train_head(head, X, label[ok], recipe or self.recipe, seed, self.progress, callback)
     return head
 
 @patch
@@ -484,16 +468,34 @@ def full_pixels(self:HeadLearner, frac=0.02, # share of each image's labelled pi
 
 # %% ../nbs/05b_head.ipynb #d3c120c1
 @patch
-def evaluate(self:HeadLearner, head)->dict:
-    "mIoU of `head` on the evaluation split, from cached features."
-    return evaluate_cached(head, self.eval_features, self.eval_ds)
+def fit(self:HeadLearner, labels, # dict of image, row, col, label arrays; None: full supervision (`full_pixels`)
+        seed=0, init:FrozenSegModel=None, callback=None): # as `Learner.fit`
+    "The frozen encoder with a head trained on `labels`, and the training log."
+    pix = self.full_pixels(seed=seed) if labels is None else tuple(labels[k] for k in ('image', 'row', 'col', 'label'))
+    head = self.fit_head(*pix, seed=seed, init=None if init is None else init.head, callback=callback)
+    return self.model(head), self.log
 
 @patch
-def score(self:HeadLearner, head, n, strategy='margin', asked=None, top_percent=5.0, mc_passes=0, seed=0, keep_maps=False, shard=None):
-    "Pick `n` pixels per pool image (see `score_cached`)."
-    return score_cached(head, self.pool, n, strategy, asked, top_percent, mc_passes, seed, keep_maps=keep_maps, shard=shard)
+def probs(self:HeadLearner, model, # a `FrozenSegModel`, or its `PixelHead`
+          idxs, mc_passes=0, seed=0, samples=False, split='pool'): # as `Learner.probs`
+    "Class probabilities of pool (or 'eval') images `idxs`, from their cached features."
+    return cached_probs(getattr(model, 'head', model), self.pool if split == 'pool' else self.eval_features, idxs, mc_passes, seed, samples)
+
+@patch
+def evaluate(self:HeadLearner, model)->dict: # a `FrozenSegModel`, or its `PixelHead`
+    "mIoU of the head on the evaluation split, from cached features."
+    return evaluate_cached(getattr(model, 'head', model), self.eval_features, self.eval_ds)
+
+@patch
+def state(self:HeadLearner, model)->dict: return model.head.state_dict()  # the head only: the encoder is the run's, from its settings
+
+@patch
+def load(self:HeadLearner, state)->FrozenSegModel:
+    "The model a checkpoint's head state gives."
+    head = self.new_head(); head.load_state_dict(state); return self.model(head).eval()
 
 @patch
 def model(self:HeadLearner, head)->FrozenSegModel:
     "The encoder and `head` as one image-to-logits model (for plots and the labeller)."
     return FrozenSegModel(self.encoder, head)
+

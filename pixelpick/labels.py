@@ -11,7 +11,7 @@ from fastcore.basics import patch, store_attr
 
 # %% auto #0
 __all__ = ['VOID', 'TRUTH_UNKNOWN', 'SOURCES', 'StoreError', 'RunLocked', 'lock_folder', 'unlock_folder', 'lock_holder',
-           'round_file', 'LabelStore']
+           'round_file', 'LabelStore', 'active_lines']
 
 # %% ../nbs/02_labels.ipynb #b6c5a5c0
 VOID = -1
@@ -263,6 +263,15 @@ def close(self:LabelStore):
     if self._unlock is not None: self._unlock()
 
 # %% ../nbs/02_labels.ipynb #1c8d70f5
+def active_lines(raw:bytes)->list: # a labels.jsonl file's bytes
+    "Its active 'add' lines, as given: every complete line after the header replayed, an 'undo' taking back the last add."
+    act = []
+    for line in raw[:raw.rfind(b'\n') + 1].splitlines()[1:]:
+        o = json.loads(line)
+        if o.get('op') == 'add': act.append(line)
+        elif o.get('op') == 'undo' and act: act.pop()
+    return act
+
 @patch
 def copy(self:LabelStore,
          dest, # the new .jsonl file (must not exist)
@@ -271,12 +280,8 @@ def copy(self:LabelStore,
     "A new store at `dest` holding this store's active labels (those `where` keeps), records unchanged."
     dest = Path(dest)
     if dest.exists(): raise FileExistsError(f"{dest} exists; copy into a new file")
-    raw = self.path.read_bytes(); raw = raw[:raw.rfind(b'\n') + 1]           # complete lines only
-    lines = raw.splitlines(); act = []
-    for line in lines[1:]:
-        o = json.loads(line)
-        if o.get('op') == 'add': act.append(line)
-        elif o.get('op') == 'undo' and act: act.pop()
+    raw = self.path.read_bytes(); lines = raw[:raw.rfind(b'\n') + 1].splitlines()   # complete lines only
+    act = active_lines(raw)
     keep = [l for l in act if where is None or where(json.loads(l))]
     dest.parent.mkdir(parents=True, exist_ok=True)
     with open(dest, 'wb') as f:

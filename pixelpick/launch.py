@@ -6,10 +6,10 @@
 from __future__ import annotations
 import importlib.util, json, os, secrets, socket, subprocess, sys
 from pathlib import Path
-from .labels import lock_holder, RunLocked, round_file
+from .labels import lock_holder, RunLocked, round_file, active_lines
 
 # %% auto #0
-__all__ = ['LABEL_CELLS', 'FOLDER_LAYOUT', 'results_text', 'label_notebook', 'free_port', 'label_plan', 'label_command']
+__all__ = ['LABEL_CELLS', 'FOLDER_LAYOUT', 'results_text', 'label_notebook', 'label_plan', 'label_command']
 
 # %% ../nbs/08c_launch.ipynb #ec939c12
 def _cell(src, kind='code'):
@@ -47,9 +47,7 @@ def label_notebook(out_dir, # folder of a saved run (holds config.json, labels.j
     return out/fname
 
 # %% ../nbs/08c_launch.ipynb #e21b0a8a
-def free_port()->int:
-    "A free TCP port on 127.0.0.1."
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+from .distributed import free_port                            # one definition, shared with the launcher
 
 FOLDER_LAYOUT = ("your own images go in a folder ROOT with ROOT/images/ (the images: .png, .jpg, ...) and, optionally, "
                  "ROOT/masks/ (masks with the same file stems, class ids as pixel values, 255 = void)")
@@ -90,26 +88,20 @@ def _check_root(out, root): # the run folder; the dataset root its config.json r
 def _next_rounds(out, cfg, n, k): # the run folder, its config.json, the new pixels per image, rounds trained so far
     "Set the size of the rounds to come, checked like every setting; keep the size the run started with, so the same `pixelpick run` command is still accepted."
     from pixelpick.config import Config, check_pixels
-    from pixelpick.loop import NEXT_ROUNDS
-    from pixelpick.data import atomic_write
+    from pixelpick.folder import RunFolder, NEXT_ROUNDS
     started = dict(cfg.get(NEXT_ROUNDS) or {}); started.setdefault('pixels_per_round', cfg.get('pixels_per_round', Config.pixels_per_round))
     new = {**{k: v for k, v in cfg.items() if k != NEXT_ROUNDS}, 'pixels_per_round': n}
-    pool = out/'pool.json'
+    f = RunFolder(out)
     try:
-        cfg = Config(**new).validate()
-        if pool.exists(): check_pixels(cfg, json.loads(pool.read_text())['shapes'], done=k)   # a folder from before pool.json: the sizes are checked when it opens
+        c = f.check_settings(new)                                          # every setting checked, before anything is written
+        if f.pool_file.exists(): check_pixels(c, json.loads(f.pool_file.read_text())['shapes'], done=k)   # a folder from before pool.json: the sizes are checked when it opens
+        f.write_settings(new, started)
     except (TypeError, ValueError) as e: raise ValueError(f"--pixels-per-round {n}: {e}") from None
-    atomic_write(out/'config.json', json.dumps({**new, NEXT_ROUNDS: started}, indent=1))
     return new
 
 def _active_labels(path):
     "The active label records of a labels.jsonl file (adds minus undos), read without the dataset."
-    act = []
-    for line in Path(path).read_text().splitlines()[1:]:
-        o = json.loads(line)
-        if o.get('op') == 'add': act.append(o)
-        elif o.get('op') == 'undo' and act: act.pop()
-    return act
+    return [json.loads(l) for l in active_lines(Path(path).read_bytes())]
 
 def label_command(out_dir, # folder of a saved run
                   open_browser=True, # start JupyterLab on the notebook (False: only write it and say how to open it)

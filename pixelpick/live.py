@@ -23,7 +23,7 @@ class LiveHead:
                  every=20, # retrain after this many new answers
                  steps=200, # AdamW steps per retraining (fewer than a round's: it runs often)
                 ):
-        if al.cfg.training != 'head': raise ValueError(f"live labelling needs training='head', not {al.cfg.training!r}")
+        if not al.learner.live: raise ValueError(f"live labelling needs a learner that trains in seconds (training='head'), not {al.cfg.training!r}")
         store_attr('al,every,steps')
         self.head, self.trained_on, self.log = None, 0, []
         self._thread, self._lock = None, threading.Lock()
@@ -42,7 +42,7 @@ class LiveHead:
     def _train(self, n):
         t0, hl, st = time.time(), self.al.head_learner, self.al.store
         t = LabelStore(st.path, st.images, st.classes, st.dataset, readonly=True).table()   # its own replay of the file: the labeller's store is never touched from this thread
-        head = hl.fit(t['image'], t['row'], t['col'], t['label'], seed=len(t['image']), recipe=replace(hl.recipe, steps=self.steps))
+        head = hl.fit_head(t['image'], t['row'], t['col'], t['label'], seed=len(t['image']), recipe=replace(hl.recipe, steps=self.steps))
         with self._lock: self.head, self.trained_on = head, n
         self.log.append({'labels': n, 'seconds': time.time() - t0})
 

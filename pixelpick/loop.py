@@ -14,15 +14,16 @@ from .data import get_dataset, SegDataset, DataError, from_source, atomic_write,
 from .models import create_model
 from .labels import LabelStore, VOID, lock_folder, unlock_folder, round_file
 from .acquire import score_pool
+from .learners import Learner, create_learner
 from .oracle import Oracle, Person, as_oracle, HumanOracle, save_queries, load_queries, pending, query_seconds
-from .train import train_model, evaluate
-from .config import Config, _device_ok, check_pixels
-from .head import HeadLearner, HeadRecipe, image_fingerprints
+from .config import Config, device_ok, check_pixels
+from .head import image_fingerprints
 from .distributed import get_state
-_all_ = ['Config']                                                   # still importable from here
+from .folder import RunFolder, RunDamaged, RECOVER, NEXT_ROUNDS, differences
+_all_ = ['Config', 'RunDamaged', 'NEXT_ROUNDS']                     # still importable from here
 
 # %% auto #0
-__all__ = ['NEXT_ROUNDS', 'ActiveLearner', 'RunDamaged', 'LearnerClosed', 'Step', 'Config']
+__all__ = ['ActiveLearner', 'LearnerClosed', 'Step', 'Config', 'RunDamaged', 'NEXT_ROUNDS']
 
 # %% ../nbs/06_loop.ipynb #c8c64f52
 class ActiveLearner:
@@ -37,6 +38,7 @@ class ActiveLearner:
                  **kw, # `Config` fields
                 ):
         self.out, self._closed = Path(out_dir), False
+        self.folder = RunFolder(self.out)                                 # its files, config.json's one writer, results.json
         self.readonly = (self.out.is_dir() and not os.access(self.out, os.W_OK)) if readonly is None else readonly
         self.cfg = self._config(kw, _source(train_ds, eval_ds))           # every setting checked; nothing written yet
         if train_ds is None: train_ds, eval_ds = self._datasets()
@@ -50,14 +52,11 @@ class ActiveLearner:
         self.dist = get_state(self.cfg.device)                            # one process, or this one's share of an `accelerate launch`
         self._open()                                                      # only now: the folder, its writer lock, config.json
         with self.dist.main_first():                                      # one writer: the main process; the others read its files
-            self.store = LabelStore(self.out/'labels.jsonl', self.ds.names, self.ds.classes, self.ds.name, readonly=self.readonly or not self.dist.is_main_process)
+            self.store = LabelStore(self.folder.labels_file, self.ds.names, self.ds.classes, self.ds.name, readonly=self.readonly or not self.dist.is_main_process)
         self._check_folder()
         self.model, self.model_round = None, None
 
 # %% ../nbs/06_loop.ipynb #c00d9beb
-_WHERE = ('device', 'feature_budget_gb')        # where a run runs, not what it is: free to differ on reopening
-NEXT_ROUNDS = 'next_rounds'                     # config.json: {setting: value the run was started with} for settings `pixelpick label` changed
-
 def _abs(p): return None if p is None else str(Path(p).expanduser().resolve())
 
 @patch
@@ -65,16 +64,13 @@ def _config(self:ActiveLearner, kw, src=None): # given settings; settings that r
     bad = set(kw) - {f.name for f in fields(Config)}
     if bad: raise TypeError(f"unknown settings {sorted(bad)}; see `Config`")
     if kw.get('root') is not None: kw = {**kw, 'root': _abs(kw['root'])}       # stored absolute: found from any directory
-    fn, self._moved, self._next = self.out/'config.json', None, {}
-    if fn.exists():
-        try: saved = json.loads(fn.read_text())
-        except ValueError as e: raise RunDamaged(f"{fn} is not valid JSON ({e}); restore it from a backup") from e
-        self._next = saved.pop(NEXT_ROUNDS, None) or {}
+    self._moved = None
+    if (got := self.folder.settings()) is not None:
+        saved, started = got
         saved = self._relocate(saved, kw.get('root'))
-        diff = {k: (saved.get(k), v) for k, v in kw.items() if saved.get(k) != v and k not in _WHERE and self._next.get(k, object()) != v}
-        if diff: raise ValueError(f"{self.out} holds a run with other settings {{name: (saved, given)}}: {diff}; use another folder or the same settings")
+        if diff := differences(saved, kw, started): raise ValueError(f"{self.out} holds a run with other settings {{name: (saved, given)}}: {diff}; use another folder or the same settings")
         dev = kw.get('device', saved.get('device', 'cpu'))
-        return Config(**{**saved, 'device': dev if _device_ok(dev) or 'device' in kw else 'cpu'}).validate()
+        return Config(**{**saved, 'device': dev if device_ok(dev) or 'device' in kw else 'cpu'}).validate()
     if self.readonly: raise RunDamaged(f"{self.out} holds no run (no config.json) and is opened read-only")
     return Config(**{**(src or {}), **kw}).validate()
 
@@ -150,18 +146,12 @@ def _check_pool(self:ActiveLearner):
 
 # %% ../nbs/06_loop.ipynb #5d35fdde
 @patch
-def _results_path(self:ActiveLearner): return self.out/'results.json'
+def _qpath(self:ActiveLearner, k): return self.folder.query_file(k)
 @patch
-def _qpath(self:ActiveLearner, k): return round_file(self.out, 'queries', k)
+def _mpath(self:ActiveLearner, k): return self.folder.model_file(k)
 
 @patch(as_prop=True)
-def history(self:ActiveLearner)->list:
-    "One dict per trained round, from `results.json`."
-    fn = self._results_path()
-    if not fn.exists(): return []
-    try: return json.loads(fn.read_text())['rounds']
-    except (ValueError, KeyError, TypeError) as e: raise RunDamaged(f"{fn} is damaged ({type(e).__name__}: {e}): restore it from a backup; "
-                                                                   "the labels and checkpoints are untouched") from None
+def history(self:ActiveLearner)->list: return self.folder.history   # one dict per trained round, from results.json
 
 @patch(as_prop=True)
 def round(self:ActiveLearner)->int:
@@ -174,49 +164,24 @@ def _save_results(self:ActiveLearner, hist):
            'eval': None if self.eval_ds is None else self.eval_ds.name,
            'environment': {'torch': torch.__version__, 'device': self.cfg.device, 'threads': torch.get_num_threads(), 'machine': platform.machine()},
            'rounds': hist}
-    atomic_write(self._results_path(), json.dumps(res, indent=1))
+    self.folder.write_results(res)
 
 # %% ../nbs/06_loop.ipynb #2ab724cd
-class RunDamaged(RuntimeError):
-    "The run folder's files disagree (deleted, truncated or edited): resuming would quietly redo or lose work."
-
-_RECOVER = ("pixelpick never re-queries or retrains a finished round quietly: restore the missing files from a backup, "
-            "or start again in a new folder")
-
-@patch
-def _mpath(self:ActiveLearner, k): return round_file(self.out, 'models', k, 'pt')
-
 @patch
 def _open(self:ActiveLearner):
     "Create the folder, take its writer lock, write config.json and pool.json (a read-only learner writes and locks nothing)."
-    fn = self.out/'config.json'
-    if not fn.exists() and ((self.out/'results.json').exists() or (self.out/'labels.jsonl').exists()):
-        raise RunDamaged(f"{self.out} holds labels or results but no config.json, so their settings are unknown; restore config.json from a backup or use another folder")
+    f = self.folder; f.check_start(self.cfg.full)
     if self.readonly or not self.dist.is_main_process: return
-    self._unlock = weakref.finalize(self, unlock_folder, lock_folder(self.out)); self._unlock.atexit = False   # close() or garbage collection gives it back
-    if not fn.exists(): atomic_write(fn, json.dumps(asdict(self.cfg), indent=1))
+    self._unlock = weakref.finalize(self, unlock_folder, f.lock()); self._unlock.atexit = False   # close() or garbage collection gives it back
+    if not f.config_file.exists(): f.write_settings(asdict(self.cfg))
     elif self._moved:                                                     # the data moved: config.json follows (after the pool check)
-        saved = json.loads(fn.read_text()); saved.update(root=self.cfg.root, data_kw=self.cfg.data_kw); atomic_write(fn, json.dumps(saved, indent=1))
+        saved, started = f.settings(); f.write_settings({**saved, 'root': self.cfg.root, 'data_kw': self.cfg.data_kw}, started)
         warnings.warn(f"{self.out}: its dataset moved from {self._moved[0]} to {self._moved[1]}; config.json now records the new place")
-    if self._pool_new: atomic_write(self.out/'pool.json', json.dumps(self._pool))
-    if self.history and not self.cfg.full and not (self.out/'labels.jsonl').exists():
-        raise RunDamaged(f"{self.out} is damaged: labels.jsonl is missing but results.json has {len(self.history)} finished rounds. {_RECOVER}")
+    if self._pool_new: atomic_write(f.pool_file, json.dumps(self._pool))
 
 @patch
-def _check_folder(self:ActiveLearner):
-    "results.json, queries/ and labels.jsonl must agree: each finished round has its queries and all their answers."
-    if self.cfg.full: return
-    t, probs = self.store.table(), []
-    for rec in self.history:
-        k, q = rec['round'], self._qpath(rec['round'])
-        if not q.exists(): probs.append(f"queries/{q.name} of finished round {k} is missing")
-        elif len(p := self.pending_queries(k)['image']): probs.append(f"labels.jsonl lacks {len(p)} answers to the queries of finished round {k}")
-        n = int((t['round'] <= k).sum())
-        if n < rec.get('labels', 0): probs.append(f"labels.jsonl holds {n} labels of rounds 0..{k} where results.json recorded {rec['labels']}")
-    k = self.round
-    if (t['round'] >= k).any() and not self._qpath(k).exists(): probs.append(f"labels.jsonl has answers of round {k} but queries/{self._qpath(k).name} is missing")
-    if (t['round'] > k).any(): probs.append(f"labels.jsonl has answers of round {int(t['round'].max())} but results.json records only {k} finished rounds (was it deleted or replaced?)")
-    if probs: raise RunDamaged(f"{self.out} is damaged: {'; '.join(probs[:4])}{'; ...' if len(probs) > 4 else ''}. {_RECOVER}")
+def _check_folder(self:ActiveLearner): self.folder.check(self.store, self.cfg.full)   # the files agree (`RunFolder.check`)
+
 
 # %% ../nbs/06_loop.ipynb #e37bbc8d
 class LearnerClosed(RuntimeError):
@@ -261,14 +226,10 @@ def query(self:ActiveLearner, k=None): # round to query for (default: the next o
     "Pick the pixels of round `k` and save them to `queries/round_k.json` (random in round 0)."
     c, k = self.cfg, self.round if k is None else k
     self._writable(); t0 = time.time()
-    if k == 0: picks = score_pool(None, self.ds, c.init_pixels, 'random', self._asked(), seed=self._seed(k, 1), shard=self.dist.shard)
+    if k == 0: picks = score_pool(None, self._shapes(), c.init_pixels, 'random', self._asked(), seed=self._seed(k, 1), shard=self.dist.shard)
     else:
-        model = self.get_model(k - 1) if c.strategy != 'random' else None
-        with torch.random.fork_rng(devices=None if str(c.device).startswith('cuda') else []):
-            torch.manual_seed(self._seed(k, 4))                        # MC-dropout masks come from (seed, round), not from what ran before
-            if c.training == 'head' and model is not None:
-                picks = self.head_learner.score(model.head, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1), shard=self.dist.shard)
-            else: picks = score_pool(model, self.ds, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1), shard=self.dist.shard)
+        model = self.get_model(k - 1) if c.strategy != 'random' else None      # MC-dropout masks come from (seed, round, image)
+        picks = self.learner.score(model, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1), shard=self.dist.shard)
     picks = self.dist.gather_picks(picks)                                 # each process scored its share of the images
     if self.dist.is_main_process: save_queries(self._qpath(k), picks, k, seconds=time.time() - t0)
     self.dist.wait()
@@ -281,17 +242,13 @@ def get_model(self:ActiveLearner, k): # the round whose final model we need
     if self.model is not None and self.model_round == k: return self.model
     fn = self._mpath(k)
     if not fn.exists() and (self.out/'model.pt').exists(): fn = self.out/'model.pt'           # a folder from before per-round checkpoints
-    if not fn.exists(): raise RunDamaged(f"{self._mpath(k)} is missing: round {k+1} needs the model of finished round {k}. {_RECOVER}")
+    if not fn.exists(): raise RunDamaged(f"{self._mpath(k)} is missing: round {k+1} needs the model of finished round {k}. {RECOVER}")
     try: ck = torch.load(fn, map_location=self.cfg.device, weights_only=True)
-    except Exception as e: raise RunDamaged(f"{fn} is damaged and cannot be read ({' '.join(str(e).split())[:120]}). {_RECOVER}") from None
-    if not isinstance(ck, dict) or ck.get('round') != k: raise RunDamaged(f"{fn} does not hold round {k}'s model. {_RECOVER}")
+    except Exception as e: raise RunDamaged(f"{fn} is damaged and cannot be read ({' '.join(str(e).split())[:120]}). {RECOVER}") from None
+    if not isinstance(ck, dict) or ck.get('round') != k: raise RunDamaged(f"{fn} does not hold round {k}'s model. {RECOVER}")
     if ck.get('labels', mine := self._trained_on(k)) != mine:
-        raise RunDamaged(f"{fn} was trained on other labels than this run's rounds 0..{k} (copied from another run?). {_RECOVER}")
-    if self.cfg.training == 'head':
-        head = self.head_learner.new_head(); head.load_state_dict(ck['model']); m = self.head_learner.model(head)
-    else:
-        m = create_model(self.ds.c, self.cfg.arch, self.cfg.encoder, None, self.cfg.dropout).to(self.cfg.device)
-        m.load_state_dict(ck['model'])
+        raise RunDamaged(f"{fn} was trained on other labels than this run's rounds 0..{k} (copied from another run?). {RECOVER}")
+    m = self.learner.load(ck['model'])
     self.model, self.model_round = m.eval(), k
     return m
 
@@ -329,29 +286,16 @@ def human_oracle(self:ActiveLearner, k=None)->HumanOracle:
     return HumanOracle(self.ds, self.store, self._qpath(k), closed=lambda: f'round {k} is closed: it has been trained' if self.round > k else f'{self.out} was closed: open the run again to label' if self._closed else None)
 
 # %% ../nbs/06_loop.ipynb #bda0abf4
-@patch
-def _fit_head(self:ActiveLearner, k):
-    "Train round `k`'s head on the labels so far (or on a 2% sample of every mask with `full`); returns model, log, masks."
-    c, hl, ig = self.cfg, self.head_learner, self.ds.ignore_index
-    if c.full: pix = hl.full_pixels(seed=self._seed(k, 3)); masks = [self.ds[i][1] for i in range(len(self.ds))]
-    else:
-        t = self.store.table(); pix = (t['image'], t['row'], t['col'], t['label'])
-        masks = self.store.dense_masks(self._shapes(), ig)
-    init = self.get_model(k - 1).head if c.warm_start and k > 0 else None
-    head = hl.fit(*pix, seed=self._seed(k, 3), init=init)
-    return hl.model(head), hl.log, masks
+@patch(as_prop=True)
+def learner(self:ActiveLearner)->Learner:
+    "The run's `Learner`, the one `training` names (made on first use: the head's features are extracted then)."
+    if getattr(self, '_learner', None) is None:
+        self._learner = create_learner(self.cfg, self.ds, self.eval_ds, folder=self.out, progress=self.progress, dist=self.dist, write=not self.readonly, seed=self._seed(0, 5))
+    return self._learner
 
 @patch(as_prop=True)
-def head_learner(self:ActiveLearner)->HeadLearner:
-    "The frozen-encoder learner of a `training='head'` run (features extracted on first use)."
-    if getattr(self, '_hl', None) is None:
-        c = self.cfg
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self._seed(0, 5))                           # an encoder without pretrained weights: the same in every process and on resume
-            enc = create_model(self.ds.c, c.arch, c.encoder, c.weights, c.dropout).to(c.device)
-        self._hl = HeadLearner(enc, self.ds, self.eval_ds, HeadRecipe(**({'steps': c.head_steps} if c.head_steps else {})),
-                               self.out, c.feature_budget_gb*1e9, self.progress, self.dist, write=not self.readonly)
-    return self._hl
+def head_learner(self:ActiveLearner)->Learner: return self.learner   # the name before learners were pluggable
+
 
 # %% ../nbs/06_loop.ipynb #e31825b2
 def _save_checkpoint(ck, fn): # the checkpoint dict, and its file
@@ -372,31 +316,32 @@ def _trained_on(self:ActiveLearner, k)->str: # a round
     return hashlib.sha1(json.dumps(self._pool['names']).encode() + lab.tobytes()).hexdigest()[:16]   # names, not pixels: an edited image is a notice, not damage
 
 @patch
-def train_round(self:ActiveLearner, k=None, callback=None): # round, and a per-epoch callback(epoch, losses)
+def _record(self:ActiveLearner, k, log, ev, t_eval)->dict: # round, training log, evaluation and its seconds
+    "Round `k`'s entry in results.json: what it was trained on, its scores and its times."
+    t, n, ig = self.store.table(), len(self.ds), self.ds.ignore_index
+    masks = [self.ds[i][1] for i in range(n)] if self.cfg.full else None
+    return {'round': k, 'pixels_per_image': sum(m.size for m in masks)/n if masks else len(t['image'])/n,
+            'labelled_per_image': sum(int((m != ig).sum()) for m in masks)/n if masks else int((t['label'] != VOID).sum())/n, 'labels': len(t['image']),
+            'void': int((t['label'] == VOID).sum()), **ev, 'train_seconds': round(log['seconds'], 2),
+            'query_seconds': query_seconds(self._qpath(k)), 'eval_seconds': round(t_eval, 2),
+            'train_image_passes': log.get('images', 0), 'train_steps': log.get('steps', len(log['losses'])),
+            'final_loss': float(np.mean(log['losses'][-10:])) if log['losses'] else None}
+
+@patch
+def train_round(self:ActiveLearner, k=None, callback=None): # round, and a callback(epoch, losses) during training
     "Train round `k` on all labels so far, evaluate, save the model and the results."
     c, k = self.cfg, self.round if k is None else k
-    self._writable(); ig = self.ds.ignore_index
-    if c.training == 'head': model, log, masks = self._fit_head(k)
-    else:
-        torch.manual_seed(self._seed(k, 2))
-        if c.warm_start and k > 0: model = self.get_model(k - 1); self.model = None
-        else: model = create_model(self.ds.c, c.arch, c.encoder, c.weights, c.dropout).to(c.device)
-        masks = [self.ds[i][1] for i in range(len(self.ds))] if c.full else self.store.dense_masks(self._shapes(), ig)
-        log = train_model(model, self.ds, masks, c.recipe_(), self._seed(k, 3), sparse=not c.full, progress=self.progress, callback=callback, dist=self.dist)
+    self._writable(); torch.manual_seed(self._seed(k, 2))                # a new network's initial weights come from the round's seed
+    init = self.get_model(k - 1) if c.warm_start and k > 0 else None
+    model, log = self.learner.fit(None if c.full else self.store.table(), self._seed(k, 3), init, callback)
     t0 = time.time()
-    ev = (self.head_learner.evaluate(model.head) if c.training == 'head' else evaluate(model, self.eval_ds)) if self.eval_ds is not None else {'miou': None, 'iou_per_class': None, 'pixel_acc': None}
-    t_eval = time.time() - t0
-    fn = self._mpath(k)
+    ev = self.learner.evaluate(model) if self.eval_ds is not None else {'miou': None, 'iou_per_class': None, 'pixel_acc': None}
+    t_eval, fn = time.time() - t0, self._mpath(k)
     if self.dist.is_main_process:
         fn.parent.mkdir(exist_ok=True)
-        _save_checkpoint({'round': k, 'labels': self._trained_on(k), 'model': (model.head if c.training == 'head' else model).state_dict()}, fn)   # before results.json
+        _save_checkpoint({'round': k, 'labels': self._trained_on(k), 'model': self.learner.state(model)}, fn)   # before results.json
     self.model, self.model_round = model.eval(), k
-    t = self.store.table(); n = len(self.ds)
-    rec = {'round': k, 'pixels_per_image': (sum(m.size for m in masks)/n if c.full else len(t['image'])/n),
-           'labelled_per_image': (sum(int((m != ig).sum()) for m in masks)/n), 'labels': len(t['image']),
-           'void': int((t['label'] == VOID).sum()), **ev, 'train_seconds': round(log['seconds'], 2),
-           'query_seconds': query_seconds(self._qpath(k)), 'eval_seconds': round(t_eval, 2),
-           'train_image_passes': log.get('images', 0), 'train_steps': log.get('steps'), 'final_loss': float(np.mean(log['losses'][-10:])) if log['losses'] else None}
+    rec = self._record(k, log, ev, t_eval)
     if self.dist.is_main_process: self._save_results(self.history + [rec])
     self.dist.wait()
     return rec
@@ -449,18 +394,14 @@ def fork(self:ActiveLearner,
     out = Path(out_dir)
     if out.exists(): raise FileExistsError(f"{out} exists; fork into a new folder")
     if self.round < upto: raise ValueError(f"{self.out} has {self.round} rounds, cannot fork {upto}")
-    bad = set(changes) - {f.name for f in fields(Config)}
-    if bad: raise TypeError(f"unknown settings {sorted(bad)}; see `Config`")
-    Config(**{**asdict(self.cfg), **changes}).validate()                         # checked like any setting, before anything is written
-    (out/'queries').mkdir(parents=True)
-    (out/'config.json').write_text(json.dumps({**asdict(self.cfg), **changes}, indent=1))
+    new = RunFolder(out); new.write_settings({**asdict(self.cfg), **changes})    # checked like any setting, before anything is written
+    (out/'queries').mkdir()
     self.store.copy(out/'labels.jsonl', where=lambda o: o['round'] < upto)        # records as they were: times, truths
     for k in range(upto):
         for ext in ('json', 'seconds'):                                            # (.seconds: query times of older runs)
             p = round_file(self.out, 'queries', k, ext)
             if p.exists(): (out/'queries'/p.name).write_bytes(p.read_bytes())
-    res = json.loads(self._results_path().read_text()); res['rounds'] = res['rounds'][:upto]; res['config'] = {**res['config'], **changes}
-    (out/'results.json').write_text(json.dumps(res, indent=1))
+    res = self.folder.results(); new.write_results({**res, 'rounds': res['rounds'][:upto], 'config': {**res['config'], **changes}})
     for k in range(upto):
         if self._mpath(k).exists(): (out/'models').mkdir(exist_ok=True); (out/'models'/self._mpath(k).name).write_bytes(self._mpath(k).read_bytes())
     old = self.out/'model.pt'                                                     # a folder from before per-round checkpoints

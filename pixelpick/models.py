@@ -15,7 +15,8 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['LITE0_DEPTHS', 'IMAGENET_STATS', 'ARCHS', 'DEFAULT_ENCODER', 'convert_lite0', 'lite0_imagenet_weights',
-           'pad_to_multiple', 'crop_to', 'encoder_stats', 'SegModel', 'create_model', 'hub_reachable', 'mc_dropout']
+           'pad_to_multiple', 'crop_to', 'encoder_stats', 'has_dropout', 'SegModel', 'create_model', 'hub_reachable',
+           'mc_dropout']
 
 # %% ../nbs/01_models.ipynb #93760f12
 _DS = {'_depthwise_conv': 'conv_dw', '_bn1': 'bn1', '_project_conv': 'conv_pw', '_bn2': 'bn2'}
@@ -76,6 +77,8 @@ def encoder_stats(encoder): # smp encoder name
     "(mean, std) that `encoder`'s pretrained weights expect on [0,1] RGB."
     return ([0.5]*3, [0.5]*3) if 'efficientnet_lite' in encoder else IMAGENET_STATS
 
+def has_dropout(m:nn.Module)->bool: return any(isinstance(o, nn.modules.dropout._DropoutNd) and o.p > 0 for o in m.modules())
+
 class SegModel(nn.Module):
     "An smp segmentation model that normalises, pads to a multiple of 32, and crops logits back."
     def __init__(self, net, # an smp model
@@ -94,6 +97,9 @@ class SegModel(nn.Module):
             ): # (B,n_classes,H,W) logits
         "Decoder and segmentation head on encoder features (MC-dropout samples only this part when the encoder has no dropout)."
         return crop_to(self.net.segmentation_head(self.net.decoder(feats)), hw)
+    decode = head # MC-dropout runs `features` once and `decode` per pass when `split_mc`
+    @property
+    def split_mc(self)->bool: return not has_dropout(self.net.encoder)   # no dropout in the encoder: its output is the same in every pass
     def forward(self, x): # (B,3,H,W) float in [0,1]
         return self.head(self.features(x), x.shape[-2:])
 

@@ -49,12 +49,8 @@ def round_probs(al:ActiveLearner, # an open run
                ):
     "Yield (index, class probabilities (C,h,w) at the run's scale) for every image of `ds`, batched by size."
     model = al.get_model(k)
-    head = getattr(model, 'head', None) if al.cfg.training == 'head' else None
-    if head is not None and cached:
-        from pixelpick.head import cached_probs
-        cache = al.head_learner.pool if cached == 'pool' else al.head_learner.eval_features
-        for b in size_groups(None, range(len(ds)), bs, sizes=cache.shapes):
-            yield from zip(b, cached_probs(head, cache, b).cpu())
+    if cached:                                                             # the run's own splits: the learner predicts them (the head from its cache)
+        for b in size_groups(ds, range(len(ds)), bs): yield from zip(b, al.learner.probs(model, b, split=cached).cpu())
         return
     dev = next(model.parameters()).device
     for b in size_groups(ds, range(len(ds)), bs):

@@ -14,7 +14,8 @@ from .data import to_batch, size_groups
 
 # %% auto #0
 __all__ = ['RECIPES', 'Recipe', 'get_recipe', 'rescale_labels', 'hue_rotate', 'gaussian_blur', 'augment', 'sparse_ce',
-           'bars_enabled', 'param_groups', 'train_model', 'confusion_matrix', 'miou_from_confusion', 'evaluate']
+           'bars_enabled', 'NoBar', 'progress_bars', 'param_groups', 'train_model', 'confusion_matrix',
+           'miou_from_confusion', 'evaluate']
 
 # %% ../nbs/05_train.ipynb #a63354a9
 @dataclass
@@ -139,7 +140,7 @@ def bars_enabled(progress=True): # the caller's wish
     "Whether to show fastprogress bars (off in CI, under tests, or with PIXELPICK_NO_BAR)."
     return progress and not (os.environ.get('PIXELPICK_NO_BAR') or os.environ.get('CI') or os.environ.get('IN_TEST'))
 
-class _Quiet:
+class NoBar:
     "A stand-in for master_bar/progress_bar that iterates silently."
     def __init__(self, it, *a, **kw): self.it, self.child, self.main_bar = it, self, self
     def __iter__(self): return iter(self.it)
@@ -148,8 +149,9 @@ class _Quiet:
     def write(self, *a, **kw): pass
     comment = ''
 
-def _bars(progress):
-    if not bars_enabled(progress): return _Quiet, _Quiet
+def progress_bars(progress): # show bars (False, or under CI, silent stand-ins)
+    "fastprogress's `master_bar` and `progress_bar`, or `NoBar` twice when bars are off."
+    if not bars_enabled(progress): return NoBar, NoBar
     from fastprogress.fastprogress import master_bar, progress_bar
     return master_bar, progress_bar
 
@@ -187,7 +189,7 @@ def train_model(model, # a `SegModel`, on the device to train on
     ga = g if N == 1 else torch.Generator().manual_seed(int(np.random.default_rng([seed, r]).integers(2**31)))   # each process its own augmentation
     opt = torch.optim.Adam(param_groups(model, recipe.lr, recipe.encoder_lr_mult), betas=(0.9, 0.999), eps=recipe.eps, weight_decay=recipe.wd)
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, [max(1, int(f*recipe.epochs)) for f in recipe.milestones], recipe.gamma)
-    mbar, pbar = _bars(progress)
+    mbar, pbar = progress_bars(progress)
     losses, n_img, t0 = [], 0, time.time()
     model.train()
     mb = mbar(range(recipe.epochs))
@@ -195,7 +197,7 @@ def train_model(model, # a `SegModel`, on the device to train on
         perm = [idxs[k] for k in torch.randperm(len(idxs), generator=g).tolist()]
         batches = [perm[k:k+recipe.bs*N] for k in range(0, len(perm), recipe.bs*N)]
         if len(batches) > 1 and len(batches[-1]) < 2*N: batches.pop()     # a process never trains on a single image
-        for b in pbar(batches, parent=mb) if mbar is not _Quiet else batches:
+        for b in pbar(batches, parent=mb) if mbar is not NoBar else batches:
             x, y = (o.to(dev) for o in _make_batch(ds, masks, b[r::N], recipe, ga, sparse))
             loss = sparse_ce(net(x), y, ig)
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()

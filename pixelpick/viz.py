@@ -102,7 +102,7 @@ def snapshot(model, # a trained `SegModel`
             )->dict: # {'round', 'idxs', 'probs': list of (C,H,W) float16}
     "The class probabilities of `model` on a few images of `ds`, for plots."
     dev = next(model.parameters()).device
-    probs = [predict_probs(model, to_batch([ds[i][0]], dev), mc_passes)[0].cpu().numpy().astype(np.float16) for i in idxs]
+    probs = [predict_probs(model, to_batch([ds[i][0]], dev), mc_passes, [i])[0].cpu().numpy().astype(np.float16) for i in idxs]
     return {'round': round, 'idxs': [int(i) for i in idxs], 'probs': probs}
 
 def snap_probs(snap, image): # a snapshot and a dataset index it holds

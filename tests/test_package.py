@@ -15,9 +15,9 @@ def test_cli_help_lists_every_config_option():
 
 def test_cli_rejects_unknown_strategy(tmp_path, capsys):
     from pixelpick.cli import main
-    with pytest.raises(SystemExit) as e: main(['run', '--out', str(tmp_path/'r'), '--strategy', 'bald', '--epochs', '1'])
+    with pytest.raises(SystemExit) as e: main(['run', '--out', str(tmp_path/'r'), '--strategy', 'bayes', '--epochs', '1'])
     err = capsys.readouterr().err
-    assert e.value.code == 2 and err.startswith('pixelpick: error: ') and "unknown strategy 'bald'" in err
+    assert e.value.code == 2 and err.startswith('pixelpick: error: ') and "unknown strategy 'bayes'" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path/'r').exists()           # one line, nothing left behind
 
 def test_cli_error_is_one_line_and_exit_2(tmp_path):
