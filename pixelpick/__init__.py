@@ -10,7 +10,7 @@ __all__ = ['Config', 'ActiveLearner', 'Step', 'RunDamaged', 'LearnerClosed', 'Ru
            'folder_dataset', 'SegDataset', 'DataError', 'camvid', 'download_camvid', 'LabelStore', 'Oracle', 'Person',
            'export_predictions', 'open_run', 'labeller', 'live_labeller']
 
-# %% ../nbs/12_api.ipynb #b2c209f4
+# %% ../nbs/12_api.ipynb #1e9c9061
 from .config import Config
 from .loop import ActiveLearner, Step, RunDamaged, LearnerClosed
 from .folder import RunFolder

@@ -86,7 +86,7 @@ def random_scores(h, w, # the image's size
     "Uniform noise: picked with `top_percent=0`, the `random` strategy's uniform sample of an image's unasked pixels."
     return torch.rand(1, h, w, generator=generator)
 
-# %% ../nbs/03_acquire.ipynb #46ff191c
+# %% ../nbs/03_acquire.ipynb #f698a4b4
 @acquisition('bald', samples=True)
 def bald(samples): # (T,B,C,H,W) class probabilities of T MC-dropout passes
     "Mutual information between the prediction and the weights: high where the passes disagree, not where they agree on a tie."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08c_launch.ipynb #e2e803cc
 from __future__ import annotations
-import importlib.util, json, os, secrets, socket, subprocess, sys
+import importlib.util, json, os, secrets, subprocess, sys
 from pathlib import Path
 from .labels import lock_holder, RunLocked, round_file, active_lines
 

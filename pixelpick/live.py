@@ -11,7 +11,7 @@ import torch
 from fastcore.basics import patch, store_attr
 from .head import cached_probs
 from .acquire import uncertainty
-from .labels import VOID, LabelStore
+from .labels import LabelStore
 
 # %% auto #0
 __all__ = ['LiveHead', 'live_labeller']

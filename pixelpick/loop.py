@@ -5,21 +5,20 @@
 # %% ../nbs/06_loop.ipynb #15e9ef5d
 from __future__ import annotations
 import errno, hashlib, json, os, platform, time, warnings, weakref
-from dataclasses import dataclass, asdict, fields
+from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import torch
-from fastcore.basics import patch, store_attr
-from .data import get_dataset, SegDataset, DataError, from_source, atomic_write, check_classes
+from fastcore.basics import patch
+from .data import SegDataset, atomic_write, check_classes
 from .models import create_model
-from .labels import LabelStore, VOID, lock_folder, unlock_folder, round_file
+from .labels import LabelStore, VOID, unlock_folder, round_file
 from .acquire import score_pool
 from .learners import Learner, create_learner
 from .oracle import Oracle, Person, as_oracle, HumanOracle, save_queries, load_queries, pending, query_seconds
-from .config import Config, device_ok, check_pixels
-from .head import image_fingerprints
+from .config import Config, check_pixels
 from .distributed import get_state
-from .folder import RunFolder, RunDamaged, RECOVER, NEXT_ROUNDS, differences
+from .folder import RunFolder, RunDamaged, RECOVER, NEXT_ROUNDS, run_source
 _all_ = ['Config', 'RunDamaged', 'NEXT_ROUNDS']                     # still importable from here
 
 # %% auto #0
@@ -40,9 +39,9 @@ class ActiveLearner:
         self.out, self._closed = Path(out_dir), False
         self.folder = RunFolder(self.out)                                 # its files, config.json's one writer, results.json
         self.readonly = (self.out.is_dir() and not os.access(self.out, os.W_OK)) if readonly is None else readonly
-        self.cfg = self._config(kw, _source(train_ds, eval_ds))           # every setting checked; nothing written yet
-        if train_ds is None: train_ds, eval_ds = self._datasets()
-        if self.cfg.dataset == 'folder': train_ds.name = self._labelled_name() or train_ds.name   # a folder that moved keeps the name its labels were saved under
+        self.cfg = self._config(kw, run_source(train_ds, eval_ds))           # every setting checked; nothing written yet
+        if train_ds is None: train_ds, eval_ds = self.folder.datasets(self.cfg)
+        if self.cfg.dataset == 'folder': train_ds.name = self.folder.labelled_name() or train_ds.name   # a folder that moved keeps the name its labels were saved under
         if self.cfg.n_train: train_ds = train_ds.subset(range(min(self.cfg.n_train, len(train_ds))))
         self.ds, self.eval_ds, self.progress = train_ds.load_all(), eval_ds, progress
         if self.cfg.dataset == 'folder':                                   # your own masks: a class none holds, or 0/255 masks that hide one
@@ -57,59 +56,9 @@ class ActiveLearner:
         self.model, self.model_round = None, None
 
 # %% ../nbs/06_loop.ipynb #c00d9beb
-def _abs(p): return None if p is None else str(Path(p).expanduser().resolve())
-
 @patch
 def _config(self:ActiveLearner, kw, src=None): # given settings; settings that rebuild the given datasets (new runs only)
-    bad = set(kw) - {f.name for f in fields(Config)}
-    if bad: raise TypeError(f"unknown settings {sorted(bad)}; see `Config`")
-    if kw.get('root') is not None: kw = {**kw, 'root': _abs(kw['root'])}       # stored absolute: found from any directory
-    self._moved = None
-    if (got := self.folder.settings()) is not None:
-        saved, started = got
-        saved = self._relocate(saved, kw.get('root'))
-        if diff := differences(saved, kw, started): raise ValueError(f"{self.out} holds a run with other settings {{name: (saved, given)}}: {diff}; use another folder or the same settings")
-        dev = kw.get('device', saved.get('device', 'cpu'))
-        return Config(**{**saved, 'device': dev if device_ok(dev) or 'device' in kw else 'cpu'}).validate()
-    if self.readonly: raise RunDamaged(f"{self.out} holds no run (no config.json) and is opened read-only")
-    return Config(**{**(src or {}), **kw}).validate()
-
-@patch
-def _relocate(self:ActiveLearner, saved, root): # config.json's settings; the root given now (absolute) or None
-    "The saved settings with their dataset root absolute, or at `root` if the data moved there (checked against pool.json)."
-    old = saved.get('root')
-    if old is None or saved.get('dataset') in ('synthetic', 'custom'): return saved
-    if root is None or root == _abs(old):
-        if not Path(old).is_dir(): raise DataError(f"{self.out}: its dataset folder {old} is missing (moved or renamed?); point the run at "
-                                                   "the new place with --root NEW (Python: root=NEW): its images are checked against the run's")
-        return {**saved, 'root': _abs(old)}
-    new, ev = {**saved, 'root': root}, (saved.get('data_kw') or {}).get('eval')
-    if isinstance(ev, dict) and str(ev.get('root', '')).startswith(_abs(old)):      # an evaluation split inside the old root moves with it
-        new['data_kw'] = {**saved['data_kw'], 'eval': {**ev, 'root': root + ev['root'][len(_abs(old)):]}}
-    self._moved = (old, root)
-    return new
-
-def _source(tr, ev):
-    "Settings that let a run folder rebuild the datasets it was started with (`dataset='custom'` when it cannot)."
-    if tr is None: return {}
-    s = getattr(tr, 'source', None)
-    if s is None: return {'dataset': 'custom'}
-    kw = dict(s.get('data_kw') or {})
-    if ev is not None: kw['eval'] = getattr(ev, 'source', None) or 'custom'
-    return {'dataset': s['dataset'], 'root': s.get('root'), 'scale': s.get('scale', 1.0), 'data_kw': kw, **({} if ev is not None else {'eval_split': None})}
-
-@patch
-def _datasets(self:ActiveLearner):
-    c = self.cfg
-    how = f"reopen it the way it was started: ActiveLearner({str(self.out)!r}, train_ds, eval_ds, ...)"
-    if c.dataset == 'custom': raise DataError(f"{self.out} was started from Python on a pool pixelpick cannot rebuild (arrays or a subset); {how}")
-    kw = {k: tuple(v) if isinstance(v, list) and k == 'size' else v for k, v in (c.data_kw or {}).items()}
-    esrc = kw.pop('eval', None)
-    if esrc == 'custom': raise DataError(f"{self.out} was started from Python with an evaluation split pixelpick cannot rebuild; {how}")
-    tr = get_dataset(c.dataset, 'train', c.root, c.scale, **kw)
-    if esrc: return tr, from_source(esrc)
-    ev = get_dataset(c.dataset, c.eval_split, c.root, c.scale, **{k: v for k, v in kw.items() if k != 'n'}) if c.eval_split else None   # 'n' sizes the pool only
-    return tr, ev
+    cfg, self._moved = self.folder.open_settings(kw, src, self.readonly); return cfg
 
 @patch
 def _check(self:ActiveLearner):
@@ -118,31 +67,8 @@ def _check(self:ActiveLearner):
     create_model(self.ds.c, c.arch, c.encoder, None, c.dropout)                   # fails early on a bad arch or encoder
 
 @patch
-def _labelled_name(self:ActiveLearner)->str|None:
-    "The dataset name in labels.jsonl's header (None when there is no label file yet)."
-    fn = self.out/'labels.jsonl'
-    if not fn.exists(): return None
-    with open(fn) as f:
-        try: return json.loads(f.readline()).get('dataset')
-        except ValueError: return None
+def _check_pool(self:ActiveLearner): self._pool, self._pool_new = self.folder.check_pool(self.ds, self._shapes(), self.cfg.root)
 
-@patch
-def _check_pool(self:ActiveLearner):
-    "The pool must be the run's (`pool.json`: names and sizes); images whose pixels changed are named (their features are rebuilt)."
-    fn, names = self.out/'pool.json', list(self.ds.names)
-    self._pool = {'names': names, 'shapes': [list(s) for s in self._shapes()], 'sha1': image_fingerprints(self.ds)}
-    self._pool_new = True                                                 # pool.json to (re)write when the folder opens
-    if not fn.exists(): return
-    try: rec = json.loads(fn.read_text()); self._pool_new = rec != self._pool; old = dict(zip(rec['names'], zip(map(tuple, rec['shapes']), rec['sha1'])))
-    except (ValueError, KeyError, TypeError) as e: raise RunDamaged(f"{fn} is damaged ({e}); delete it to accept the pool's images as they are now") from e
-    now = dict(zip(names, zip(map(tuple, self._pool['shapes']), self._pool['sha1'])))
-    missing, extra = [n for n in old if n not in now], [n for n in now if n not in old]
-    resized = [f"{n} ({'x'.join(map(str, old[n][0]))} -> {'x'.join(map(str, now[n][0]))})" for n in now if n in old and old[n][0] != now[n][0]]
-    if missing or extra or resized or (not missing and not extra and rec['names'] != names):
-        what = '; '.join(f"{k}: {v[:3]}{' ...' if len(v) > 3 else ''}" for k, v in (('missing', missing), ('not in the run', extra), ('other size', resized)) if v) or 'images in another order'
-        raise RunDamaged(f"the pool at {self.cfg.root or self.ds.name} is not the one {self.out} was labelled on ({what}); give the run its own images back, or start a new run folder")
-    if changed := [n for n in names if now[n][1] != old[n][1]]:
-        warnings.warn(f"{len(changed)} pool image(s) changed since {self.out} last ran ({', '.join(changed[:3])}{' ...' if len(changed) > 3 else ''}): their features are computed again; the labels given so far are kept")
 
 # %% ../nbs/06_loop.ipynb #5d35fdde
 @patch
