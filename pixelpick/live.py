@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_live.ipynb #38f36289
 from __future__ import annotations
-import io, threading, time
+import html, io, threading, time
 from dataclasses import replace
 import numpy as np
 import torch
@@ -14,7 +14,7 @@ from .acquire import uncertainty
 from .labels import LabelStore
 
 # %% auto #0
-__all__ = ['LiveHead', 'live_labeller']
+__all__ = ['LiveHead', 'palette_legend', 'live_labeller']
 
 # %% ../nbs/10_live.ipynb #5f276b79
 class LiveHead:
@@ -27,6 +27,8 @@ class LiveHead:
         store_attr('al,every,steps')
         self.head, self.trained_on, self.log = None, 0, []
         self._thread, self._lock = None, threading.Lock()
+        if al.round > 0:                                                  # the round's own model, shown at once: the panel is never grey
+            t = al.store.table(); self.head, self.trained_on = al.get_model(al.round - 1).head, int((t['round'] < al.round).sum())
 
     @property
     def busy(self): return self._thread is not None and self._thread.is_alive()
@@ -72,6 +74,11 @@ def panel(self:LiveHead, i, # image index
     return np.concatenate([pred, np.repeat(u[..., None], 3, -1)], 1)
 
 # %% ../nbs/10_live.ipynb #c7c01985
+def palette_legend(ds)->str: # the pool (its `palette` colours the prediction)
+    "HTML: each class's colour in the prediction panel and its name."
+    sw = lambda c: f'<span style="display:inline-block;width:12px;height:12px;margin:0 3px 0 8px;border:1px solid #000;vertical-align:middle;background:rgb{tuple(int(v) for v in c)}"></span>'
+    return '<div class="pp-palette" style="font-size:90%;line-height:1.6">' + ''.join(f'<span style="white-space:nowrap">{sw(ds.palette[k])}{html.escape(str(n))}</span> ' for k, n in enumerate(ds.classes)) + '</div>'
+
 def live_labeller(al, # an `ActiveLearner` with `training='head'`, at a round waiting for a person
                   every=20, # retrain after this many answers
                   steps=200, # AdamW steps per retraining
@@ -96,6 +103,7 @@ def live_labeller(al, # an `ActiveLearner` with `training='head'`, at a round wa
                       if live.trained_on else f"<small>live head: first training after {every} answers</small>")
         shown['key'] = key
     lab.observe(update, 'status'); update()
-    box = W.HBox([lab, W.VBox([W.HTML('<b>what the model thinks now</b> (prediction | uncertainty)'), img, note])])
+    side = W.VBox([W.HTML('<b>what the model thinks now</b> (prediction | uncertainty)'), img, W.HTML(palette_legend(al.ds)), note])
+    box = W.HBox([lab, side], layout=W.Layout(align_items='flex-start'))          # the panel stays at the top, beside the pixel asked
     box.live, box.labeller = live, lab
     return box
