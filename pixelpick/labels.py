@@ -11,7 +11,7 @@ from fastcore.basics import patch, store_attr
 
 # %% auto #0
 __all__ = ['VOID', 'TRUTH_UNKNOWN', 'SOURCES', 'StoreError', 'RunLocked', 'lock_folder', 'unlock_folder', 'lock_holder',
-           'round_file', 'LabelStore', 'active_lines']
+           'round_file', 'LabelStore', 'active_lines', 'label_masks']
 
 # %% ../nbs/02_labels.ipynb #b6c5a5c0
 VOID = -1
@@ -280,27 +280,33 @@ def copy(self:LabelStore,
     "A new store at `dest` holding this store's active labels (those `where` keeps), records unchanged."
     dest = Path(dest)
     if dest.exists(): raise FileExistsError(f"{dest} exists; copy into a new file")
-    raw = self.path.read_bytes(); lines = raw[:raw.rfind(b'\n') + 1].splitlines()   # complete lines only
-    act = active_lines(raw)
-    keep = [l for l in act if where is None or where(json.loads(l))]
+    raw = self.path.read_bytes()
+    keep = [l for l in active_lines(raw) if where is None or where(json.loads(l))]   # complete lines only
     dest.parent.mkdir(parents=True, exist_ok=True)
     with open(dest, 'wb') as f:
-        f.write(b''.join(l + b'\n' for l in [lines[0]] + keep)); f.flush(); os.fsync(f.fileno())
+        f.write(b''.join(l + b'\n' for l in [raw.split(b'\n', 1)[0]] + keep)); f.flush(); os.fsync(f.fileno())
     return LabelStore(dest, self.images, self.classes, self.dataset)
 
 # %% ../nbs/02_labels.ipynb #2a709ec5
+def label_masks(labels, # a label table: dict of arrays image, row, col, label (`LabelStore.table`)
+                shapes, # (H,W) per image
+                ignore_index=255, # value of unlabelled and void pixels
+                n_classes=256, # classes: masks are uint8 below 256 (with `ignore_index` below 256)
+               )->list:
+    "One (H,W) mask per image: class ids at labelled pixels, `ignore_index` elsewhere."
+    dt = np.uint8 if ignore_index < 256 and n_classes < 256 else np.int32
+    out = [np.full(tuple(s), ignore_index, dt) for s in shapes]
+    for i, r, c, y in zip(labels['image'], labels['row'], labels['col'], labels['label']): out[i][r, c] = ignore_index if y == VOID else y
+    return out
+
 @patch
 def dense_masks(self:LabelStore,
                 shapes, # (H,W) per image, or one (H,W) for all
                 ignore_index=255, # value of unlabelled and void pixels
                )->list:
     "One (H,W) mask per image: class ids at labelled pixels, `ignore_index` elsewhere."
-    shapes = [tuple(shapes)]*len(self.images) if np.ndim(shapes[0]) == 0 else [tuple(s) for s in shapes]
-    dt = np.uint8 if ignore_index < 256 and len(self.classes) < 256 else np.int32
-    out = [np.full(s, ignore_index, dt) for s in shapes]
-    t = self.table()
-    for i, r, c, y in zip(t['image'], t['row'], t['col'], t['label']): out[i][r, c] = ignore_index if y == VOID else y
-    return out
+    shapes = [tuple(shapes)]*len(self.images) if np.ndim(shapes[0]) == 0 else shapes
+    return label_masks(self.table(), shapes, ignore_index, len(self.classes))
 
 @patch
 def asked_masks(self:LabelStore, shapes)->list:

@@ -5,17 +5,17 @@
 # %% ../nbs/05a_learners.ipynb #c6c7dcef
 from __future__ import annotations
 import copy
+from functools import cached_property
 from functools import partial
-import numpy as np
 import torch
 from fastcore.basics import store_attr
 from .acquire import score_pool, image_probs
 from .models import create_model
-from .labels import VOID
+from .labels import label_masks
 from .train import train_model, evaluate
 
 # %% auto #0
-__all__ = ['LEARNERS', 'learner', 'label_masks', 'Learner', 'create_learner', 'FinetuneLearner']
+__all__ = ['LEARNERS', 'learner', 'Learner', 'create_learner', 'FinetuneLearner']
 
 # %% ../nbs/05a_learners.ipynb #13cf2ac5
 LEARNERS = {} # name -> `Learner` subclass: what `Config.training` may be
@@ -25,15 +25,6 @@ def learner(name:str): # the name `training` will take
     def _register(cls): LEARNERS[name] = cls; cls.name = name; return cls
     return _register
 
-def label_masks(labels, # dict of arrays image, row, col, label (a label table)
-                shapes, # (H,W) of each image
-                ignore_index=255, # value of unlabelled and void pixels
-               )->list:
-    "One (H,W) mask per image: class ids at labelled pixels, `ignore_index` elsewhere."
-    dt = np.uint8 if ignore_index < 256 and (not len(labels['label']) or labels['label'].max() < 256) else np.int32
-    out = [np.full(tuple(s), ignore_index, dt) for s in shapes]
-    for i, r, c, y in zip(labels['image'], labels['row'], labels['col'], labels['label']): out[i][r, c] = ignore_index if y == VOID else y
-    return out
 
 # %% ../nbs/05a_learners.ipynb #2e67f693
 class Learner:
@@ -52,8 +43,8 @@ class Learner:
     def from_config(cls, cfg, ds, eval_ds=None, **kw): return cls(cfg, ds, eval_ds, **kw) # the registry's way in: `create_learner`
     @classmethod
     def check(cls, cfg)->list: return [] # errors in `cfg` this learner cannot work with, as 'name=value (why)'
-    @property
-    def shapes(self)->list: return [self.ds[i][0].shape[:2] for i in range(len(self.ds))]
+    @cached_property
+    def shapes(self)->list: return [self.ds[i][0].shape[:2] for i in range(len(self.ds))]   # the pool's image sizes (a loaded pool does not change)
     def fit(self, labels, seed=0, init=None, callback=None): raise NotImplementedError # -> (model, log with 'seconds', 'losses', 'steps', 'images')
     def probs(self, model, idxs, mc_passes=0, seed=0, samples=False, split='pool'): raise NotImplementedError
     def evaluate(self, model)->dict: raise NotImplementedError
@@ -86,7 +77,7 @@ class FinetuneLearner(Learner):
     def fit(self, labels, seed=0, init=None, callback=None):
         "The network trained on `labels` (None: every pixel of the masks), from `init` if given."
         model = copy.deepcopy(init) if init is not None else self.new()
-        masks = [self.ds[i][1] for i in range(len(self.ds))] if labels is None else label_masks(labels, self.shapes, self.ds.ignore_index)
+        masks = [self.ds[i][1] for i in range(len(self.ds))] if labels is None else label_masks(labels, self.shapes, self.ds.ignore_index, self.ds.c)
         log = train_model(model, self.ds, masks, self.cfg.recipe_(), seed, sparse=labels is not None, progress=self.progress, callback=callback, dist=self.dist)
         return model, {**log, 'steps': len(log['losses'])}
     def probs(self, model, idxs, mc_passes=0, seed=0, samples=False, split='pool'):

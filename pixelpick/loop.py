@@ -138,7 +138,9 @@ def __exit__(self:ActiveLearner, *exc): self.close()
 def _seed(self:ActiveLearner, k, what): return int(np.random.default_rng([self.cfg.seed, k, what]).integers(2**31))
 
 @patch
-def _shapes(self:ActiveLearner): return [self.ds[i][0].shape[:2] for i in range(len(self.ds))]
+def _shapes(self:ActiveLearner):
+    if getattr(self, '_shp', None) is None: self._shp = [self.ds[i][0].shape[:2] for i in range(len(self.ds))]   # the pool's sizes, once
+    return self._shp
 
 @patch
 def _asked(self:ActiveLearner):
