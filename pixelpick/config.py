@@ -43,9 +43,9 @@ class Config:
     seed:int = 0 # seeds everything
     device:str = 'cpu' # torch device
     warm_start:bool = False # start each round from the previous round's weights
-    training:str = 'finetune' # 'finetune': the whole network every round (the paper); 'head': frozen encoder, cached features, a per-pixel head (rounds in seconds)
-    head_steps:int|None = None # 'head' only: AdamW steps per round (default: `HeadRecipe`)
-    feature_budget_gb:float = 4.0 # 'head' only: GB of features kept in memory per split; beyond it they are memory-mapped in the run folder
+    training:str = 'finetune' # 'finetune': the whole network every round (the paper); 'head': frozen encoder, cached features, a per-pixel head (rounds in seconds); 'context': the same with a head that also sees each pixel's neighbours
+    head_steps:int|None = None # 'head' and 'context' only: AdamW steps per round (default: `HeadRecipe`)
+    feature_budget_gb:float = 4.0 # 'head' and 'context' only: GB of features kept in memory per split; beyond it they are memory-mapped in the run folder
     full:bool = False # fully supervised baseline: one round on every pixel
     exclude_void:bool = False # simulation only: never query void pixels (the official code peeks at the ground truth)
     n_train:int|None = None # use only the first n training images (quick experiments)
@@ -66,7 +66,7 @@ def validate(self:Config):
     from pixelpick.models import ARCHS
     from pixelpick.learners import LEARNERS
     from pixelpick.acquire import ON_SAMPLES
-    import pixelpick.head                                                 # registers 'head'
+    import pixelpick.context                                              # registers 'head' and 'context'
     c, errs = self, []
     isint = lambda v: isinstance(v, int) and not isinstance(v, bool)
     isnum = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)

@@ -28,12 +28,17 @@ __all__ = ['hypercolumns', 'sample_features', 'FeatureCache', 'image_fingerprint
 def hypercolumns(model, # a `SegModel`: only its normalisation, padding and encoder are used
                  x, # (B,3,H,W) float in [0,1]
                  min_stride=4, # keep the encoder maps of this stride and coarser
+                 dtype=None, # of the result (default: the encoder's); each map is resized straight into it
                 )->torch.Tensor: # (B,C,Hp/4,Wp/4) for the padded size (Hp,Wp)
     "Encoder maps of stride >= `min_stride`, resized to the finest of them and concatenated."
     wp = math.ceil(x.shape[-1]/model.multiple)*model.multiple                 # the padded width
     fs = [f for f in model.features(x) if wp // f.shape[-1] >= min_stride]
     size = fs[0].shape[-2:]
-    return torch.cat([fs[0]] + [F.interpolate(f, size=size, mode='bilinear', align_corners=False) for f in fs[1:]], 1)
+    out, c = torch.empty(len(x), sum(f.shape[1] for f in fs), *size, dtype=dtype or fs[0].dtype, device=x.device), 0
+    for f in fs:                                                                # no concatenated copy: one write per map
+        out[:, c:c + f.shape[1]] = f if f.shape[-2:] == size else F.interpolate(f, size=size, mode='bilinear', align_corners=False)
+        c += f.shape[1]
+    return out
 
 # %% ../nbs/05b_head.ipynb #907af8d6
 def _corners(pos, size, stride):
@@ -251,10 +256,10 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
             groups = list(size_groups(ds, range(len(ds)), bs, sizes=shapes))
             if dist is not None: groups = dist.shard(groups)
             for b in (pbar(groups) if pbar is not NoBar else groups):
-                hc = hypercolumns(model, to_batch([ds[i][0] for i in b], dev))
-                v = hc[..., :math.ceil(shapes[b[0]][0]/4), :math.ceil(shapes[b[0]][1]/4)]       # the cells over the images (a view)
-                s1, s2, n = s1 + v.sum((0, 2, 3)).double().cpu(), s2 + (v*v).sum((0, 2, 3)).double().cpu(), n + v[:, 0].numel()   # statistics on the fly
-                for i, f in zip(b, hc.half().cpu().numpy()):
+                hc = hypercolumns(model, to_batch([ds[i][0] for i in b], dev), dtype=torch.float16)   # stored as computed: no second copy
+                v = hc[..., :math.ceil(shapes[b[0]][0]/4), :math.ceil(shapes[b[0]][1]/4)].float()   # the cells over the images
+                s1, s2, n = s1 + v.sum((2, 3)).sum(0).double().cpu(), s2 + (v*v).sum((2, 3)).sum(0).double().cpu(), n + v[:, 0].numel()   # statistics on the fly, of the stored values
+                for i, f in zip(b, hc.cpu().numpy()):
                     if mm is None or in_mem: feats[i] = f
                     if mm is not None: mm[off[i]:off[i+1]] = f.ravel()
             if N > 1:
@@ -293,6 +298,7 @@ class PixelHead(nn.Module):
         self.register_buffer('std', torch.ones(c_in) if std is None else torch.as_tensor(std).float().clone())
         block = lambda i, o: [nn.Linear(i, o), nn.BatchNorm1d(o), nn.ReLU(inplace=True), nn.Dropout(dropout)]
         self.mlp = nn.Sequential(*block(c_in, hidden), *block(hidden, hidden), nn.Linear(hidden, n_classes))
+    def inputs(self, fmap, rows, cols): return sample_features(fmap, rows, cols, self.stride)   # the training inputs at pixels of one image's (C,h,w) map
     def forward(self, f): return self.mlp((f - self.mean)/self.std)   # (N,c_in) -> (N,n_classes)
     def maps(self, fmap, # (B,C,h,w) features
              hw, # (H,W) image size to crop to
@@ -314,13 +320,16 @@ class HeadRecipe:
 
 def gather_labelled(cache:FeatureCache, # the pool's features
                     image, row, col, # (N,) labelled pixels
+                    inputs=None, # a head's `inputs(fmap, rows, cols)` (default: the hypercolumns themselves)
                    )->torch.Tensor: # (N,C) float
     "Features of the labelled pixels, sampled at their centres."
-    image = np.asarray(image); out = torch.empty(len(image), cache.channels)
+    inputs = inputs or (lambda f, r, c: sample_features(f, r, c, cache.stride))
+    image, out = np.asarray(image), None
     for i in np.unique(image):
-        s = np.nonzero(image == i)[0]
-        out[s] = sample_features(cache[i], row[s], col[s], cache.stride)
-    return out
+        s = np.nonzero(image == i)[0]; x = inputs(cache[i], row[s], col[s])
+        if out is None: out = torch.empty(len(image), x.shape[1])
+        out[s] = x
+    return torch.empty(0, cache.channels) if out is None else out
 
 def train_head(head:PixelHead, # the head to train (in place)
                X, # (N,C) features of the labelled pixels
@@ -451,7 +460,7 @@ def fit_head(self:HeadLearner, image, row, col, label, # labelled pixels (void a
     ok = (label >= 0) & (label < self.ds.c)
     torch.manual_seed(seed); head = self.new_head()                      # the initial weights are part of the run's seed
     if init is not None: head.load_state_dict(init.state_dict())
-    X = gather_labelled(self.pool, image[ok], row[ok], col[ok])
+    X = gather_labelled(self.pool, image[ok], row[ok], col[ok], head.inputs)
     self.log = train_head(head, X, label[ok], recipe or self.recipe, seed, self.progress, callback)
     return head
 

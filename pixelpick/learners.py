@@ -61,7 +61,7 @@ def create_learner(cfg, # the run's `Config`; `cfg.training` names the learner
                    ds, eval_ds=None, **kw, # as `Learner` takes them
                   )->Learner:
     "The learner `cfg.training` names, for this pool."
-    import pixelpick.head                                                  # registers 'head'
+    import pixelpick.context                                               # registers 'head' and 'context'
     if cfg.training not in LEARNERS: raise ValueError(f"unknown training {cfg.training!r}; expected one of {list(LEARNERS)}")
     return LEARNERS[cfg.training].from_config(cfg, ds, eval_ds, **kw)
 
