@@ -1,15 +1,16 @@
-"""Speed and memory of the frozen-encoder learner (`training='head'`) on CamVid, each against its bare baseline in one run.
+"""Speed and memory of the frozen-encoder learners (`training='head'`, `'context'`) on CamVid, each against its bare baseline in one run.
 
     python benchmarks/head_speed.py --root ../shared/data/camvid --scale 0.5 --reps 3 --threads 2
+    python benchmarks/head_speed.py --root ../shared/data/camvid --scale 0.5 --reps 3 --threads 2 --training context
 
 - feature extraction (`extract_features`: normalise, pad, encoder, resize, concatenate, fp16 copy) against a bare
   `model.net.encoder(x)` over the same images and batches; ratio of medians over `reps` (alternating, same process);
 - one `head` round on the whole pool: train the head on 20 px/img, then score every pool image (margin, top 5%, 10 px);
 - evaluation of the head on the val split from cached features;
 - peak RSS of the process and the size of the feature caches.
-Writes benchmarks/results/head-speed-camvid-<scale>.json.
+Writes benchmarks/results/head-speed-camvid-<scale>.json (`context-speed-...` for the context learner), with the load average.
 """
-import argparse, json, resource, statistics, time
+import argparse, json, os, resource, statistics, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -34,15 +35,18 @@ def main():
     p.add_argument('--root', required=True); p.add_argument('--scale', type=float, default=0.5)
     p.add_argument('--reps', type=int, default=3); p.add_argument('--threads', type=int, default=None)
     p.add_argument('--out', default='benchmarks/results')
+    p.add_argument('--training', default='head', choices=['head', 'context'])
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
+    load0 = [round(x, 2) for x in os.getloadavg()]
     tr, va = camvid(a.root, 'train', a.scale).load_all(), camvid(a.root, 'val', a.scale).load_all()
     model = create_model(tr.c).eval()
     ext, bare = [], []
     for _ in range(a.reps):
         t, _ = timed(lambda: bare_encoder(model, tr)); bare.append(t)
         t, pool = timed(lambda: extract_features(model, tr)); ext.append(t)
-    hl = HeadLearner(model, tr, va); hl._pool = pool
+    from pixelpick.learners import LEARNERS
+    hl = LEARNERS[a.training](model, tr, va); hl._pool = pool
     t_eval_feats, _ = timed(lambda: hl.eval_features)
     rng = np.random.default_rng(0); pix = []
     for i in range(len(tr)):
@@ -57,7 +61,7 @@ def main():
         t, _ = timed(lambda: hl.score(head, 10, 'margin', asked, seed=rep)); query_s.append(t)
         t, ev = timed(lambda: hl.evaluate(head)); eval_s.append(t)
     med = statistics.median
-    res = {'scale': a.scale, 'images': len(tr), 'eval_images': len(va), 'threads': torch.get_num_threads(), 'reps': a.reps,
+    res = {'training': a.training, 'load_before_after': [load0, [round(x, 2) for x in os.getloadavg()]], 'scale': a.scale, 'images': len(tr), 'eval_images': len(va), 'threads': torch.get_num_threads(), 'reps': a.reps,
            'extract_seconds': ext, 'bare_encoder_seconds': bare, 'extract_over_bare': med(ext)/med(bare),
            'eval_features_seconds': t_eval_feats,
            'head_train_seconds': train_s, 'head_query_seconds': query_s, 'head_round_seconds_median': med(train_s) + med(query_s),
@@ -66,6 +70,6 @@ def main():
            'peak_rss_MB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}
     print(json.dumps(res, indent=1))
     Path(a.out).mkdir(parents=True, exist_ok=True)
-    (Path(a.out)/f'head-speed-camvid-{a.scale}.json').write_text(json.dumps(res, indent=1))
+    (Path(a.out)/f"{'head' if a.training == 'head' else 'context'}-speed-camvid-{a.scale}.json").write_text(json.dumps(res, indent=1))
 
 if __name__ == '__main__': main()

@@ -12,7 +12,7 @@ from .head import HeadLearner, sample_features
 from .learners import learner
 
 # %% auto #0
-__all__ = ['OFFSETS', 'pca_projection', 'ContextHead', 'ContextLearner']
+__all__ = ['OFFSETS', 'pca_projection', 'conv_mlp', 'ContextHead', 'ContextLearner']
 
 # %% ../nbs/05d_context.ipynb #0ec00601
 def pca_projection(cache, # the pool's `FeatureCache`
@@ -28,6 +28,17 @@ def pca_projection(cache, # the pool's `FeatureCache`
     X = (torch.from_numpy(np.concatenate(rows)) - cache.mean)/cache.std
     V = torch.linalg.svd(X - X.mean(0), full_matrices=False)[2][:k]
     return V*V.gather(1, V.abs().argmax(1, keepdim=True)).sign()
+
+# %% ../nbs/05d_context.ipynb #2d72b021
+def conv_mlp(layers, # Linear, BatchNorm1d, ReLU and Dropout modules
+             x, # (B,C,h,w) maps
+            )->torch.Tensor:
+    "Per-pixel MLP layers applied to whole maps, each Linear as a 1x1 convolution: no channels-last copy."
+    for m in layers:
+        if isinstance(m, nn.Linear): x = F.conv2d(x, m.weight[:, :, None, None], m.bias)
+        elif isinstance(m, nn.BatchNorm1d): x = F.batch_norm(x, m.running_mean, m.running_var, m.weight, m.bias, m.training, 0., m.eps)
+        else: x = m(x)                                                           # ReLU, Dropout: elementwise
+    return x
 
 # %% ../nbs/05d_context.ipynb #54bf60b0
 OFFSETS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0)]   # the 8 neighbours, in cells/dilation
@@ -64,9 +75,15 @@ class ContextHead(nn.Module):
     def maps(self, fmap, # (B,C,h,w) features
              hw, # (H,W) image size to crop to
             ): # (B,n_classes,H,W) logits
-        B, _, h, w = fmap.shape
-        x = self.cells(fmap); z = self(x.permute(0, 2, 3, 1).reshape(B*h*w, -1)).view(B, h, w, -1).permute(0, 3, 1, 2)
-        return F.interpolate(z, size=(h*self.stride, w*self.stride), mode='bilinear', align_corners=False)[..., :hw[0], :hw[1]]
+        "The MLP on every cell, as convolutions: its first layer a 1x1 on the cell plus a dilated 3x3 on the projections."
+        lin, C, d = self.mlp[0], fmap.shape[1], self.dilation
+        z = (fmap.float() - self.mean[:, None, None])/self.std[:, None, None]
+        wn = lin.weight[:, C:].view(len(lin.weight), len(OFFSETS), -1)           # the neighbours' weights, offset by offset
+        w3 = torch.zeros(len(lin.weight), wn.shape[2], 3, 3, device=z.device)
+        for j, (dy, dx) in enumerate(OFFSETS): w3[:, :, dy + 1, dx + 1] = wn[:, j]
+        p = F.pad(F.conv2d(z, self.proj[:, :, None, None]), (d, d, d, d), mode='replicate')
+        x = conv_mlp(self.mlp[1:], F.conv2d(z, lin.weight[:, :C, None, None], lin.bias) + F.conv2d(p, w3, dilation=d))
+        return F.interpolate(x, size=(z.shape[2]*self.stride, z.shape[3]*self.stride), mode='bilinear', align_corners=False)[..., :hw[0], :hw[1]]
 
 # %% ../nbs/05d_context.ipynb #77145d22
 @learner('context')
