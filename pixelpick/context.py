@@ -12,7 +12,7 @@ from .head import HeadLearner, sample_features
 from .learners import learner
 
 # %% auto #0
-__all__ = ['OFFSETS', 'pca_projection', 'conv_mlp', 'ContextHead', 'ContextLearner']
+__all__ = ['OFFSETS', 'pca_projection', 'ContextHead', 'conv_mlp', 'ContextLearner']
 
 # %% ../nbs/05d_context.ipynb #0ec00601
 def pca_projection(cache, # the pool's `FeatureCache`
@@ -28,17 +28,6 @@ def pca_projection(cache, # the pool's `FeatureCache`
     X = (torch.from_numpy(np.concatenate(rows)) - cache.mean)/cache.std
     V = torch.linalg.svd(X - X.mean(0), full_matrices=False)[2][:k]
     return V*V.gather(1, V.abs().argmax(1, keepdim=True)).sign()
-
-# %% ../nbs/05d_context.ipynb #2d72b021
-def conv_mlp(layers, # Linear, BatchNorm1d, ReLU and Dropout modules
-             x, # (B,C,h,w) maps
-            )->torch.Tensor:
-    "Per-pixel MLP layers applied to whole maps, each Linear as a 1x1 convolution: no channels-last copy."
-    for m in layers:
-        if isinstance(m, nn.Linear): x = F.conv2d(x, m.weight[:, :, None, None], m.bias)
-        elif isinstance(m, nn.BatchNorm1d): x = F.batch_norm(x, m.running_mean, m.running_var, m.weight, m.bias, m.training, 0., m.eps)
-        else: x = m(x)                                                           # ReLU, Dropout: elementwise
-    return x
 
 # %% ../nbs/05d_context.ipynb #54bf60b0
 OFFSETS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0)]   # the 8 neighbours, in cells/dilation
@@ -62,28 +51,45 @@ class ContextHead(nn.Module):
         block = lambda i, o: [nn.Linear(i, o), nn.BatchNorm1d(o), nn.ReLU(inplace=True), nn.Dropout(dropout)]
         self.mlp = nn.Sequential(*block(c_in + len(OFFSETS)*len(self.proj), hidden), *block(hidden, hidden), nn.Linear(hidden, n_classes))
 
+    def project(self, f): # (B,C,h,w) features -> (B,k,h+2d,w+2d)
+        "The projections of the standardised features, the borders replicated `dilation` cells out."
+        w, d = self.proj/self.std, self.dilation                               # standardising folded into the projection
+        return F.pad(F.conv2d(f.float(), w[:, :, None, None], -(w @ self.mean)), (d, d, d, d), mode='replicate')
+    def neighbours(self, f): # (B,C,h,w) features -> 8 views (B,k,h,w), in `OFFSETS` order
+        "Each cell's neighbours' projections, shifted into place."
+        p, d, (h, w) = self.project(f), self.dilation, f.shape[-2:]
+        return [p[:, :, d + dy*d:d + dy*d + h, d + dx*d:d + dx*d + w] for dy, dx in OFFSETS]
     def cells(self, fmap): # (B,C,h,w) features -> (B, C + 8k, h, w) the MLP's input at every cell
         "Standardised hypercolumns with the projected hypercolumns of the 8 neighbours."
-        z = (fmap.float() - self.mean[:, None, None])/self.std[:, None, None]
-        d, (h, w) = self.dilation, z.shape[-2:]
-        p = F.pad(F.conv2d(z, self.proj[:, :, None, None]), (d, d, d, d), mode='replicate')
-        return torch.cat([z] + [p[:, :, d + dy*d:d + dy*d + h, d + dx*d:d + dx*d + w] for dy, dx in OFFSETS], 1)
+        return torch.cat([(fmap.float() - self.mean[:, None, None])/self.std[:, None, None]] + self.neighbours(fmap), 1)
     def inputs(self, fmap, rows, cols): # one image's (C,h,w) features; (N,) pixel coordinates
-        "The MLP's inputs at pixel centres, sampled as `sample_features` samples hypercolumns."
-        return sample_features(self.cells(torch.as_tensor(np.asarray(fmap, np.float32))[None])[0], rows, cols, self.stride)
+        "The MLP's inputs at pixel centres, sampled from `cells` as `sample_features` samples hypercolumns."
+        f = torch.as_tensor(np.asarray(fmap, np.float32))[None]
+        x = [sample_features(m[0], rows, cols, self.stride) for m in [f] + self.neighbours(f)]
+        return torch.cat([(x[0] - self.mean)/self.std] + x[1:], 1)
     def forward(self, x): return self.mlp(x)   # (N, C + 8k) inputs -> (N, n_classes) logits
     def maps(self, fmap, # (B,C,h,w) features
              hw, # (H,W) image size to crop to
             ): # (B,n_classes,H,W) logits
         "The MLP on every cell, as convolutions: its first layer a 1x1 on the cell plus a dilated 3x3 on the projections."
-        lin, C, d = self.mlp[0], fmap.shape[1], self.dilation
-        z = (fmap.float() - self.mean[:, None, None])/self.std[:, None, None]
-        wn = lin.weight[:, C:].view(len(lin.weight), len(OFFSETS), -1)           # the neighbours' weights, offset by offset
-        w3 = torch.zeros(len(lin.weight), wn.shape[2], 3, 3, device=z.device)
+        lin, C, d, f = self.mlp[0], fmap.shape[1], self.dilation, fmap.float()
+        wc, wn = lin.weight[:, :C]/self.std, lin.weight[:, C:].view(len(lin.weight), len(OFFSETS), -1)
+        w3 = torch.zeros(len(lin.weight), wn.shape[2], 3, 3, device=f.device)    # the neighbours' weights as a 3x3 kernel, centre 0
         for j, (dy, dx) in enumerate(OFFSETS): w3[:, :, dy + 1, dx + 1] = wn[:, j]
-        p = F.pad(F.conv2d(z, self.proj[:, :, None, None]), (d, d, d, d), mode='replicate')
-        x = conv_mlp(self.mlp[1:], F.conv2d(z, lin.weight[:, :C, None, None], lin.bias) + F.conv2d(p, w3, dilation=d))
-        return F.interpolate(x, size=(z.shape[2]*self.stride, z.shape[3]*self.stride), mode='bilinear', align_corners=False)[..., :hw[0], :hw[1]]
+        x = F.conv2d(f, wc[:, :, None, None], lin.bias - wc @ self.mean) + F.conv2d(self.project(f), w3, dilation=d)
+        x = conv_mlp(self.mlp[1:], x)
+        return F.interpolate(x, size=(f.shape[2]*self.stride, f.shape[3]*self.stride), mode='bilinear', align_corners=False)[..., :hw[0], :hw[1]]
+
+# %% ../nbs/05d_context.ipynb #2d72b021
+def conv_mlp(layers, # Linear, BatchNorm1d, ReLU and Dropout modules
+             x, # (B,C,h,w) maps
+            )->torch.Tensor:
+    "Per-pixel MLP layers applied to whole maps, each Linear as a 1x1 convolution: no channels-last copy."
+    for m in layers:
+        if isinstance(m, nn.Linear): x = F.conv2d(x, m.weight[:, :, None, None], m.bias)
+        elif isinstance(m, nn.BatchNorm1d): x = F.batch_norm(x, m.running_mean, m.running_var, m.weight, m.bias, m.training, 0., m.eps)
+        else: x = m(x)                                                           # ReLU, Dropout: elementwise
+    return x
 
 # %% ../nbs/05d_context.ipynb #77145d22
 @learner('context')
