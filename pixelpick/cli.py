@@ -45,12 +45,12 @@ def parser():
     r.add_argument('--classes', default=None, help='--dataset folder: class names in id order, e.g. background,membrane')
     r.add_argument('--mapping', default=None, help="--dataset folder: mask value to class (id or name), e.g. 0:0,255:membrane; or a JSON file ({\"128,0,0\": \"car\"} for RGB masks)")
     _add_config_args(r)
-    r.set_defaults(training=None)                                   # resolved by `_run_settings`: 'head' for a folder, a reopened run keeps its own
+    r.set_defaults(training=None)                                   # resolved by `_run_settings`: 'context' for a folder, a reopened run keeps its own
     for a in r._actions:
-        if a.dest == 'training': a.help = a.help.split(' (default:')[0] + " (default: 'head' for --dataset folder, 'finetune' otherwise; a reopened run keeps its own)"
+        if a.dest == 'training': a.help = a.help.split(' (default:')[0] + " (default: 'context' for --dataset folder, 'finetune' otherwise; a reopened run keeps its own)"
     d = sub.add_parser('demo', help='margin sampling vs random on the embedded scenes, two seeds, on CPU, in a minute or two')
     d.add_argument('--out', default='pixelpick-demo', help='folder for the runs')
-    d.add_argument('--training', default='head', choices=list(LEARNERS), help="learner: 'head' (frozen encoder, seconds a round) or 'finetune' (the paper's, minutes a round)")
+    d.add_argument('--training', default='head', choices=list(LEARNERS), help="learner: 'head' (frozen encoder, seconds a round), 'context' (the same, a head that sees each pixel's neighbours) or 'finetune' (the paper's, minutes a round)")
     d.add_argument('--epochs', type=int, default=15, help="epochs per round ('finetune' only)")
     l = sub.add_parser('label', help='open the keyboard labeller for a saved run (in JupyterLab)')
     l.add_argument('out', help='the run folder')
@@ -111,9 +111,9 @@ def _run_settings(args)->tuple: # parsed `args`
     kw = {f.name: getattr(args, f.name) for f in fields(Config) if hasattr(args, f.name)}
     for k in _NONE:
         if isinstance(kw.get(k), str) and kw[k].lower() in ('none', ''): kw[k] = None
-    if kw.get('training') is None:                                  # not typed: a reopened run keeps its learner; a new folder run gets the head
+    if kw.get('training') is None:                                  # not typed: a reopened run keeps its learner; a new folder run gets the context head
         if (Path(args.out)/'config.json').exists(): kw.pop('training')
-        else: kw['training'] = 'head' if args.dataset == 'folder' else 'finetune'
+        else: kw['training'] = 'context' if args.dataset == 'folder' else 'finetune'
     if args.dataset != 'folder':
         if args.classes or args.mapping: raise ValueError(f"--classes and --mapping are for --dataset folder, not {args.dataset!r}")
         return kw, 'gt'

@@ -49,7 +49,7 @@ def test_own_folder_from_the_first_command(tmp_path):
     assert rc == 0, out
     assert 'pixelpick label runs/road' in out, out                                    # it says what to do next
     cfg = json.loads((tmp_path/'runs'/'road'/'config.json').read_text())
-    assert cfg['root'] == str((tmp_path/'my_road').resolve()) and cfg['training'] == 'head'   # absolute; the head for a folder
+    assert cfg['root'] == str((tmp_path/'my_road').resolve()) and cfg['training'] == 'context'   # absolute; the context head for a folder
     (tmp_path/'elsewhere').mkdir()
     rc, out = pixelpick('label', '../runs/road', '--no-browser', cwd=tmp_path/'elsewhere')   # from another directory
     assert rc == 0 and 'Round 0 is open: 36 of 36 queried pixels still to label' in out, out
