@@ -14,6 +14,7 @@ from .loop import ActiveLearner, Config
 from .learners import LEARNERS
 import pixelpick.head                                                   # registers the head learner
 from .data import DISK_FULL
+from .train import long_step
 
 # %% auto #0
 __all__ = ['OWN_IMAGES', 'parser', 'plot_runs', 'run_command', 'demo', 'predict_command', 'RunStopped', 'main']
@@ -138,7 +139,7 @@ def demo(out='pixelpick-demo', # folder for the runs
          rounds=3, # rounds (10, 20, 30 pixels per image)
          seeds=(0, 1), # one run per strategy and seed; the table shows the mean over seeds
          strategies=('margin', 'margin_interior', 'random'), # compared with the last one
-         progress=True, # print one line per seed, the table and the gains
+         progress=True, # print a line per round and seed, the table and the gains; in a terminal, a line on stderr for a round that takes long
         )->dict: # {strategy: [history of each seed]}
     "Uncertainty sampling against random sampling on the embedded scenes, over a few seeds."
     from pixelpick.data import synthetic_scenes
@@ -150,14 +151,19 @@ def demo(out='pixelpick-demo', # folder for the runs
     say(f"pixelpick demo: {', '.join(strategies[:-1])} vs {strategies[-1]} sampling, {n_train} embedded scenes ({size[0]}x{size[1]}), "
         f"'{training}' learner, {len(seeds)} seed(s), mIoU (%) on {n_val} validation scenes")
     res = {s: [] for s in strategies}
+    tick = lambda al, r: say(f"  seed {al.cfg.seed}, {al.cfg.strategy}: round {r['round']} ({r['pixels_per_image']:.0f} px/img) mIoU {r['miou']:.1f}  [{time.time() - t0:.0f} s]", flush=True)
+    def upto(al, n): # a run, and the rounds it should have
+        "Train `al`'s rounds up to `n`, one at a time (a round that takes long says so on stderr, in a terminal)."
+        for k in range(al.round, n):
+            with long_step(f'seed {al.cfg.seed}, {al.cfg.strategy}: round {k} ({k + 1} of {rounds})', progress): al.run(k + 1, on_round=tick)
+        return al.history
     for seed in seeds:
         base = ActiveLearner(out/f'{strategies[0]}-s{seed}', tr, va, progress=False, strategy=strategies[0], seed=seed, **kw)
-        tick = lambda al, r: say(f"  seed {seed}, {al.cfg.strategy}: round {r['round']} ({r['pixels_per_image']:.0f} px/img) mIoU {r['miou']:.1f}  [{time.time() - t0:.0f} s]", flush=True)
-        base.run(1, on_round=tick)
+        upto(base, 1)
         for s in strategies:
             f = out/f'{s}-s{seed}'
             al = base if s == strategies[0] else ActiveLearner(f, tr, va, progress=False, **{**kw, 'strategy': s, 'seed': seed}) if f.exists() else base.fork(f, strategy=s)
-            res[s].append(al.run(on_round=tick))
+            res[s].append(upto(al, rounds))
         say(f"seed {seed}: done ({time.time() - t0:.0f} s)")
     m = {s: np.array([[h['miou'] for h in hs] for hs in v]) for s, v in res.items()}
     for k in range(rounds):

@@ -18,6 +18,7 @@ from .learners import Learner, create_learner
 from .oracle import Oracle, Person, as_oracle, HumanOracle, save_queries, load_queries, pending, query_seconds
 from .config import Config, check_pixels
 from .distributed import get_state
+from .train import long_step
 from .folder import RunFolder, RunDamaged, RECOVER, NEXT_ROUNDS, run_source
 _all_ = ['Config', 'RunDamaged', 'NEXT_ROUNDS']                     # still importable from here
 
@@ -32,7 +33,7 @@ class ActiveLearner:
                  train_ds:SegDataset=None, # the pool; default: built from `config`
                  eval_ds:SegDataset=None, # the split to report mIoU on (None: no evaluation); default: from `config`
                  oracle='gt', # who answers: 'gt' (the masks, with `noise`), 'human' (a `Person`, through the labeller), an `Oracle`, or a function (image,row,col,round)->labels
-                 progress=True, # fastprogress bars (off in CI/tests)
+                 progress=True, # fastprogress bars in a notebook, a line on stderr for each long step in a terminal (`train.progress_mode`)
                  readonly=None, # only read (no lock, no writes); default: True for an existing folder you cannot write
                  **kw, # `Config` fields
                 ):
@@ -43,7 +44,8 @@ class ActiveLearner:
         if train_ds is None: train_ds, eval_ds = self.folder.datasets(self.cfg)
         if self.cfg.dataset == 'folder': train_ds.name = self.folder.labelled_name() or train_ds.name   # a folder that moved keeps the name its labels were saved under
         if self.cfg.n_train: train_ds = train_ds.subset(range(min(self.cfg.n_train, len(train_ds))))
-        self.ds, self.eval_ds, self.progress = train_ds.load_all(), eval_ds, progress
+        with long_step(f'loading {len(train_ds)} images', progress): train_ds = train_ds.load_all()
+        self.ds, self.eval_ds, self.progress = train_ds, eval_ds, progress
         if self.cfg.dataset == 'folder':                                   # your own masks: a class none holds, or 0/255 masks that hide one
             for s in (self.ds, eval_ds): s is not None and check_classes(s)
         self._check(); self._check_pool()
@@ -150,14 +152,18 @@ def _asked(self:ActiveLearner):
     return asked
 
 @patch
+def _long(self:ActiveLearner, what): return long_step(what, self.progress and self.dist.is_main_process)   # a line when it takes long
+
+@patch
 def query(self:ActiveLearner, k=None): # round to query for (default: the next one)
     "Pick the pixels of round `k` and save them to `queries/round_k.json` (random in round 0)."
     c, k = self.cfg, self.round if k is None else k
     self._writable(); t0 = time.time()
-    if k == 0: picks = score_pool(None, self._shapes(), c.init_pixels, 'random', self._asked(), seed=self._seed(k, 1), shard=self.dist.shard)
-    else:
-        model = self.get_model(k - 1) if c.strategy != 'random' else None      # MC-dropout masks come from (seed, round, image)
-        picks = self.learner.score(model, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1), shard=self.dist.shard)
+    with self._long(f'round {k}: choosing pixels ({c.strategy if k else "random"})'):
+        if k == 0: picks = score_pool(None, self._shapes(), c.init_pixels, 'random', self._asked(), seed=self._seed(k, 1), shard=self.dist.shard)
+        else:
+            model = self.get_model(k - 1) if c.strategy != 'random' else None      # MC-dropout masks come from (seed, round, image)
+            picks = self.learner.score(model, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1), shard=self.dist.shard)
     picks = self.dist.gather_picks(picks)                                 # each process scored its share of the images
     if self.dist.is_main_process: save_queries(self._qpath(k), picks, k, seconds=time.time() - t0)
     self.dist.wait()
@@ -199,8 +205,9 @@ def label(self:ActiveLearner, k=None)->int: # the round (default: the current on
     self._writable(); p = self.pending_queries(k)
     self.dist.wait()                                                      # every process has read them before the main process answers
     if not self.oracle.answers_now or not len(p['image']): return 0
-    y = self.oracle(p['image'], p['row'], p['col'], round=k)
-    truth = self.oracle.truth(p['image'], p['row'], p['col'])
+    with self._long(f"round {k}: the oracle labels {len(p['image'])} pixels"):
+        y = self.oracle(p['image'], p['row'], p['col'], round=k)
+        truth = self.oracle.truth(p['image'], p['row'], p['col'])
     if self.dist.is_main_process: self.store.add(p['image'], p['row'], p['col'], y, round=k, source=self.oracle.source, truth=truth)
     self.dist.wait()
     return len(p['image'])
@@ -261,9 +268,10 @@ def train_round(self:ActiveLearner, k=None, callback=None): # round, and a callb
     c, k = self.cfg, self.round if k is None else k
     self._writable(); torch.manual_seed(self._seed(k, 2))                # a new network's initial weights come from the round's seed
     init = self.get_model(k - 1) if c.warm_start and k > 0 else None
-    model, log = self.learner.fit(None if c.full else self.store.table(), self._seed(k, 3), init, callback)
+    with self._long(f'round {k}: training'): model, log = self.learner.fit(None if c.full else self.store.table(), self._seed(k, 3), init, callback)
     t0 = time.time()
-    ev = self.learner.evaluate(model) if self.eval_ds is not None else {'miou': None, 'iou_per_class': None, 'pixel_acc': None}
+    with self._long(f'round {k}: evaluating'):
+        ev = self.learner.evaluate(model) if self.eval_ds is not None else {'miou': None, 'iou_per_class': None, 'pixel_acc': None}
     t_eval, fn = time.time() - t0, self._mpath(k)
     if self.dist.is_main_process:
         fn.parent.mkdir(exist_ok=True)

@@ -4,18 +4,19 @@
 
 # %% ../nbs/05_train.ipynb #322b904e
 from __future__ import annotations
-import math, os, time
+import contextlib, math, os, sys, threading, time
 from dataclasses import dataclass, field, asdict, replace
 import numpy as np
 import torch
 import torch.nn.functional as F
 import torchvision.transforms.v2.functional as TF
+from fastcore.imports import in_notebook
 from .data import to_batch, size_groups
 
 # %% auto #0
-__all__ = ['RECIPES', 'Recipe', 'get_recipe', 'rescale_labels', 'hue_rotate', 'gaussian_blur', 'augment', 'sparse_ce',
-           'bars_enabled', 'NoBar', 'progress_bars', 'param_groups', 'train_model', 'confusion_matrix',
-           'miou_from_confusion', 'evaluate']
+__all__ = ['RECIPES', 'LONG_STEP', 'EPOCH_LINES', 'Recipe', 'get_recipe', 'rescale_labels', 'hue_rotate', 'gaussian_blur',
+           'augment', 'sparse_ce', 'progress_mode', 'bars_enabled', 'NoBar', 'progress_bars', 'long_step',
+           'param_groups', 'train_model', 'confusion_matrix', 'miou_from_confusion', 'evaluate']
 
 # %% ../nbs/05_train.ipynb #a63354a9
 @dataclass
@@ -136,9 +137,15 @@ def sparse_ce(logits, # (B,C,H,W)
     return F.cross_entropy(logits, target, ignore_index=ignore)
 
 # %% ../nbs/05_train.ipynb #7dc1fe99
+def progress_mode(progress=True, # the caller's wish
+                 )->str|None:
+    "'bar' (fastprogress, in a notebook), 'lines' (plain lines on stderr: a terminal, or under `CI`) or None (quiet)."
+    if not progress or os.environ.get('PIXELPICK_NO_BAR') or os.environ.get('IN_TEST'): return None
+    return 'bar' if in_notebook() and not os.environ.get('CI') else 'lines'
+
 def bars_enabled(progress=True): # the caller's wish
-    "Whether to show fastprogress bars (off in CI, under tests, or with PIXELPICK_NO_BAR)."
-    return progress and not (os.environ.get('PIXELPICK_NO_BAR') or os.environ.get('CI') or os.environ.get('IN_TEST'))
+    "Whether to show fastprogress bars: in a notebook, and not under CI, tests or PIXELPICK_NO_BAR."
+    return progress_mode(progress) == 'bar'
 
 class NoBar:
     "A stand-in for master_bar/progress_bar that iterates silently."
@@ -149,11 +156,37 @@ class NoBar:
     def write(self, *a, **kw): pass
     comment = ''
 
-def progress_bars(progress): # show bars (False, or under CI, silent stand-ins)
-    "fastprogress's `master_bar` and `progress_bar`, or `NoBar` twice when bars are off."
+def progress_bars(progress): # the caller's wish (`progress_mode`)
+    "fastprogress's `master_bar` and `progress_bar` in a notebook, or `NoBar` twice (a terminal gets `long_step` lines instead)."
     if not bars_enabled(progress): return NoBar, NoBar
     from fastprogress.fastprogress import master_bar, progress_bar
     return master_bar, progress_bar
+
+LONG_STEP = 3 # seconds a step runs before `long_step` says so
+
+@contextlib.contextmanager
+def long_step(what, # the step, e.g. 'round 1: training'
+              progress=True, # the caller's wish: lines only where `progress_mode` says 'lines'
+              after=None, # seconds before the first line (default `LONG_STEP`): a shorter step prints nothing
+              file=None, # where the lines go (default: stderr as it is when the step starts)
+             ):
+    "A step in plain lines: `what ...` once it has run `after` s, and `what ... 12 s` when it ends."
+    if progress_mode(progress) != 'lines': yield; return
+    after = LONG_STEP if after is None else after
+    out, t0, lock, st = file or sys.stderr, time.time(), threading.Lock(), {'shown': False, 'over': False}
+    def begin():
+        with lock:
+            if not st['over']: st['shown'] = True; print(f'{what} ...', file=out, flush=True)
+    timer = threading.Timer(after, begin); timer.daemon = True
+    if after > 0: timer.start()
+    else: begin()
+    ok = False
+    try: yield; ok = True
+    finally:
+        timer.cancel()
+        with lock:
+            st['over'] = True
+            if st['shown']: print(f"{what} ... {time.time() - t0:.0f} s{'' if ok else ' (stopped)'}", file=out, flush=True)
 
 # %% ../nbs/05_train.ipynb #c1319869
 def _make_batch(ds, masks, b, recipe, g, sparse):
@@ -162,6 +195,8 @@ def _make_batch(ds, masks, b, recipe, g, sparse):
     xs = [F.pad(x, (0, W - x.shape[2], 0, H - x.shape[1]), value=0.5) for x in xs]
     ys = [F.pad(y, (0, W - y.shape[1], 0, H - y.shape[0]), value=ds.ignore_index) for y in ys]
     return torch.stack(xs), torch.stack(ys)
+
+EPOCH_LINES = 30 # seconds between `train_model`'s epoch lines in a terminal
 
 def param_groups(model, lr, encoder_lr_mult):
     "Adam parameter groups: the encoder at `lr*encoder_lr_mult`, everything else at `lr`."
@@ -174,7 +209,7 @@ def train_model(model, # a `SegModel`, on the device to train on
                 recipe:Recipe=None, # hyper-parameters (default: the paper's)
                 seed=0, # seeds shuffling, augmentation and dropout
                 sparse=True, # masks are sparse points (False for full supervision)
-                progress=True, # fastprogress bars (off in CI and tests)
+                progress=True, # fastprogress bars in a notebook, an epoch line every `EPOCH_LINES` s in a terminal (`progress_mode`)
                 callback=None, # called as callback(epoch, losses) after each epoch
                 dist=None, # several processes (`pixelpick.distributed`): each trains on `bs` images of every batch of `bs`*processes (DDP)
                )->dict: # losses per step and timings
@@ -190,7 +225,8 @@ def train_model(model, # a `SegModel`, on the device to train on
     opt = torch.optim.Adam(param_groups(model, recipe.lr, recipe.encoder_lr_mult), betas=(0.9, 0.999), eps=recipe.eps, weight_decay=recipe.wd)
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, [max(1, int(f*recipe.epochs)) for f in recipe.milestones], recipe.gamma)
     mbar, pbar = progress_bars(progress)
-    losses, n_img, t0 = [], 0, time.time()
+    lines = progress_mode(progress) == 'lines' and r == 0                   # one process says it
+    losses, n_img, t0 = [], 0, time.time(); said = t0
     model.train()
     mb = mbar(range(recipe.epochs))
     for ep in mb:
@@ -205,6 +241,8 @@ def train_model(model, # a `SegModel`, on the device to train on
             mb.child.comment = f'loss {losses[-1]:.3f}'
         sched.step()
         mb.update_graph([[range(len(losses)), losses]], [0, recipe.epochs*len(batches)], [0, max(losses)*1.05 + 1e-6])
+        if lines and time.time() - said >= EPOCH_LINES and ep < recipe.epochs - 1:
+            said = time.time(); print(f'  epoch {ep + 1}/{recipe.epochs}, loss {np.mean(losses[-10:]):.3f}, {said - t0:.0f} s', file=sys.stderr, flush=True)
         if callback: callback(ep, losses)
     model.eval()
     return {'losses': losses, 'images': n_img, 'seconds': time.time() - t0}
