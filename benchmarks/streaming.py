@@ -13,7 +13,8 @@ run's `head_steps`); `--steps` only sets the steps of the heads that pick betwee
 Reported per arm and seed: mIoU on the eval split after each round, wall seconds of rounds 1.., micro-rounds, how stale
 the picks were (`staleness`: answers the picking head had not seen), and the load average (`os.getloadavg`) before and
 after each timed arm. A time measured at a 1-minute load above 1.5 (on 2 cores) is not a speed claim.
-Writes the JSON after every arm; the run folders resume after a crash (run the same command again).
+Writes the JSON after every arm and keeps the arms it already holds (same settings): run the same command again after a
+crash, or with other --every/--seeds to add arms.
 """
 import argparse, json, os, platform, statistics, sys, time
 from pathlib import Path
@@ -82,12 +83,15 @@ def main():
     res = {'command': ' '.join([sys.executable.split('/')[-1]] + sys.argv), 'config': {**cfg, 'scale': a.scale, 'steps': a.steps},
            'environment': {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'cpus': os.cpu_count(), 'machine': platform.machine(),
                            'nice': os.nice(0)}, 'arms': {}, 'setup': {}}
+    if fn.exists() and (old := json.loads(fn.read_text())).get('config') == res['config']:
+        res['arms'] = old['arms']; res['setup'] = old.get('setup', {})       # arms already measured are kept, not rerun (a resumed arm has no honest time)
     arms = (['batch'] if not a.no_batch else []) + list(a.every)
     for seed in a.seeds:
         l0, t0 = load(), time.perf_counter()
         base = ActiveLearner(out/f's{seed}'/'round0', tr, ev, progress=False, seed=seed, **cfg); base.run(1)
         res['setup'][str(seed)] = {'seconds': round(time.perf_counter() - t0, 1), 'load_before': l0, 'load_after': load(), 'what': 'features and round 0'}
         for k in arms:
+            if str(seed) in res['arms'].get(arm_name(k), {}): continue
             r = run_arm(base, out/f's{seed}'/arm_name(k).replace('=', ''), k, a, dict(cfg, seed=seed))
             res['arms'].setdefault(arm_name(k), {})[str(seed)] = r
             res['summary'] = summarise(res['arms'])

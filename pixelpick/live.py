@@ -14,7 +14,7 @@ from .acquire import uncertainty
 from .labels import LabelStore
 
 # %% auto #0
-__all__ = ['LiveHead', 'ring', 'palette_legend', 'live_labeller']
+__all__ = ['LiveHead', 'ring', 'palette_legend', 'next_picks', 'live_labeller']
 
 # %% ../nbs/10_live.ipynb #5f276b79
 class LiveHead:
@@ -93,6 +93,11 @@ def palette_legend(ds)->str: # the pool (its `palette` colours the prediction)
     sw = lambda c: f'<span style="display:inline-block;width:12px;height:12px;margin:0 3px 0 8px;border:1px solid #000;vertical-align:middle;background:rgb{tuple(int(v) for v in c)}"></span>'
     return '<div class="pp-palette" style="font-size:90%;line-height:1.6">' + ''.join(f'<span style="white-space:nowrap">{sw(ds.palette[k])}{html.escape(str(n))}</span> ' for k, n in enumerate(ds.classes)) + '</div>'
 
+def next_picks(session, i)->tuple: # a `LabelSession`, an image index
+    "(rows, cols) of the session's pixels on image `i` still without an answer (from the session, no store read)."
+    todo = [(r, c) for (im, r, c), done in zip(session.pixels, session.answered) if im == i and not done]
+    return tuple(np.array(v, int) for v in zip(*todo)) if todo else (np.zeros(0, int), np.zeros(0, int))
+
 def live_labeller(al, # an `ActiveLearner` with `training='head'`, at a round waiting for a person
                   every=20, # retrain after this many answers
                   steps=200, # AdamW steps per retraining
@@ -111,10 +116,10 @@ def live_labeller(al, # an `ActiveLearner` with `training='head'`, at a round wa
         live.poke()
         cur = lab.session.current
         if cur is None: return
-        p = lab.session.oracle.pending(); on = p['image'] == cur[0]
-        key = (cur[0], live.trained_on, int(on.sum()))
+        todo = next_picks(lab.session, cur[0])
+        key = (cur[0], live.trained_on, len(todo[0]))
         if key == shown.get('key'): return
-        buf = io.BytesIO(); Image.fromarray(live.panel(cur[0], marks=(p['row'][on], p['col'][on]))).save(buf, 'PNG'); img.value = buf.getvalue()
+        buf = io.BytesIO(); Image.fromarray(live.panel(cur[0], marks=todo)).save(buf, 'PNG'); img.value = buf.getvalue()
         note.value = (f"<small>live head: trained on {live.trained_on} labels" + (" (retraining…)" if live.busy else "") + "</small>"
                       if live.trained_on else f"<small>live head: first training after {every} answers</small>")
         shown['key'] = key

@@ -50,7 +50,7 @@ class Stream:
         if every is not None and not al.learner.live: raise ValueError(f"streaming retrains after every K answers: it needs a learner that trains in seconds (training='head'), not {al.cfg.training!r}; or every=None")
         if al.round == 0: raise ValueError(f"round 0 of {al.out} is random (no model to pick with): ask it with al.step(), then stream rounds 1 and up")
         self.al, self.k, self.every, self.ahead, self.steps = al, al.round, every, ahead, steps
-        self.n, self.qfile, self._job, self._closed, self.model = al.cfg.pixels_per_round, al._qpath(al.round), None, None, None
+        self.n, self.qfile, self._job, self._closed, self.model, self._tc = al.cfg.pixels_per_round, al._qpath(al.round), None, None, None, None
         self._unlock = weakref.finalize(self, unlock_folder, al.folder.lock()); self._unlock.atexit = False   # one writer: the run's lock (shared with `al`)
         self.spec = {'every': every, 'ahead': ahead, 'steps': steps}
         self._open(); self.micros = self._journal()
@@ -79,15 +79,23 @@ def _journal(self:Stream)->list:
 
 # %% ../nbs/10a_stream.ipynb #c013
 @patch
+def _table(self:Stream, round=False)->dict: # True: only this round's labels
+    "The store's labels (`LabelStore.table`), read again only when its file has changed."
+    size = self.al.store.path.stat().st_size
+    if self._tc is None or self._tc[0] != size:
+        t = self.al.store.table(); sel = t['round'] == self.k
+        self._tc = (size, t, {key: v[sel] for key, v in t.items()})
+    return self._tc[2 if round else 1]
+
+@patch
 def _done(self:Stream)->set:
     "The pixels answered in this round, as (image, row, col)."
-    t = self.al.store.query(round=self.k); return set(zip(t['image'].tolist(), t['row'].tolist(), t['col'].tolist()))
+    t = self._table(True); return set(zip(t['image'].tolist(), t['row'].tolist(), t['col'].tolist()))
 
 @patch
 def remaining(self:Stream)->np.ndarray:
     "Picks still to answer per pool image: `pixels_per_round` less its answers in this round."
-    t = self.al.store.query(round=self.k)
-    return np.maximum(0, self.n - np.bincount(t['image'], minlength=len(self.al.ds)))
+    return np.maximum(0, self.n - np.bincount(self._table(True)['image'], minlength=len(self.al.ds)))
 
 @patch(as_prop=True)
 def open(self:Stream)->dict|None: return self.micros[-1] if self.micros else None   # the open micro-round (the latest)
@@ -120,7 +128,7 @@ def train(self:Stream, t=None, # the labels to train on (default: the store's, n
          )->tuple: # (model, what it is: the labels it saw, their fingerprint, its seed)
     "The head that picks the next micro-round: the round's model for the first, then one fitted on every label so far."
     al, j, t0 = self.al, len(self.micros), time.time()
-    t = al.store.table() if t is None else t
+    t = self._table() if t is None else t
     info = {'micro': j, 'labels': len(t['image']), 'sha1': labels_sha(t)}
     if al.cfg.strategy == 'random': return None, {**info, 'model': None}      # nothing to train: 'random' picks uniformly
     if j == 0: return al.get_model(self.k - 1), {**info, 'model': f'round {self.k - 1}'}
@@ -133,7 +141,7 @@ def train(self:Stream, t=None, # the labels to train on (default: the store's, n
 def _asked(self:Stream, idxs)->list:
     "Asked masks (labelled, and void when `exclude_void`) of images `idxs` only; None for the others (never read)."
     al, out = self.al, [None]*len(self.al.ds)
-    t = al.store.table()
+    t = self._table()
     for i in idxs:
         H, W = al.ds[i][0].shape[:2]; m = np.zeros((H, W), bool); sel = t['image'] == i; m[t['row'][sel], t['col'][sel]] = True
         out[i] = m | (al.ds[i][1] == al.ds.ignore_index) if al.cfg.exclude_void and al.ds.has_masks else m
@@ -157,6 +165,7 @@ def pick(self:Stream, head=None, # (model, info) from `train`; default: trained 
     if self.complete: raise ValueError(f"round {self.k} of {self.al.out} has all its picks answered: finish() trains it")
     al, c, j, t0 = self.al, self.al.cfg, len(self.micros), time.time()
     model, info = head if head is not None else self.train()
+    t0 = t0 - (info.get('train_seconds', 0) if head is not None else 0)     # a head trained elsewhere (in the background) counts too
     if info['micro'] != j: raise ValueError(f"that head was trained for micro-round {info['micro']}, not {j}")
     slots, before = self.slots(), len(self.pending()['image'])
     groups = {}
@@ -164,8 +173,8 @@ def pick(self:Stream, head=None, # (model, info) from `train`; default: trained 
     seed = al._seed(self.k, 1) if j == 0 else stream_seed(c.seed, self.k, 1, j)    # micro-round 0 is seeded as the batch round
     asked = self._asked([i for i, _ in slots])
     ps = [al.learner.score(model, n, c.strategy, asked, c.top_percent, c.mc_passes, seed=seed, idxs=ims) for n, ims in groups.items()]
-    rec = {'round': self.k, 'micro': j, 'head': info, 'seed': seed, 'slots': slots, 'answered': len(al.store.query(round=self.k)['image']),
-           'replaces': before, 'time': round(time.time(), 3), 'seconds': round(time.time() - t0 + info.get('train_seconds', 0), 3),
+    rec = {'round': self.k, 'micro': j, 'head': info, 'seed': seed, 'slots': slots, 'answered': len(self._table(True)['image']),
+           'replaces': before, 'time': round(time.time(), 3), 'seconds': round(time.time() - t0, 3),
            **{key: np.concatenate([p[key] for p in ps]).tolist() for key in ('image', 'row', 'col')}}
     write_micro(micro_file(al.out, self.k, j), rec); self.model = model
     self.micros.append({**rec, **{key: np.asarray(rec[key], int) for key in ('image', 'row', 'col')}})
@@ -294,7 +303,8 @@ def stream_labeller(al, # an `ActiveLearner` with `training='head'` and `oracle=
     import ipywidgets as W
     from pixelpick.labeller import labeller
     from pixelpick.session import LabelSession
-    from pixelpick.live import LiveHead, palette_legend
+    from pixelpick.live import LiveHead, palette_legend, next_picks
+    if al.round >= al.cfg.rounds: raise ValueError(f"{al.out} has done its {al.cfg.rounds} rounds: nothing to stream (open it with a larger rounds= to label more)")
     st = Stream(al, every, every if ahead is None else ahead, steps)
     lab, live, note = labeller(LabelSession(st.oracle(), **kwargs), mode), LiveHead(al, every=2**62), W.HTML()
     img, state = W.Image(format='png'), {'stream': st, 'in': False, 'shown': None}
@@ -302,9 +312,10 @@ def stream_labeller(al, # an `ActiveLearner` with `training='head'` and `oracle=
         s, cur = state['stream'], lab.session.current
         live.head, live.trained_on = getattr(s.model, 'head', s.model), s.open['head']['labels']
         note.value = f"<small>round {s.k} · micro-round {s.open['micro']}: picked by a head trained on {live.trained_on} labels" + (" · retraining…" if s._job else "") + "</small>"
-        if cur is None or (key := (cur[0], s.open['micro'])) == state['shown']: return
-        p = lab.session.oracle.pending(); on = p['image'] == cur[0]
-        img.value = _png(live.panel(cur[0], marks=(p['row'][on], p['col'][on]))); state['shown'] = key
+        if cur is None: return
+        todo = next_picks(lab.session, cur[0])
+        if (key := (cur[0], s.open['micro'], len(todo[0]))) == state['shown']: return
+        img.value = _png(live.panel(cur[0], marks=todo)); state['shown'] = key
     def update(*_):
         if state['in']: return                                          # refresh() below changes the status again
         state['in'] = True
