@@ -52,10 +52,10 @@ class Learner:
     def load(self, state)->torch.nn.Module: raise NotImplementedError
 
     def score(self, model, # a model from `fit` or `load` (None: only 'random')
-              n, strategy='margin', asked=None, top_percent=5.0, mc_passes=0, seed=0, keep_maps=False, shard=None): # as in `score_pool`
-        "Pick `n` pixels per pool image by `strategy`: `score_pool` over this learner's `probs`."
+              n, strategy='margin', asked=None, top_percent=5.0, mc_passes=0, seed=0, keep_maps=False, shard=None, idxs=None): # as in `score_pool`
+        "Pick `n` pixels per pool image (or per image of `idxs`) by `strategy`: `score_pool` over this learner's `probs`."
         probs = None if model is None else partial(self.probs, model)
-        return score_pool(probs, self.shapes, n, strategy, asked, top_percent, mc_passes, seed, keep_maps=keep_maps, shard=shard)
+        return score_pool(probs, self.shapes, n, strategy, asked, top_percent, mc_passes, seed, idxs=idxs, keep_maps=keep_maps, shard=shard)
 
 def create_learner(cfg, # the run's `Config`; `cfg.training` names the learner
                    ds, eval_ds=None, **kw, # as `Learner` takes them

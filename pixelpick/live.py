@@ -14,7 +14,7 @@ from .acquire import uncertainty
 from .labels import LabelStore
 
 # %% auto #0
-__all__ = ['LiveHead', 'palette_legend', 'live_labeller']
+__all__ = ['LiveHead', 'ring', 'palette_legend', 'next_picks', 'live_labeller']
 
 # %% ../nbs/10_live.ipynb #5f276b79
 class LiveHead:
@@ -63,21 +63,40 @@ def probs(self:LiveHead, i):
 @patch
 def panel(self:LiveHead, i, # image index
            size=240, # height of the panel in pixels
+           marks=None, # (rows, cols) of the next picks on this image: ringed in red on the uncertainty map
           )->np.ndarray: # (h, 2w, 3) uint8: prediction | uncertainty, or grey before the first head
-    "The prediction (class colours) and the uncertainty (bright = uncertain) of the current head on image `i`."
+    "The prediction (class colours) and the uncertainty (bright = uncertain, next picks ringed) of the current head on image `i`."
     from pixelpick.viz import colorize
     ds = self.al.ds; H, W = ds[i][0].shape[:2]
     p = self.probs(i)
     if p is None: return np.full((H, 2*W, 3), 200, np.uint8)
     pred = colorize(p.argmax(0).numpy(), ds.palette)
     u = uncertainty(p[None], 'margin')[0].numpy(); u = ((u - u.min())/(np.ptp(u) + 1e-12)*255).astype(np.uint8)
-    return np.concatenate([pred, np.repeat(u[..., None], 3, -1)], 1)
+    u = np.repeat(u[..., None], 3, -1)
+    if marks is not None: ring(u, *marks)
+    return np.concatenate([pred, u], 1)
+
+def ring(a, # (H,W,3) uint8 image, drawn on in place
+         rows, cols, # the pixels to ring
+         rad=2, # half the ring's side, in pixels
+         colour=(255, 0, 0)):
+    "Draw a square ring round each pixel (rows, cols) of `a`."
+    H, W = a.shape[:2]
+    for r, c in zip(rows, cols):
+        r0, r1, c0, c1 = max(r - rad, 0), min(r + rad, H - 1), max(c - rad, 0), min(c + rad, W - 1)
+        a[[r0, r1], c0:c1 + 1] = colour; a[r0:r1 + 1, [c0, c1]] = colour
+    return a
 
 # %% ../nbs/10_live.ipynb #c7c01985
 def palette_legend(ds)->str: # the pool (its `palette` colours the prediction)
     "HTML: each class's colour in the prediction panel and its name."
     sw = lambda c: f'<span style="display:inline-block;width:12px;height:12px;margin:0 3px 0 8px;border:1px solid #000;vertical-align:middle;background:rgb{tuple(int(v) for v in c)}"></span>'
     return '<div class="pp-palette" style="font-size:90%;line-height:1.6">' + ''.join(f'<span style="white-space:nowrap">{sw(ds.palette[k])}{html.escape(str(n))}</span> ' for k, n in enumerate(ds.classes)) + '</div>'
+
+def next_picks(session, i)->tuple: # a `LabelSession`, an image index
+    "(rows, cols) of the session's pixels on image `i` still without an answer (from the session, no store read)."
+    todo = [(r, c) for (im, r, c), done in zip(session.pixels, session.answered) if im == i and not done]
+    return tuple(np.array(v, int) for v in zip(*todo)) if todo else (np.zeros(0, int), np.zeros(0, int))
 
 def live_labeller(al, # an `ActiveLearner` with `training='head'`, at a round waiting for a person
                   every=20, # retrain after this many answers
@@ -96,14 +115,16 @@ def live_labeller(al, # an `ActiveLearner` with `training='head'`, at a round wa
     def update(*_):
         live.poke()
         cur = lab.session.current
-        key = (None if cur is None else cur[0], live.trained_on)
-        if key == shown.get('key') or cur is None: return
-        buf = io.BytesIO(); Image.fromarray(live.panel(cur[0])).save(buf, 'PNG'); img.value = buf.getvalue()
+        if cur is None: return
+        todo = next_picks(lab.session, cur[0])
+        key = (cur[0], live.trained_on, len(todo[0]))
+        if key == shown.get('key'): return
+        buf = io.BytesIO(); Image.fromarray(live.panel(cur[0], marks=todo)).save(buf, 'PNG'); img.value = buf.getvalue()
         note.value = (f"<small>live head: trained on {live.trained_on} labels" + (" (retraining…)" if live.busy else "") + "</small>"
                       if live.trained_on else f"<small>live head: first training after {every} answers</small>")
         shown['key'] = key
     lab.observe(update, 'status'); update()
-    side = W.VBox([W.HTML('<b>what the model thinks now</b> (prediction | uncertainty)'), img, W.HTML(palette_legend(al.ds)), note])
+    side = W.VBox([W.HTML('<b>what the model thinks now</b> (prediction | uncertainty, next picks ringed)'), img, W.HTML(palette_legend(al.ds)), note])
     box = W.HBox([lab, side], layout=W.Layout(align_items='flex-start'))          # the panel stays at the top, beside the pixel asked
     box.live, box.labeller = live, lab
     return box

@@ -292,12 +292,17 @@ class Step:
     @property
     def trained(self)->bool: return self.results is not None
 
+def _streamed(fn)->bool: # a round's queries file
+    "Whether its round is streamed (`pixelpick.stream`) and not finished: only the stream may add its picks."
+    return not json.loads(Path(fn).read_text()).get('stream', {'complete': True}).get('complete')
+
 @patch
 def step(self:ActiveLearner, callback=None)->Step: # per-epoch training callback
     "Do the next round: query (if not yet), label (if pending), train and evaluate; stop early when a person has queries to answer."
     k = self.round; self._writable()
     if not self.cfg.full:
         if not self._qpath(k).exists(): self.query(k)
+        elif _streamed(self._qpath(k)): raise ValueError(f"round {k} of {self.out} is streamed and not finished ({self._qpath(k)} names its micro-rounds): go on with `pixelpick.stream.Stream`, not step() or run()")
         self.label(k)
         if not self.oracle.answers_now and (n := self.waiting): return Step(k, pending=n)
     return Step(k, self.train_round(k, callback))
