@@ -25,6 +25,8 @@ def _picks(run, k):
     q = json.loads((Path(run)/'queries'/f'round_{k:03d}.json').read_text()); q.pop('seconds', None); return q
 
 # that one process never imports accelerate is checked in nbs/11_distributed.ipynb (the CLI, the loop, a scoring and its gather)
+# fine-tuning in two processes is checked on the uninterrupted run of test_kill_one_process_stops_the_run_and_it_resumes (it was a
+# test of its own that launched the same kind of run once more)
 
 def test_scoring_picks_same_in_one_and_two_processes(tmp_path):
     _ok(_launch(['score', str(tmp_path/'one.npz')], 1)); _ok(_launch(['score', str(tmp_path/'two.npz')], 2))
@@ -38,17 +40,6 @@ def test_head_run_in_two_processes_equals_one_and_writes_once(tmp_path):
     lines = (tmp_path/'two'/'labels.jsonl').read_text().splitlines()
     assert len(lines) == len((tmp_path/"one"/"labels.jsonl").read_text().splitlines())   # each label written once
     assert sorted(p.name for p in (tmp_path/'two'/'models').iterdir()) == ['round_000.pt', 'round_001.pt', 'round_002.pt']
-
-def test_finetune_in_two_processes(tmp_path):
-    from pixelpick.oracle import load_queries
-    from pixelpick.acquire import score_pool
-    from pixelpick.data import synthetic_scenes
-    _ok(_launch(['run', str(tmp_path/'ft'), 'finetune', '2', '2'], 2))
-    h = _rounds(tmp_path/'ft')
-    assert [r['round'] for r in h] == [0, 1] and all(r['final_loss'] is not None for r in h)
-    q = load_queries(tmp_path/'ft'/'queries'/'round_000.json')                      # round 0 as one process picks it
-    ref = score_pool(None, synthetic_scenes(8, size=(48, 64)), 5, 'random', seed=int(np.random.default_rng([0, 0, 1]).integers(2**31)))
-    for k in ('image', 'row', 'col'): np.testing.assert_array_equal(q[k], ref[k])
 
 def test_kill_one_process_stops_the_run_and_it_resumes(tmp_path):
     run, args = tmp_path/'k', ['finetune', '3', '4']
@@ -69,6 +60,14 @@ def test_kill_one_process_stops_the_run_and_it_resumes(tmp_path):
     _ok(_launch(['run', str(tmp_path/'u'), *args], 2))                                 # an uninterrupted run: the same picks and results
     for k in range(3): assert _picks(run, k) == _picks(tmp_path/'u', k)
     assert [r['miou'] for r in _rounds(run)] == [r['miou'] for r in _rounds(tmp_path/'u')]
+    # fine-tuning in two processes (DDP): every round trained, and round 0's picks are those of one process
+    from pixelpick.oracle import load_queries
+    from pixelpick.acquire import score_pool
+    from pixelpick.data import synthetic_scenes
+    assert all(r['final_loss'] is not None for r in _rounds(tmp_path/'u'))
+    q = load_queries(tmp_path/'u'/'queries'/'round_000.json')
+    ref = score_pool(None, synthetic_scenes(8, size=(48, 64)), 5, 'random', seed=int(np.random.default_rng([0, 0, 1]).integers(2**31)))
+    for k in ('image', 'row', 'col'): np.testing.assert_array_equal(q[k], ref[k])
 
 def test_cli_processes_option(tmp_path):
     exe = Path(sys.executable).parent/'pixelpick'
