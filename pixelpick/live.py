@@ -23,7 +23,7 @@ class LiveHead:
                  every=20, # retrain after this many new answers
                  steps=200, # AdamW steps per retraining (fewer than a round's: it runs often)
                 ):
-        if not al.learner.live: raise ValueError(f"live labelling needs a learner that trains in seconds (training='head'), not {al.cfg.training!r}")
+        if not al.learner.live: raise ValueError(f"live labelling needs a learner that trains in seconds (training='head' or 'context'), not {al.cfg.training!r}")
         store_attr('al,every,steps')
         self.head, self.trained_on, self.log = None, 0, []
         self._thread, self._lock = None, threading.Lock()
