@@ -53,8 +53,9 @@ class ContextHead(nn.Module):
 
     def project(self, f): # (B,C,h,w) features -> (B,k,h+2d,w+2d)
         "The projections of the standardised features, the borders replicated `dilation` cells out."
-        w, d = self.proj/self.std, self.dilation                               # standardising folded into the projection
-        return F.pad(F.conv2d(f.float(), w[:, :, None, None], -(w @ self.mean)), (d, d, d, d), mode='replicate')
+        P, m, s = (t.to(f.device) for t in (self.proj, self.mean, self.std))  # training inputs are gathered on the CPU
+        w, d = P/s, self.dilation                                               # standardising folded into the projection
+        return F.pad(F.conv2d(f.float(), w[:, :, None, None], -(w @ m)), (d, d, d, d), mode='replicate')
     def neighbours(self, f): # (B,C,h,w) features -> 8 views (B,k,h,w), in `OFFSETS` order
         "Each cell's neighbours' projections, shifted into place."
         p, d, (h, w) = self.project(f), self.dilation, f.shape[-2:]
@@ -66,7 +67,7 @@ class ContextHead(nn.Module):
         "The MLP's inputs at pixel centres, sampled from `cells` as `sample_features` samples hypercolumns."
         f = torch.as_tensor(np.asarray(fmap, np.float32))[None]
         x = [sample_features(m[0], rows, cols, self.stride) for m in [f] + self.neighbours(f)]
-        return torch.cat([(x[0] - self.mean)/self.std] + x[1:], 1)
+        return torch.cat([(x[0] - self.mean.cpu())/self.std.cpu()] + x[1:], 1)
     def forward(self, x): return self.mlp(x)   # (N, C + 8k) inputs -> (N, n_classes) logits
     def maps(self, fmap, # (B,C,h,w) features
              hw, # (H,W) image size to crop to
