@@ -17,7 +17,8 @@ import torch
 from pixelpick.datasets import camvid
 from pixelpick.models import create_model
 from pixelpick.data import to_batch, size_groups
-from pixelpick.head import extract_features, HeadLearner, HeadRecipe
+from pixelpick.head import extract_features, HeadRecipe
+from pixelpick.learners import LEARNERS
 
 def bare_encoder(model, ds, bs=8):
     "Only the encoder, on normalised padded images: the floor for any feature extraction."
@@ -45,7 +46,6 @@ def main():
     for _ in range(a.reps):
         t, _ = timed(lambda: bare_encoder(model, tr)); bare.append(t)
         t, pool = timed(lambda: extract_features(model, tr)); ext.append(t)
-    from pixelpick.learners import LEARNERS
     hl = LEARNERS[a.training](model, tr, va); hl._pool = pool
     t_eval_feats, _ = timed(lambda: hl.eval_features)
     rng = np.random.default_rng(0); pix = []
@@ -70,6 +70,6 @@ def main():
            'peak_rss_MB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}
     print(json.dumps(res, indent=1))
     Path(a.out).mkdir(parents=True, exist_ok=True)
-    (Path(a.out)/f"{'head' if a.training == 'head' else 'context'}-speed-camvid-{a.scale}.json").write_text(json.dumps(res, indent=1))
+    (Path(a.out)/f'{a.training}-speed-camvid-{a.scale}.json').write_text(json.dumps(res, indent=1))
 
 if __name__ == '__main__': main()

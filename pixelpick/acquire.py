@@ -13,8 +13,8 @@ from .data import to_batch, size_groups
 
 # %% auto #0
 __all__ = ['ACQUISITIONS', 'ON_SAMPLES', 'STRATEGIES', 'acquisition', 'margin', 'entropy', 'least_confidence', 'class_boundary',
-           'margin_interior', 'uncertainty', 'random_scores', 'bald', 'select_pixels', 'image_seed', 'mc_probs',
-           'predict_probs', 'image_probs', 'score_pool']
+           'margin_interior', 'uncertainty', 'random_scores', 'bald', 'select_pixels', 'key_seed', 'image_seed',
+           'mc_probs', 'predict_probs', 'image_probs', 'score_pool']
 
 # %% ../nbs/03_acquire.ipynb #9a5fc604
 ACQUISITIONS = {} # name -> fn(probs (B,C,H,W)) -> (B,H,W) scores, higher = more uncertain
@@ -112,7 +112,8 @@ def select_pixels(scores, # (B,H,W) uncertainty, higher = more uncertain
 
 # %% ../nbs/03_acquire.ipynb #345dfdb7
 def _take(z, j): return [t[j:j+1] for t in z] if isinstance(z, (list, tuple)) else z[j:j+1]
-def image_seed(seed, i): return int(np.random.default_rng([seed, i]).integers(2**31))   # one image's own random stream
+def key_seed(*key)->int: return int(np.random.default_rng(list(key)).integers(2**31))   # a seed drawn from a key of ints, e.g. (run seed, round, what)
+def image_seed(seed, i): return key_seed(seed, i)   # one image's own random stream
 
 @torch.no_grad()
 def mc_probs(decode, # fn(z) -> logits: the part of the model that dropout samples

@@ -13,7 +13,7 @@ from fastcore.basics import patch
 from .data import SegDataset, atomic_write, check_classes
 from .models import create_model
 from .labels import LabelStore, VOID, unlock_folder, round_file
-from .acquire import score_pool
+from .acquire import score_pool, key_seed
 from .learners import Learner, create_learner
 from .oracle import Oracle, Person, as_oracle, HumanOracle, save_queries, load_queries, pending, query_seconds
 from .config import Config, check_pixels
@@ -137,7 +137,7 @@ def __exit__(self:ActiveLearner, *exc): self.close()
 
 # %% ../nbs/06_loop.ipynb #cdaeed7a
 @patch
-def _seed(self:ActiveLearner, k, what): return int(np.random.default_rng([self.cfg.seed, k, what]).integers(2**31))
+def _seed(self:ActiveLearner, k, what): return key_seed(self.cfg.seed, k, what)
 
 @patch
 def _shapes(self:ActiveLearner):

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
 from .data import atomic_write
+from .acquire import key_seed
 from .labels import LabelStore, unlock_folder, active_lines
 from .oracle import HumanOracle, as_oracle
 from .folder import RunDamaged, RECOVER
 
 # %% auto #0
-__all__ = ['micro_file', 'labels_sha', 'stream_seed', 'write_micro', 'Stream', 'stream_run', 'staleness', 'StreamOracle',
-           'stream_labeller']
+__all__ = ['micro_file', 'labels_sha', 'write_micro', 'Stream', 'stream_run', 'staleness', 'StreamOracle', 'stream_labeller']
 
 # %% ../nbs/10a_stream.ipynb #c005
 def micro_file(folder, # a run folder
@@ -30,8 +30,6 @@ def labels_sha(t)->str: # a label table (`LabelStore.table`)
     "A fingerprint of the labels a head trains on, in pixel order (the order they were given in does not matter)."
     a = np.stack([np.asarray(t[f], np.int64) for f in ('image', 'row', 'col', 'label')])
     return hashlib.sha1(a[:, np.lexsort(a[::-1])].tobytes() if a.shape[1] else b'').hexdigest()[:16]
-
-def stream_seed(*key)->int: return int(np.random.default_rng(list(key)).integers(2**31)) # a seed of (run seed, round, what, micro-round)
 
 def write_micro(fn, rec:dict): atomic_write(fn, json.dumps(rec)) # every write of a stream's journal goes through here
 
@@ -132,7 +130,7 @@ def train(self:Stream, t=None, # the labels to train on (default: the store's, n
     info = {'micro': j, 'labels': len(t['image']), 'sha1': labels_sha(t)}
     if al.cfg.strategy == 'random': return None, {**info, 'model': None}      # nothing to train: 'random' picks uniformly
     if j == 0: return al.get_model(self.k - 1), {**info, 'model': f'round {self.k - 1}'}
-    lr, seed = al.learner, stream_seed(al.cfg.seed, self.k, 4, j)
+    lr, seed = al.learner, key_seed(al.cfg.seed, self.k, 4, j)
     if self.steps is None: model = lr.fit(t, seed)[0]
     else: model = lr.model(lr.fit_head(t['image'], t['row'], t['col'], t['label'], seed=seed, recipe=replace(lr.recipe, steps=self.steps)))
     return model, {**info, 'model': 'retrained', 'seed': seed, 'train_seconds': round(time.time() - t0, 3)}
@@ -170,7 +168,7 @@ def pick(self:Stream, head=None, # (model, info) from `train`; default: trained 
     slots, before = self.slots(), len(self.pending()['image'])
     groups = {}
     for i, n in slots: groups.setdefault(n, []).append(i)
-    seed = al._seed(self.k, 1) if j == 0 else stream_seed(c.seed, self.k, 1, j)    # micro-round 0 is seeded as the batch round
+    seed = al._seed(self.k, 1) if j == 0 else key_seed(c.seed, self.k, 1, j)    # micro-round 0 is seeded as the batch round
     asked = self._asked([i for i, _ in slots])
     ps = [al.learner.score(model, n, c.strategy, asked, c.top_percent, c.mc_passes, seed=seed, idxs=ims) for n, ims in groups.items()]
     rec = {'round': self.k, 'micro': j, 'head': info, 'seed': seed, 'slots': slots, 'answered': len(self._table(True)['image']),
