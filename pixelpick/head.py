@@ -16,7 +16,7 @@ from .data import DISK_FULL, atomic_write, to_batch, size_groups, scaled_size, a
 from .models import create_model
 from .acquire import mc_probs
 from .learners import Learner, learner
-from .train import miou_from_confusion, confusion_matrix, progress_bars, NoBar
+from .train import miou_from_confusion, confusion_matrix, progress_bars, NoBar, long_step
 
 # %% auto #0
 __all__ = ['hypercolumns', 'sample_features', 'FeatureCache', 'image_fingerprints', 'feature_memory', 'extract_features',
@@ -429,7 +429,8 @@ class HeadLearner(Learner):
         if key not in _FEATURES:
             if len(_FEATURES) >= 4: _FEATURES.pop(next(iter(_FEATURES)))
             path = None if self.folder is None else Path(self.folder)/'features'/f'{name}.npy'
-            _FEATURES[key] = extract_features(self.encoder, ds, path=path, budget=self.budget, progress=self.progress, stats_from=stats_from, dist=self.dist, write=self.write, key=key[0])
+            with long_step(f'features of {len(ds)} {name} images', self.progress and (self.dist is None or self.dist.is_main_process)):   # a line in a terminal
+                _FEATURES[key] = extract_features(self.encoder, ds, path=path, budget=self.budget, progress=self.progress, stats_from=stats_from, dist=self.dist, write=self.write, key=key[0])
         return _FEATURES[key]
 
     @property
