@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_live.ipynb #38f36289
 from __future__ import annotations
-import html, io, threading, time
+import asyncio, html, io, threading, time
 from dataclasses import replace
 import numpy as np
 import torch
@@ -14,7 +14,7 @@ from .acquire import uncertainty
 from .labels import LabelStore
 
 # %% auto #0
-__all__ = ['LiveHead', 'ring', 'palette_legend', 'next_picks', 'live_labeller']
+__all__ = ['LiveHead', 'ring', 'palette_legend', 'after_reply', 'next_picks', 'live_labeller']
 
 # %% ../nbs/10_live.ipynb #5f276b79
 class LiveHead:
@@ -93,6 +93,12 @@ def palette_legend(ds)->str: # the pool (its `palette` colours the prediction)
     sw = lambda c: f'<span style="display:inline-block;width:12px;height:12px;margin:0 3px 0 8px;border:1px solid #000;vertical-align:middle;background:rgb{tuple(int(v) for v in c)}"></span>'
     return '<div class="pp-palette" style="font-size:90%;line-height:1.6">' + ''.join(f'<span style="white-space:nowrap">{sw(ds.palette[k])}{html.escape(str(n))}</span> ' for k, n in enumerate(ds.classes)) + '</div>'
 
+def after_reply(fn):
+    "Call `fn` once the kernel has sent the current message's replies (on its event loop); at once where no loop runs."
+    try: loop = asyncio.get_running_loop()
+    except RuntimeError: return fn()
+    loop.call_soon(fn)
+
 def next_picks(session, i)->tuple: # a `LabelSession`, an image index
     "(rows, cols) of the session's pixels on image `i` still without an answer (from the session, no store read)."
     todo = [(r, c) for (im, r, c), done in zip(session.pixels, session.answered) if im == i and not done]
@@ -112,8 +118,7 @@ def live_labeller(al, # an `ActiveLearner` with `training='head'`, at a round wa
     lab = labeller(al, mode, **kwargs)
     img, note = W.Image(format='png'), W.HTML()
     shown = {}
-    def update(*_):
-        live.poke()
+    def draw():
         cur = lab.session.current
         if cur is None: return
         todo = next_picks(lab.session, cur[0])
@@ -123,6 +128,7 @@ def live_labeller(al, # an `ActiveLearner` with `training='head'`, at a round wa
         note.value = (f"<small>live head: trained on {live.trained_on} labels" + (" (retraining…)" if live.busy else "") + "</small>"
                       if live.trained_on else f"<small>live head: first training after {every} answers</small>")
         shown['key'] = key
+    def update(*_): live.poke(); after_reply(draw)                                # the next pixel first, the panel after it
     lab.observe(update, 'status'); update()
     side = W.VBox([W.HTML('<b>what the model thinks now</b> (prediction | uncertainty, next picks ringed)'), img, W.HTML(palette_legend(al.ds)), note])
     box = W.HBox([lab, side], layout=W.Layout(align_items='flex-start'))          # the panel stays at the top, beside the pixel asked

@@ -301,13 +301,14 @@ def stream_labeller(al, # an `ActiveLearner` with `training='head'` and `oracle=
     import ipywidgets as W
     from pixelpick.labeller import labeller
     from pixelpick.session import LabelSession
-    from pixelpick.live import LiveHead, palette_legend, next_picks
+    from pixelpick.live import LiveHead, palette_legend, next_picks, after_reply
     if al.round >= al.cfg.rounds: raise ValueError(f"{al.out} has done its {al.cfg.rounds} rounds: nothing to stream (open it with a larger rounds= to label more)")
     st = Stream(al, every, every if ahead is None else ahead, steps)
     lab, live, note = labeller(LabelSession(st.oracle(), **kwargs), mode), LiveHead(al, every=2**62), W.HTML()
     img, state = W.Image(format='png'), {'stream': st, 'in': False, 'shown': None}
     def show():
         s, cur = state['stream'], lab.session.current
+        if s.open is None: return
         live.head, live.trained_on = getattr(s.model, 'head', s.model), s.open['head']['labels']
         note.value = f"<small>round {s.k} · micro-round {s.open['micro']}: picked by a head trained on {live.trained_on} labels" + (" · retraining…" if s._job else "") + "</small>"
         if cur is None: return
@@ -323,7 +324,7 @@ def stream_labeller(al, # an `ActiveLearner` with `training='head'` and `oracle=
                 s.finish()
                 if al.round < al.cfg.rounds: s = state['stream'] = Stream(al, s.every, s.ahead, s.steps); opened = True
             if opened and not s.complete: lab.session = LabelSession(s.oracle(), **kwargs); lab.refresh()
-            if s.open is not None: show()
+            after_reply(show)                                           # the next pixel goes out first, the panel after it
         finally: state['in'] = False
     lab.observe(update, 'status'); update()
     side = W.VBox([W.HTML('<b>the head that picked these pixels</b> (prediction | uncertainty, next picks ringed)'), img, W.HTML(palette_legend(al.ds)), note])
