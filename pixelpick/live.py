@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_live.ipynb #38f36289
 from __future__ import annotations
-import asyncio, html, io, threading, time
+import asyncio, html, threading, time
 from dataclasses import replace
 import numpy as np
 import torch
@@ -112,8 +112,8 @@ def live_labeller(al, # an `ActiveLearner` with `training='head'`, at a round wa
                  ):
     "The keyboard labeller of `al`'s open round, with a head that retrains in the background and shows its view."
     import ipywidgets as W
-    from PIL import Image
     from pixelpick.labeller import labeller
+    from pixelpick.render import to_png
     live = LiveHead(al, every, steps)
     lab = labeller(al, mode, **kwargs)
     img, note = W.Image(format='png'), W.HTML()
@@ -124,7 +124,7 @@ def live_labeller(al, # an `ActiveLearner` with `training='head'`, at a round wa
         todo = next_picks(lab.session, cur[0])
         key = (cur[0], live.trained_on, len(todo[0]))
         if key == shown.get('key'): return
-        buf = io.BytesIO(); Image.fromarray(live.panel(cur[0], marks=todo)).save(buf, 'PNG'); img.value = buf.getvalue()
+        img.value = to_png(live.panel(cur[0], marks=todo))
         note.value = (f"<small>live head: trained on {live.trained_on} labels" + (" (retraining…)" if live.busy else "") + "</small>"
                       if live.trained_on else f"<small>live head: first training after {every} answers</small>")
         shown['key'] = key

@@ -301,6 +301,7 @@ def stream_labeller(al, # an `ActiveLearner` with `training='head'` and `oracle=
     import ipywidgets as W
     from pixelpick.labeller import labeller
     from pixelpick.session import LabelSession
+    from pixelpick.render import to_png
     from pixelpick.live import LiveHead, palette_legend, next_picks, after_reply
     if al.round >= al.cfg.rounds: raise ValueError(f"{al.out} has done its {al.cfg.rounds} rounds: nothing to stream (open it with a larger rounds= to label more)")
     st = Stream(al, every, every if ahead is None else ahead, steps)
@@ -314,7 +315,7 @@ def stream_labeller(al, # an `ActiveLearner` with `training='head'` and `oracle=
         if cur is None: return
         todo = next_picks(lab.session, cur[0])
         if (key := (cur[0], s.open['micro'], len(todo[0]))) == state['shown']: return
-        img.value = _png(live.panel(cur[0], marks=todo)); state['shown'] = key
+        img.value = to_png(live.panel(cur[0], marks=todo)); state['shown'] = key
     def update(*_):
         if state['in']: return                                          # refresh() below changes the status again
         state['in'] = True
@@ -331,8 +332,3 @@ def stream_labeller(al, # an `ActiveLearner` with `training='head'` and `oracle=
     box = W.HBox([lab, side], layout=W.Layout(align_items='flex-start'))
     box.labeller, box.live, box.state = lab, live, state
     return box
-
-def _png(a):
-    import io
-    from PIL import Image
-    buf = io.BytesIO(); Image.fromarray(a).save(buf, 'PNG'); return buf.getvalue()
