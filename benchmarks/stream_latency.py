@@ -30,6 +30,7 @@ SETUP = """import numpy as np, ipywidgets as W
 from pixelpick.datasets import camvid
 from pixelpick.loop import ActiveLearner
 from pixelpick.labeller import labeller, simulate
+from pixelpick.labels import VOID
 from pixelpick.live import live_labeller
 from pixelpick.stream import stream_labeller
 tr = camvid({root!r}, 'train', {scale})
@@ -50,7 +51,7 @@ def tell(*_):                                                 # the shown pixel'
         s = lab.session
         if s.current is None: v = 'done'
         else:
-            i, r, c = s.current; y = int(masks[i][r, c]); k = s.keys_for(-1 if y == tr.ignore_index else y)[0]
+            i, r, c = s.current; y = int(masks[i][r, c]); k = s.keys_for(VOID if y == tr.ignore_index else y)[0]
             v = 'Space' if k == ' ' else k                    # a key name Playwright presses
         open('truth.tmp', 'w').write(f'{{lab.seq}} {{v}}'); os.replace('truth.tmp', 'truth.txt')
     after_reply(write)                                        # after the view is sent: never in the measured path
@@ -87,7 +88,7 @@ DEBUG = """() => { const b = document.querySelector('.pp-labeller');
 
 def run_condition(name, make, a):
     from playwright.sync_api import sync_playwright
-    from pixelpick.stream import staleness
+    from pixelpick.stream import staleness, micro_file
     from pixelpick.labels import active_lines
     total = a.n + a.warmup
     with tempfile.TemporaryDirectory() as d:
@@ -99,7 +100,7 @@ def run_condition(name, make, a):
             try: shown_key(page, d)
             except Exception:
                 page.screenshot(path=f'/tmp/stream-latency-{name}.png', full_page=True)
-                raise RuntimeError(f"{name}: the hidden truth widget never matched the labeller's view: "
+                raise RuntimeError(f"{name}: the kernel's truth file never named the labeller's view: "
                                    + repr(page.evaluate(DEBUG)) + f" truth file: {(Path(d)/'truth.txt').read_text() if (Path(d)/'truth.txt').exists() else None!r}" + f'; screenshot /tmp/stream-latency-{name}.png')
             bh.focus_labeller(page)
             load0 = os.getloadavg()
@@ -121,7 +122,7 @@ def run_condition(name, make, a):
                'latencies_ms': [round(x, 1) for x in lat]}
         if 'stream' in name:
             res['staleness'] = staleness(run, 1)
-            ms = [json.loads(f.read_text()) for f in sorted((run/'queries'/'round_001.stream').glob('micro_*.json'))]
+            ms = [json.loads(f.read_text()) for f in sorted(micro_file(run, 1, 0).parent.glob('micro_*.json'))]
             res['train_seconds'] = [m['head'].get('train_seconds') for m in ms if m['head'].get('train_seconds') is not None]
     print(f"{name:>10}: {res['keys']} keys, median {res['median_ms']:.1f} ms, p95 {res['p95_ms']:.1f} ms, max {res['max_ms']:.1f} ms; "
           f"{labels} round-1 labels saved; load {res['load_before'][0]} -> {res['load_after'][0]}"
