@@ -3,7 +3,8 @@ download cell. This script checks that they, and the cells that find the data, r
 
 For each tutorial it executes, in a fresh Python process whose sockets cannot reach the network, the code cells from
 the top down to its last install, download or data-finding cell (`eval: false` ones included; cells flagged `gpu` are
-skipped; the training cells come later and are never reached), twice:
+skipped; the training cells come later and are never reached), twice (cells already checked in another tutorial, such as
+the install cell they share, are not run again; nor is the second case where no cell looks for the data):
 
 - `present`: CamVid where the tutorials look for it (beside the repository as `../shared/data/camvid` when it is there,
   else a tiny copy in a temporary `$PIXELPICK_DATA`): no network call may happen, and `root` must be that folder;
@@ -108,11 +109,18 @@ def main(nbs):
         present = make_camvid_folder(tmp/'present'/'camvid', n=(2, 2)).resolve()
         env_p, where = {'PIXELPICK_DATA': str(tmp/'present')}, f'not beside the repository, so a tiny copy in $PIXELPICK_DATA={tmp/"present"}'
     print(f'CamVid for the "present" case: {where}\n')
-    status = 0
+    status, seen = 0, {}
     try:
         for nb in nbs:
             nb = Path(nb).resolve()
+            cells = cells_to_run(nb)
             for case in ('present', 'absent'):
+                # the same cells in the same case were checked already (the tutorials share one install cell); where no
+                # cell looks for the data, both cases run the same thing
+                key = (case if any(k in ('download', 'find') for _, _, k in cells) else 'any', tuple(s for _, s, _ in cells))
+                if key in seen:
+                    print(f'{nb.stem} [{case}]\n  the same cells as {seen[key]}: checked there\n'); continue
+                seen[key] = f'{nb.stem} [{case}]'
                 env, cwd = dict(base, **env_p), nb.parent
                 if case == 'absent':
                     d = tmp/f'{nb.stem}-absent'
