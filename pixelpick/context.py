@@ -8,11 +8,11 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .head import HeadLearner, sample_features
+from .head import HeadLearner, sample_features, conv_mlp
 from .learners import learner
 
 # %% auto #0
-__all__ = ['OFFSETS', 'pca_projection', 'ContextHead', 'conv_mlp', 'ContextLearner']
+__all__ = ['OFFSETS', 'pca_projection', 'ContextHead', 'ContextLearner']
 
 # %% ../nbs/05d_context.ipynb #0ec00601
 def pca_projection(cache, # the pool's `FeatureCache`
@@ -80,17 +80,6 @@ class ContextHead(nn.Module):
         x = F.conv2d(f, wc[:, :, None, None], lin.bias - wc @ self.mean) + F.conv2d(self.project(f), w3, dilation=d)
         x = conv_mlp(self.mlp[1:], x)
         return F.interpolate(x, size=(f.shape[2]*self.stride, f.shape[3]*self.stride), mode='bilinear', align_corners=False)[..., :hw[0], :hw[1]]
-
-# %% ../nbs/05d_context.ipynb #2d72b021
-def conv_mlp(layers, # Linear, BatchNorm1d, ReLU and Dropout modules
-             x, # (B,C,h,w) maps
-            )->torch.Tensor:
-    "Per-pixel MLP layers applied to whole maps, each Linear as a 1x1 convolution: no channels-last copy."
-    for m in layers:
-        if isinstance(m, nn.Linear): x = F.conv2d(x, m.weight[:, :, None, None], m.bias)
-        elif isinstance(m, nn.BatchNorm1d): x = F.batch_norm(x, m.running_mean, m.running_var, m.weight, m.bias, m.training, 0., m.eps)
-        else: x = m(x)                                                           # ReLU, Dropout: elementwise
-    return x
 
 # %% ../nbs/05d_context.ipynb #77145d22
 @learner('context')

@@ -16,11 +16,11 @@ from .data import DISK_FULL, atomic_write, to_batch, size_groups, scaled_size, a
 from .models import create_model
 from .acquire import mc_probs
 from .learners import Learner, learner
-from .train import miou_from_confusion, confusion_matrix, progress_bars, NoBar, long_step
+from .train import miou_from_confusion, confusion_matrix, progress_bars, NoBar, long_step, adam
 
 # %% auto #0
 __all__ = ['hypercolumns', 'sample_features', 'FeatureCache', 'image_fingerprints', 'feature_memory', 'extract_features',
-           'PixelHead', 'HeadRecipe', 'gather_labelled', 'train_head', 'cached_probs', 'evaluate_cached',
+           'conv_mlp', 'PixelHead', 'HeadRecipe', 'gather_labelled', 'train_head', 'cached_probs', 'evaluate_cached',
            'FrozenSegModel', 'HeadLearner']
 
 # %% ../nbs/05b_head.ipynb #07a55f48
@@ -52,11 +52,12 @@ def sample_features(fmap, # (C,h,w) features on a stride-`stride` grid
                     stride=4, # pixels per feature cell
                    )->torch.Tensor: # (N,C) float
     "Features at pixel centres, as a bilinear resize of `fmap` to the image (align_corners=False) gives them."
-    f = torch.from_numpy(np.array(fmap, np.float32)) if isinstance(fmap, np.ndarray) else fmap.float()   # a copy: cached maps may be read-only
     rows, cols = torch.as_tensor(rows), torch.as_tensor(cols)
-    r0, r1, wr0, wr1 = _corners(rows, f.shape[1], stride)
-    c0, c1, wc0, wc1 = _corners(cols, f.shape[2], stride)
-    return (f[:, r0, c0]*(wr0*wc0) + f[:, r0, c1]*(wr0*wc1) + f[:, r1, c0]*(wr1*wc0) + f[:, r1, c1]*(wr1*wc1)).T
+    r0, r1, wr0, wr1 = _corners(rows, fmap.shape[1], stride)
+    c0, c1, wc0, wc1 = _corners(cols, fmap.shape[2], stride)
+    np_map = isinstance(fmap, np.ndarray)                                # a cached map (fp16, maybe a read-only memmap): only the cells used are read
+    at = lambda r, c: torch.from_numpy(np.asarray(fmap[:, r.numpy(), c.numpy()], np.float32)) if np_map else fmap[:, r, c].float()
+    return (at(r0, c0)*(wr0*wc0) + at(r0, c1)*(wr0*wc1) + at(r1, c0)*(wr1*wc0) + at(r1, c1)*(wr1*wc1)).T
 
 # %% ../nbs/05b_head.ipynb #7a8458a7
 class FeatureCache:
@@ -282,6 +283,19 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
     if stats_from is not None: mean, std = stats_from.mean, stats_from.std
     return FeatureCache(feats, shapes, mean, std)
 
+# %% ../nbs/05b_head.ipynb #cdb1ce9c
+def conv_mlp(layers, # Linear, BatchNorm1d, ReLU and Dropout modules
+             x, # (B,C,h,w) maps
+            )->torch.Tensor: # (B,C',h,w)
+    "Per-pixel MLP layers on whole maps, each Linear a 1x1 convolution done as one matrix product per image: no channels-last copy."
+    B, _, h, w = x.shape; x = x.flatten(2)
+    for m in layers:
+        if isinstance(m, nn.Linear): x = torch.matmul(m.weight, x) if m.bias is None else torch.baddbmm(m.bias[None, :, None], m.weight.expand(B, -1, -1), x)
+        elif isinstance(m, nn.BatchNorm1d): x = F.batch_norm(x, m.running_mean, m.running_var, m.weight, m.bias, m.training, 0., m.eps)
+        else: x = m(x)                                                           # ReLU, Dropout: elementwise
+    return x.view(B, -1, h, w)
+
+
 # %% ../nbs/05b_head.ipynb #accd73ae
 class PixelHead(nn.Module):
     "A per-pixel MLP on standardised hypercolumns; `maps` predicts whole images from their feature maps."
@@ -303,8 +317,11 @@ class PixelHead(nn.Module):
     def maps(self, fmap, # (B,C,h,w) features
              hw, # (H,W) image size to crop to
             ): # (B,n_classes,H,W) logits
-        B, C, h, w = fmap.shape
-        z = self(fmap.permute(0, 2, 3, 1).reshape(-1, C).float()).view(B, h, w, -1).permute(0, 3, 1, 2)
+        "The MLP on every cell as 1x1 convolutions, standardising folded into the first; logits resized to the image."
+        lin, (B, C, h, w) = self.mlp[0], fmap.shape
+        wt = lin.weight/self.std                                          # (f - mean)/std never computed on the whole map
+        x = torch.baddbmm((lin.bias - wt @ self.mean)[None, :, None], wt.expand(B, -1, -1), fmap.float().flatten(2))
+        z = conv_mlp(self.mlp[1:], x.view(B, -1, h, w))
         return F.interpolate(z, size=(h*self.stride, w*self.stride), mode='bilinear', align_corners=False)[..., :hw[0], :hw[1]]
 
 # %% ../nbs/05b_head.ipynb #f8afcc41
@@ -345,7 +362,7 @@ def train_head(head:PixelHead, # the head to train (in place)
     dev = next(head.parameters()).device
     X, y = torch.as_tensor(X).to(dev), torch.as_tensor(y).long().to(dev)
     if not len(y): raise ValueError("no labelled pixels to train on")
-    opt = torch.optim.AdamW(head.parameters(), lr=r.lr, weight_decay=r.wd)
+    opt = adam(head.parameters(), torch.optim.AdamW, lr=r.lr, weight_decay=r.wd)     # fused where torch has it
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, r.steps)
     _, pbar = progress_bars(progress)
     head.train(); losses = []
@@ -425,13 +442,15 @@ class HeadLearner(Learner):
         hl.cfg = cfg; return hl
 
     def _extract(self, ds, name, stats_from=None):
-        key = (_cache_key(self.encoder, ds), None if stats_from is None else float(stats_from.mean.sum()))
-        if key not in _FEATURES:
+        key = _cache_key(self.encoder, ds)                                # the features, not their standardisation: shared by every pool's runs
+        if key in _FEATURES: _FEATURES[key] = _FEATURES.pop(key)          # the most recently used is kept longest
+        else:
             if len(_FEATURES) >= 4: _FEATURES.pop(next(iter(_FEATURES)))
             path = None if self.folder is None else Path(self.folder)/'features'/f'{name}.npy'
             with long_step(f'features of {len(ds)} {name} images', self.progress and (self.dist is None or self.dist.is_main_process)):   # a line in a terminal
-                _FEATURES[key] = extract_features(self.encoder, ds, path=path, budget=self.budget, progress=self.progress, stats_from=stats_from, dist=self.dist, write=self.write, key=key[0])
-        return _FEATURES[key]
+                _FEATURES[key] = extract_features(self.encoder, ds, path=path, budget=self.budget, progress=self.progress, dist=self.dist, write=self.write, key=key)
+        fc = _FEATURES[key]
+        return fc if stats_from is None else FeatureCache(fc.feats, fc.shapes, stats_from.mean, stats_from.std, fc.stride)   # the same maps, standardised as the pool
 
     @property
     def pool(self)->FeatureCache:

@@ -16,7 +16,7 @@ from .data import to_batch, size_groups
 # %% auto #0
 __all__ = ['RECIPES', 'LONG_STEP', 'EPOCH_LINES', 'Recipe', 'get_recipe', 'rescale_labels', 'hue_rotate', 'gaussian_blur',
            'augment', 'sparse_ce', 'progress_mode', 'bars_enabled', 'NoBar', 'progress_bars', 'long_step',
-           'param_groups', 'train_model', 'confusion_matrix', 'miou_from_confusion', 'evaluate']
+           'param_groups', 'adam', 'train_model', 'confusion_matrix', 'miou_from_confusion', 'evaluate']
 
 # %% ../nbs/05_train.ipynb #a63354a9
 @dataclass
@@ -203,6 +203,13 @@ def param_groups(model, lr, encoder_lr_mult):
     enc = list(model.net.encoder.parameters()); ids = {id(p) for p in enc}
     return [{'params': enc, 'lr': lr*encoder_lr_mult}, {'params': [p for p in model.parameters() if id(p) not in ids], 'lr': lr}]
 
+def adam(params, # parameters, or parameter groups
+         cls=torch.optim.Adam, # `torch.optim.Adam` or `AdamW`
+         **kw)->torch.optim.Optimizer: # as `cls` takes them
+    "`cls(params, **kw)` with the fused kernel where this torch has one for the parameters' device (on the CPU a step is 3-4x faster)."
+    try: return cls(params, fused=True, **kw)
+    except (RuntimeError, TypeError, ValueError): return cls(params, **kw)
+
 def train_model(model, # a `SegModel`, on the device to train on
                 ds, # the pool (`SegDataset`): images come from here
                 masks, # one (H,W) label mask per image (ignore where unlabelled)
@@ -222,7 +229,7 @@ def train_model(model, # a `SegModel`, on the device to train on
     N, r = (dist.num_processes, dist.process_index) if dist is not None else (1, 0)
     net = model if N == 1 else dist.wrap(model)                           # DDP: gradients averaged over the processes
     ga = g if N == 1 else torch.Generator().manual_seed(int(np.random.default_rng([seed, r]).integers(2**31)))   # each process its own augmentation
-    opt = torch.optim.Adam(param_groups(model, recipe.lr, recipe.encoder_lr_mult), betas=(0.9, 0.999), eps=recipe.eps, weight_decay=recipe.wd)
+    opt = adam(param_groups(model, recipe.lr, recipe.encoder_lr_mult), betas=(0.9, 0.999), eps=recipe.eps, weight_decay=recipe.wd)
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, [max(1, int(f*recipe.epochs)) for f in recipe.milestones], recipe.gamma)
     mbar, pbar = progress_bars(progress)
     lines = progress_mode(progress) == 'lines' and r == 0                   # one process says it
