@@ -11,7 +11,7 @@ def pytest_configure(config):
 # the longest tests first, so that `pytest -n N` (loadgroup) does not end with one worker still on a long test
 SLOW_FIRST = ['test_runall_browser.py::test_run_all[01', 'test_notebooks.py::test_notebook[06_loop', 'test_runall_browser.py::test_run_all[05',
               'test_notebooks.py::test_notebook[tutorials/04', 'test_own_folder.py::test_own_folder_from', 'test_notebooks.py::test_notebook[tutorials/02',
-              'test_tutorial_browser', 'test_distributed.py::test_kill', 'test_runall_offline', 'test_distributed.py::test_cli', 'test_docs_site',
+              'test_tutorial_browser', 'test_distributed.py::test_kill', 'test_runall_offline', 'test_distributed.py::test_cli', 'test_docs_site.py::test_pages',
               'test_notebooks.py::test_notebook[05_train', 'test_own_folder', 'test_notebooks.py::test_notebook[07_cli', 'test_runall_browser',
               'test_distributed', 'test_browser', 'test_notebooks.py::test_notebook[06b', 'test_notebooks.py::test_notebook[10_live']
 

@@ -17,7 +17,7 @@ Chromium through Playwright, as the labeller's test). On every page reached from
 
 A viewport screenshot (1280x900) of every page goes to tests/_artifacts/docs/, plus the named ones in tests/_artifacts/.
 The search box must find `select_pixels`. Skipped without Chromium or Playwright, except with CI=true."""
-import configparser, functools, http.server, os, re, subprocess, sys, threading
+import configparser, functools, http.server, os, re, shutil, subprocess, sys, threading
 from pathlib import Path
 from urllib.parse import urljoin, urldefrag, urlparse
 import pytest
@@ -25,12 +25,31 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import browser_helpers as bh
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group('docs-site')]   # one build for the module's tests
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group('docs-site')]   # one worker for the module's tests, where loadgroup works
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT/'_docs'/'site'
 ART = ROOT/'tests'/'_artifacts'
 _cfg = configparser.ConfigParser(); _cfg.read(ROOT/'settings.ini')
 GIT_URL = _cfg['DEFAULT']['git_url'].rstrip('/')
+
+
+def build_once(tmp_path_factory)->Path:
+    """Build the site once per test session, into a folder that every pytest-xdist worker of the session shares: the
+    first worker builds under a lock, the others wait for it and reuse the build. (`xdist_group` alone does not do it:
+    with pytest 9.2, `--dist loadgroup` silently stops grouping, pytest-dev/pytest-xdist#1386, and each worker built
+    the site again, ~40 s.)"""
+    import fcntl
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get('PYTEST_XDIST_WORKER'): root = root.parent             # the session's folder, above the workers' own
+    out = root/'docs-build'
+    with open(root/'docs-build.lock', 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)                                     # released when the file closes
+        if not (out/'built').exists():
+            shutil.rmtree(out, ignore_errors=True); out.mkdir()
+            r = subprocess.run([sys.executable, 'tools/docs.py'], cwd=ROOT, capture_output=True, text=True, env={**os.environ, 'PIXELPICK_DOCS_DIR': str(out)})
+            assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+            (out/'built').write_text('')
+    return out
 
 
 @pytest.fixture(scope='module')
@@ -40,10 +59,7 @@ def site(tmp_path_factory):
         if os.environ.get('CI', '').lower() == 'true': pytest.fail('the docs-site test must run in CI, but: ' + '; '.join(why), pytrace=False)
         pytest.skip('docs-site test needs: ' + '; '.join(why))
     global SITE
-    out = tmp_path_factory.mktemp('docs')                            # its own build folder: never another build's (pytest -n)
-    r = subprocess.run([sys.executable, 'tools/docs.py'], cwd=ROOT, capture_output=True, text=True, env={**os.environ, 'PIXELPICK_DOCS_DIR': str(out)})
-    SITE = out/'site'
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    SITE = build_once(tmp_path_factory)/'site'
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *a): pass
     handler = functools.partial(Quiet, directory=str(SITE))
