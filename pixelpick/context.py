@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .head import HeadLearner, sample_features, conv_mlp
+from .head import HeadLearner, sample_features, conv_mlp, folded_1x1
 from .learners import learner
 
 # %% auto #0
@@ -54,8 +54,8 @@ class ContextHead(nn.Module):
     def project(self, f): # (B,C,h,w) features -> (B,k,h+2d,w+2d)
         "The projections of the standardised features, the borders replicated `dilation` cells out."
         P, m, s = (t.to(f.device) for t in (self.proj, self.mean, self.std))  # training inputs are gathered on the CPU
-        w, d = P/s, self.dilation                                               # standardising folded into the projection
-        return F.pad(F.conv2d(f.float(), w[:, :, None, None], -(w @ m)), (d, d, d, d), mode='replicate')
+        d = self.dilation                                                       # standardising folded into the projection
+        return F.pad(folded_1x1(f, P, None, m, s), (d, d, d, d), mode='replicate')
     def neighbours(self, f): # (B,C,h,w) features -> 8 views (B,k,h,w), in `OFFSETS` order
         "Each cell's neighbours' projections, shifted into place."
         p, d, (h, w) = self.project(f), self.dilation, f.shape[-2:]
@@ -74,10 +74,10 @@ class ContextHead(nn.Module):
             ): # (B,n_classes,H,W) logits
         "The MLP on every cell, as convolutions: its first layer a 1x1 on the cell plus a dilated 3x3 on the projections."
         lin, C, d, f = self.mlp[0], fmap.shape[1], self.dilation, fmap.float()
-        wc, wn = lin.weight[:, :C]/self.std, lin.weight[:, C:].view(len(lin.weight), len(OFFSETS), -1)
+        wn = lin.weight[:, C:].view(len(lin.weight), len(OFFSETS), -1)
         w3 = torch.zeros(len(lin.weight), wn.shape[2], 3, 3, device=f.device)    # the neighbours' weights as a 3x3 kernel, centre 0
         for j, (dy, dx) in enumerate(OFFSETS): w3[:, :, dy + 1, dx + 1] = wn[:, j]
-        x = F.conv2d(f, wc[:, :, None, None], lin.bias - wc @ self.mean) + F.conv2d(self.project(f), w3, dilation=d)
+        x = folded_1x1(f, lin.weight[:, :C], lin.bias, self.mean, self.std) + F.conv2d(self.project(f), w3, dilation=d)
         x = conv_mlp(self.mlp[1:], x)
         return F.interpolate(x, size=(f.shape[2]*self.stride, f.shape[3]*self.stride), mode='bilinear', align_corners=False)[..., :hw[0], :hw[1]]
 

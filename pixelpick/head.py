@@ -20,8 +20,8 @@ from .train import miou_from_confusion, confusion_matrix, progress_bars, NoBar, 
 
 # %% auto #0
 __all__ = ['hypercolumns', 'sample_features', 'FeatureCache', 'image_fingerprints', 'feature_memory', 'extract_features',
-           'conv_mlp', 'PixelHead', 'HeadRecipe', 'gather_labelled', 'train_head', 'cached_probs', 'evaluate_cached',
-           'FrozenSegModel', 'HeadLearner']
+           'conv_mlp', 'folded_1x1', 'PixelHead', 'HeadRecipe', 'gather_labelled', 'train_head', 'cached_probs',
+           'evaluate_cached', 'FrozenSegModel', 'HeadLearner']
 
 # %% ../nbs/05b_head.ipynb #07a55f48
 @torch.no_grad()
@@ -295,6 +295,15 @@ def conv_mlp(layers, # Linear, BatchNorm1d, ReLU and Dropout modules
         else: x = m(x)                                                           # ReLU, Dropout: elementwise
     return x.view(B, -1, h, w)
 
+def folded_1x1(f, # (B,C,h,w) maps
+               weight, bias, # (O,C) and (O,) or None: a Linear's parameters
+               mean, std, # (C,) standardisation of the maps
+              )->torch.Tensor: # (B,O,h,w)
+    "`weight @ ((f - mean)/std) + bias` at every cell, the standardisation folded into the weights: never computed over a whole map."
+    B, _, h, w = f.shape; wt = weight/std
+    b = -(wt @ mean) if bias is None else bias - wt @ mean
+    return torch.baddbmm(b[None, :, None], wt.expand(B, -1, -1), f.float().flatten(2)).view(B, -1, h, w)
+
 
 # %% ../nbs/05b_head.ipynb #accd73ae
 class PixelHead(nn.Module):
@@ -318,10 +327,8 @@ class PixelHead(nn.Module):
              hw, # (H,W) image size to crop to
             ): # (B,n_classes,H,W) logits
         "The MLP on every cell as 1x1 convolutions, standardising folded into the first; logits resized to the image."
-        lin, (B, C, h, w) = self.mlp[0], fmap.shape
-        wt = lin.weight/self.std                                          # (f - mean)/std never computed on the whole map
-        x = torch.baddbmm((lin.bias - wt @ self.mean)[None, :, None], wt.expand(B, -1, -1), fmap.float().flatten(2))
-        z = conv_mlp(self.mlp[1:], x.view(B, -1, h, w))
+        lin, (h, w) = self.mlp[0], fmap.shape[-2:]
+        z = conv_mlp(self.mlp[1:], folded_1x1(fmap, lin.weight, lin.bias, self.mean, self.std))
         return F.interpolate(z, size=(h*self.stride, w*self.stride), mode='bilinear', align_corners=False)[..., :hw[0], :hw[1]]
 
 # %% ../nbs/05b_head.ipynb #f8afcc41
