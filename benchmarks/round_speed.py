@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from pixelpick.datasets import camvid
 from pixelpick.models import create_model
-from pixelpick.head import extract_features, PixelHead, gather_labelled, sample_features, _corners, cached_probs
-from pixelpick.train import adam, param_groups
+from pixelpick.head import extract_features, PixelHead, gather_labelled, _corners
+from pixelpick.train import adam
 from pixelpick.data import size_groups
 
 
@@ -62,7 +62,6 @@ def main():
     tr = camvid(a.root, 'train', a.scale)
     model = create_model(tr.c).eval()
     cache = extract_features(model, tr)
-    g = torch.Generator().manual_seed(0)
     head = PixelHead(cache.channels, tr.c, 128, 0.1, cache.mean, cache.std).eval()
     batches = list(size_groups(tr, range(len(tr)), 8))
     rng = np.random.default_rng(0); n = 20*len(tr)
@@ -78,11 +77,10 @@ def main():
         t1, x1 = timed(lambda: gather_labelled(cache, img, row, col))
         res['gathering 20 px/img'][0].append(t0); res['gathering 20 px/img'][1].append(t1)
         same['features'] = float((x0 - x1).abs().max())
-        for name, mk, kw in [('Adam step, DeepLabV3+ (3.9 M parameters)', lambda: create_model(tr.c), {}),
-                             ('AdamW step, head', lambda: PixelHead(cache.channels, tr.c, 128), {'cls': torch.optim.AdamW, 'weight_decay': 1e-4})]:
+        for name, mk, cls, kw in [('Adam step, DeepLabV3+ (3.9 M parameters)', lambda: create_model(tr.c), torch.optim.Adam, {}),
+                                  ('AdamW step, head', lambda: PixelHead(cache.channels, tr.c, 128), torch.optim.AdamW, {'weight_decay': 1e-4})]:
             torch.manual_seed(0); m0 = mk(); torch.manual_seed(0); m1 = mk()
             p0, p1 = [q for q in m0.parameters()], [q for q in m1.parameters()]
-            cls = kw.pop('cls', torch.optim.Adam)
             for q in p0 + p1: q.grad = torch.full_like(q, 1e-3)                # fixed gradients: only the step is timed
             o0, o1 = cls(p0, lr=1e-3, fused=False, **kw), adam(p1, cls, lr=1e-3, **kw)
             steps(o0, 1); steps(o1, 1)                                      # state allocated
