@@ -10,7 +10,6 @@ import numpy as np
 import torch
 from torch import nn
 from fastcore.basics import store_attr
-import segmentation_models_pytorch as smp
 import torch.nn.functional as F
 
 # %% auto #0
@@ -70,7 +69,8 @@ def crop_to(x, hw): # (..., H', W') tensor and the size to keep
 
 # %% ../nbs/01_models.ipynb #3fb159ca
 IMAGENET_STATS = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
-ARCHS = tuple(a for a in smp.MODEL_ARCHITECTURES_MAPPING if a not in ('pan', 'dpt')) # smp architectures `SegModel` wraps at any image size
+# smp's architectures that `SegModel` wraps at any image size (written out: importing smp costs 1.3 s, which only building a model should pay)
+ARCHS = ('unet', 'unetplusplus', 'manet', 'linknet', 'fpn', 'pspnet', 'deeplabv3', 'deeplabv3plus', 'upernet', 'segformer')
 DEFAULT_ENCODER = 'tu-tf_efficientnet_lite0'
 
 def encoder_stats(encoder): # smp encoder name
@@ -117,6 +117,7 @@ def create_model(n_classes, # number of classes
                 )->SegModel:
     "A `SegModel` for `n_classes`, with an ImageNet-pretrained encoder that needs no download by default."
     if arch not in ARCHS: raise ValueError(f"unknown arch {arch!r}; expected one of {list(ARCHS)}")
+    import segmentation_models_pytorch as smp          # here, not at the top: it pulls in timm and torchvision
     hub = weights == 'imagenet' and encoder != DEFAULT_ENCODER
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', DeprecationWarning)

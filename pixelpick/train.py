@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, asdict, replace
 import numpy as np
 import torch
 import torch.nn.functional as F
-import torchvision.transforms.v2.functional as TF
 from fastcore.imports import in_notebook
 from .data import to_batch, size_groups
 
@@ -89,6 +88,7 @@ def gaussian_blur(x, # (C,H,W) float
 
 def _photometric(x, g, j=0.8):
     "The paper's colour augmentation on a (3,H,W) float image, jitter strength `j`."
+    import torchvision.transforms.v2.functional as TF      # here: importing torchvision costs 1.2 s, which only training should pay
     if _rand(g) < 0.8:
         h = min(j, 0.2)
         x = TF.adjust_brightness(x, _rand(g, 1-j, 1+j)); x = TF.adjust_contrast(x, _rand(g, 1-j, 1+j))
