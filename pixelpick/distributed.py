@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_distributed.ipynb #1e571ca3
 from __future__ import annotations
-import contextlib, os, socket, subprocess, sys, tempfile
+import atexit, contextlib, os, socket, subprocess, sys, tempfile
 from pathlib import Path
 import numpy as np
 import torch
@@ -48,6 +48,10 @@ class Processes(Single):
         from accelerate import PartialState
         self.state = PartialState(cpu=torch.device(device).type == 'cpu')
         self.num_processes, self.process_index, self.is_main_process = self.state.num_processes, self.state.process_index, self.state.is_main_process
+        atexit.register(self.end)
+    def end(self):
+        "At a normal exit, destroy the process group while Python still runs (else gloo's threads can abort a finished run)."
+        if getattr(sys, 'last_value', None) is None: self.state.destroy_process_group()   # not after an uncaught error: the others may be mid-collective
     def gather(self, obj):
         if self.num_processes == 1: return [obj]
         out = [None]*self.num_processes; torch.distributed.all_gather_object(out, obj); return out

@@ -10,6 +10,8 @@ def score(out):
     from pixelpick.models import create_model
     from pixelpick.acquire import score_pool
     from pixelpick.distributed import get_state
+    import atexit                                     # registered before the state's own handler, so it runs after it (LIFO)
+    atexit.register(lambda: Path(f'{out}.exit-{os.getpid()}').write_text(str(torch.distributed.is_initialized())))
     st = get_state('cpu')
     ds = synthetic_scenes(9, size=(48, 64)); torch.manual_seed(0); m = create_model(ds.c, weights=None)
     res = {}

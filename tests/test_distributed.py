@@ -32,6 +32,8 @@ def test_scoring_picks_same_in_one_and_two_processes(tmp_path):
     _ok(_launch(['score', str(tmp_path/'one.npz')], 1)); _ok(_launch(['score', str(tmp_path/'two.npz')], 2))
     one, two = np.load(tmp_path/'one.npz'), np.load(tmp_path/'two.npz')
     for k in ('random', 'margin', 'mc'): np.testing.assert_array_equal(one[k], two[k], err_msg=k)   # round 0's random picks, margin, MC-dropout
+    ends = [p.read_text() for p in tmp_path.glob('two.npz.exit-*')]
+    assert ends == ['False', 'False'], ends                   # each process destroyed its process group before Python's teardown
 
 def test_head_run_in_two_processes_equals_one_and_writes_once(tmp_path):
     _ok(_launch(['run', str(tmp_path/'one'), 'head', '3'], 1)); _ok(_launch(['run', str(tmp_path/'two'), 'head', '3'], 2))
