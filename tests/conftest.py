@@ -8,6 +8,11 @@ def pytest_configure(config):
         import torch; torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
 
 
+def pytest_xdist_auto_num_workers(config):
+    "`-n auto`: one worker more than the cores, at most 4: the browser and subprocess tests wait part of the time (kernels, servers, launches)."
+    return min(4, (os.cpu_count() or 1) + 1)
+
+
 # the longest tests first, so that `pytest -n N` (loadgroup) does not end with one worker still on a long test
 SLOW_FIRST = ['test_runall_browser.py::test_run_all[01', 'test_notebooks.py::test_notebook[06_loop', 'test_runall_browser.py::test_run_all[05',
               'test_notebooks.py::test_notebook[tutorials/04', 'test_own_folder.py::test_own_folder_from', 'test_notebooks.py::test_notebook[tutorials/02',
