@@ -101,7 +101,7 @@ class LabelStore:
             self._write({'format': 'pixelpick-labels', 'version': 1, 'dataset': dataset, 'classes': self.classes, 'images': self.images}, mode='w')
         self._sync()
 
-    def _reset(self): self._cols, self._active, self._offset, self._line = {k: [] for k in _FIELDS}, [], 0, 0
+    def _reset(self): self._cols, self._active, self._offset, self._line, self._memo = {k: [] for k in _FIELDS}, [], 0, 0, {}
     def __len__(self): return len(self._live())
     def __repr__(self): return f"LabelStore({str(self.path)!r}, {len(self)} labels on {len(self.images)} images)"
 
@@ -148,6 +148,7 @@ def _sync(self:LabelStore):
         elif o.get('op') == 'add': self._check_rec(o); self._append(o)
         elif o.get('op') == 'undo' and self._active: self._active.pop()
     self._offset += len(raw)
+    if raw: self._memo = {}                            # what `_live` and `table` worked out is out of date
 
 @patch
 def _check_rec(self:LabelStore, o):
@@ -163,24 +164,30 @@ def _check_rec(self:LabelStore, o):
 def _live(self:LabelStore)->np.ndarray:
     "Indices of the active records; a pixel named twice counts once, with its latest answer."
     self._sync()
+    if (idx := self._memo.get('live')) is not None: return idx    # nothing new in the file since it was worked out
     idx = np.asarray(self._active, int)
-    if not len(idx): return idx
-    im, r, c = (np.asarray(self._cols[k], np.int64)[idx] for k in ('image', 'row', 'col'))
-    _, last = np.unique(((im << 42) | (r << 21) | c)[::-1], return_index=True)
-    return idx[np.sort(len(idx) - 1 - last)]
+    if len(idx):
+        im, r, c = (np.asarray(self._cols[k], np.int64)[idx] for k in ('image', 'row', 'col'))
+        _, last = np.unique(((im << 42) | (r << 21) | c)[::-1], return_index=True)
+        idx = idx[np.sort(len(idx) - 1 - last)]
+    idx.flags.writeable = False; self._memo['live'] = idx
+    return idx
 
 @patch
 def table(self:LabelStore)->dict:
-    "Active labels as a dict of numpy arrays (one entry per field; `source` as strings)."
+    "Active labels as a dict of read-only numpy arrays (one entry per field; `source` as strings)."
     idx = self._live()
-    res = {}
-    for k in _FIELDS:
-        col = self._cols[k]
-        if k == 'source': res[k] = np.array([col[i] for i in idx], dtype=object)
-        elif k in ('seconds',): res[k] = np.array([np.nan if col[i] is None else col[i] for i in idx], float)
-        elif k == 'truth': res[k] = np.array([TRUTH_UNKNOWN if col[i] is None else col[i] for i in idx], int)
-        else: res[k] = np.array([col[i] for i in idx], int)
-    return res
+    if (res := self._memo.get('table')) is None:                   # built once per change of the file, not once per call
+        res = {}
+        for k in _FIELDS:
+            col = self._cols[k]
+            if k == 'source': res[k] = np.array([col[i] for i in idx], dtype=object)
+            elif k in ('seconds',): res[k] = np.array([np.nan if col[i] is None else col[i] for i in idx], float)
+            elif k == 'truth': res[k] = np.array([TRUTH_UNKNOWN if col[i] is None else col[i] for i in idx], int)
+            else: res[k] = np.array([col[i] for i in idx], int)
+            res[k].flags.writeable = False
+        self._memo['table'] = res
+    return dict(res)
 
 @patch
 def query(self:LabelStore, image=None, round=None, source=None):
