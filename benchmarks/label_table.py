@@ -13,7 +13,7 @@ Medians of `--repeats`, in one process:
     python benchmarks/label_table.py                # results in benchmarks/results/label-table.json
 
 Measure on a quiet machine: the script prints the load average before and after."""
-import argparse, json, os, statistics, sys, tempfile, time
+import argparse, json, os, statistics, sys, tempfile, time, timeit
 from pathlib import Path
 import numpy as np
 
@@ -21,10 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def med(f, n):
-    ts = []
-    for _ in range(n): t0 = time.perf_counter(); f(); ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
+def med(f, n): return statistics.median(timeit.repeat(f, number=1, repeat=n))   # seconds, median of n single calls
 
 
 def main():
