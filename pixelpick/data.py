@@ -8,15 +8,15 @@ import os, json, warnings, errno, shutil, contextlib
 from pathlib import Path
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from fastcore.basics import patch, store_attr
 from .scenes import SCENE_CLASSES, SCENE_PALETTE, make_scene, synthetic_scenes
 
 # %% auto #0
-__all__ = ['DISK_FULL', 'MEMORY_ENV', 'IMG_EXTS', 'DATASETS', 'DataError', 'atomic_write', 'read_image', 'read_mask', 'write_png',
-           'scaled_size', 'resize_image', 'resize_mask', 'SegDataset', 'default_palette', 'NotEnoughMemory',
-           'available_memory', 'check_memory', 'to_batch', 'size_groups', 'parse_mapping', 'mapping_json',
-           'folder_dataset', 'check_classes', 'get_dataset', 'from_source']
+__all__ = ['DISK_FULL', 'ORIENTATION', 'MEMORY_ENV', 'IMG_EXTS', 'DATASETS', 'DataError', 'atomic_write', 'read_image',
+           'read_mask', 'write_png', 'scaled_size', 'resize_image', 'resize_mask', 'SegDataset', 'default_palette',
+           'NotEnoughMemory', 'available_memory', 'check_memory', 'to_batch', 'size_groups', 'parse_mapping',
+           'mapping_json', 'folder_dataset', 'check_classes', 'get_dataset', 'from_source']
 
 # %% ../nbs/00_data.ipynb #10836d0d
 class DataError(ValueError):
@@ -50,23 +50,30 @@ def _rgb8(im): # an open PIL image
         return np.repeat(g.astype(np.uint8)[..., None], 3, 2)
     return np.asarray(im.convert('RGB'))
 
+ORIENTATION = 0x0112 # the EXIF tag of a photo's orientation: 1 upright; 3, 6, 8 turned 180, 90 and 270 degrees; 2, 4, 5, 7 mirrored
+
+def _oriented(im): # an open PIL image
+    "The image as a viewer shows it: its EXIF orientation applied (a phone's portrait photo is stored sideways), other pixels untouched."
+    return ImageOps.exif_transpose(im) if im.getexif().get(ORIENTATION, 1) not in (1, None) else im
+
 def read_image(fn, # path to an image file
               )->np.ndarray: # (H,W,3) uint8 RGB
-    "Read `fn` as an RGB uint8 array, with a clear error if it is missing or not an image."
+    "Read `fn` as an RGB uint8 array, upright as a viewer shows it (EXIF orientation), with a clear error if it is missing or not an image."
     fn = Path(fn)
     if not fn.exists(): raise DataError(f"missing image file: {fn}")
     try:
-        with Image.open(fn) as im: return _rgb8(im)
+        with Image.open(fn) as im: return _rgb8(_oriented(im))
     except Image.DecompressionBombError as e: raise DataError(f"cannot read image {fn}: {e}; downscale it (or raise PIL.Image.MAX_IMAGE_PIXELS if you trust the file)") from e
     except (UnidentifiedImageError, OSError) as e: raise DataError(f"cannot read image {fn}: {e}; save it again (PNG or JPEG) or remove it") from e
 
 def read_mask(fn, # path to a label image (class ids, palette indices or RGB colours)
              )->np.ndarray: # (H,W) integers, or (H,W,3) for RGB masks
-    "Read the label image `fn` without changing its values (palette PNGs give their indices)."
+    "Read the label image `fn` without changing its values (palette PNGs give their indices), upright as its image."
     fn = Path(fn)
     if not fn.exists(): raise DataError(f"missing mask file: {fn}")
     try:
         with Image.open(fn) as im:
+            im = _oriented(im)                                  # a transpose: values unchanged
             if im.mode in ('RGB','RGBA'): return np.asarray(im.convert('RGB'))
             return np.asarray(im)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e: raise DataError(f"cannot read mask {fn}: {e}; save it again as PNG or remove it and its image") from e
@@ -114,7 +121,7 @@ class SegDataset:
         self.items, self.classes = list(items), list(classes)
         self.palette = np.asarray(palette if palette is not None else default_palette(len(classes)), dtype=np.uint8)
         self.names = list(names) if names is not None else [_stem(i, o[0]) for i,o in enumerate(self.items)]
-        self._cache = [None]*len(self.items)
+        self._cache, self._photo = [None]*len(self.items), [None]*len(self.items)   # decoded items; photo sizes (`photo_shape`)
 
     @property
     def c(self): return len(self.classes)
@@ -233,12 +240,17 @@ def check_memory(need:dict, # {part: bytes} of the work about to start
 _FRACTIONS = (0.75, 0.5, 0.375, 0.25, 0.125, 0.0625)       # scales tried, relative to the current one, for the options that fit
 
 def _source_size(src)->tuple|None: # an image or mask source
-    "(H,W) without decoding: an array's shape, a file's header; None for a function or an unreadable file (its own error comes when it is read)."
+    "(H,W) without decoding, as a viewer shows it: an array's shape, a file's header (EXIF orientation applied); None for a function or an unreadable file (its own error comes when it is read)."
     if isinstance(src, np.ndarray): return tuple(src.shape[:2])
     if src is None or callable(src): return None
     try:
-        with Image.open(src) as im: return im.size[::-1]
+        with Image.open(src) as im: return _viewed_size(im)
     except Exception: return None
+
+def _viewed_size(im): # an open PIL image
+    "(H,W) as a viewer shows it: a photo whose EXIF orientation turns it a quarter (5 to 8) has its sides swapped."
+    w, h = im.size
+    return (w, h) if im.getexif().get(ORIENTATION, 1) in (5, 6, 7, 8) else (h, w)
 
 def _item_bytes(ds, i, hw, scale):
     "(bytes kept, peak bytes while decoding) of item `i` of full size `hw` at `scale`."
@@ -289,6 +301,16 @@ def _check_decode(ds):
     if out: opts.append(f"without {', '.join(Path(name(i)).name for i in out)} (downscale {'it' if len(out) == 1 else 'them'} on disk, or move {'it' if len(out) == 1 else 'them'} out of the folder)")
     check_memory(need, f"{ds.name}: decoding {len(sizes)} images", opts, largest)
 
+# %% ../nbs/00_data.ipynb #fb64f1e8
+@patch
+def photo_shape(self:SegDataset, i)->tuple: # an item's index
+    "(H,W) of item `i` at its own size, upright as a viewer shows it (EXIF orientation applied); read from the file's header when it can be."
+    if self._photo[i] is None: self._photo[i] = tuple(_source_size(self.items[i][0]) or _load(self.items[i][0], read_image).shape[:2])
+    return self._photo[i]
+
+@patch(as_prop=True)
+def photo_shapes(self:SegDataset)->list: return [self.photo_shape(i) for i in range(len(self))]   # (H,W) of every item at its own size
+
 # %% ../nbs/00_data.ipynb #a2edf247
 @patch
 def load_all(self:SegDataset, progress=False, # show a fastprogress bar
@@ -322,7 +344,7 @@ def subset(self:SegDataset, idxs): # indices of the items to keep
     "A new dataset holding the items `idxs` (the decoded cache is shared, not copied)."
     idxs = list(idxs)
     res = SegDataset([self.items[i] for i in idxs], self.classes, self.palette, self.ignore_index, self.scale, self.name, [self.names[i] for i in idxs], self.mask_map)
-    res._cache = [self._cache[i] for i in idxs]
+    res._cache, res._photo = [self._cache[i] for i in idxs], [self._photo[i] for i in idxs]
     return res
 
 # %% ../nbs/00_data.ipynb #2027cafc
