@@ -139,9 +139,18 @@ def open_settings(self:RunFolder, kw:dict, # the settings given (`Config` fields
         if readonly: raise RunDamaged(f"{self.path} holds no run (no config.json) and is opened read-only")
         return Config(**{**(src or {}), **kw}).validate(), None
     saved, moved = self.relocate(got[0], kw.get('root'))
+    saved, kw = _as_before(saved, kw)
     if diff := differences(saved, kw, got[1]): raise ValueError(f"{self.path} holds a run with other settings {{name: (saved, given)}}: {diff}; use another folder or the same settings")
     dev = kw.get('device', saved.get('device', 'cpu'))
     return Config(**{**saved, 'device': dev if device_ok(dev) or 'device' in kw else 'cpu'}).validate(), moved
+
+def _as_before(saved, kw): # config.json's settings, and the given ones
+    "A folder run made before photos were read upright (its config.json has no `long_side`) reads its images as it did then: `data_kw['as_before']`, also in given settings that omit it."
+    sk = dict(saved.get('data_kw') or {})
+    if saved.get('dataset') == 'folder' and 'long_side' not in saved: sk['as_before'] = True   # its labels are on the pixels as stored: never turned
+    if not sk.get('as_before'): return saved, kw
+    if isinstance(kw.get('data_kw'), dict) and 'as_before' not in kw['data_kw']: kw = {**kw, 'data_kw': {**kw['data_kw'], 'as_before': True}}
+    return {**saved, 'data_kw': sk}, kw
 
 @patch
 def relocate(self:RunFolder, saved, root): # config.json's settings; the root given now (absolute) or None
@@ -165,7 +174,7 @@ def run_source(tr, ev): # the pool and the evaluation split given (or None)
     if s is None: return {'dataset': 'custom'}
     kw = dict(s.get('data_kw') or {})
     if ev is not None: kw['eval'] = getattr(ev, 'source', None) or 'custom'
-    return {'dataset': s['dataset'], 'root': s.get('root'), 'scale': s.get('scale', 1.0), 'data_kw': kw, **({} if ev is not None else {'eval_split': None})}
+    return {'dataset': s['dataset'], 'root': s.get('root'), 'scale': s.get('scale', 1.0), 'long_side': s.get('long_side'), 'data_kw': kw, **({} if ev is not None else {'eval_split': None})}
 
 @patch
 def datasets(self:RunFolder, c:Config)->tuple: # the run's settings
@@ -175,9 +184,9 @@ def datasets(self:RunFolder, c:Config)->tuple: # the run's settings
     kw = {k: tuple(v) if isinstance(v, list) and k == 'size' else v for k, v in (c.data_kw or {}).items()}
     esrc = kw.pop('eval', None)
     if esrc == 'custom': raise DataError(f"{self.path} was started from Python with an evaluation split pixelpick cannot rebuild; {how}")
-    tr = get_dataset(c.dataset, 'train', c.root, c.scale, **kw)
-    if esrc: return tr, from_source(esrc)
-    ev = get_dataset(c.dataset, c.eval_split, c.root, c.scale, **{k: v for k, v in kw.items() if k != 'n'}) if c.eval_split else None   # 'n' sizes the pool only
+    tr = get_dataset(c.dataset, 'train', c.root, c.scale, c.long_side, **kw)
+    if esrc: ev = from_source(esrc); ev.long_side, ev.as_before = c.long_side, tr.as_before   # the run's working size and reading, for both splits
+    else: ev = get_dataset(c.dataset, c.eval_split, c.root, c.scale, c.long_side, **{k: v for k, v in kw.items() if k != 'n'}) if c.eval_split else None   # 'n' sizes the pool only
     return tr, ev
 
 @patch
