@@ -91,6 +91,7 @@ def run_command(args):
                 raise RunStopped(f"the {args.processes} processes stopped (exit status {rc}; the launcher's report is in {LAUNCH_LOG}); run the same command again to resume")
             return json.loads((Path(args.out)/'results.json').read_text())['rounds'] if (Path(args.out)/'results.json').exists() else []
     kw, oracle = _run_settings(args)
+    if note := _working_size(args, kw): print(note)
     with ActiveLearner(args.out, oracle=oracle, **kw) as al:       # `oracle`: 'gt' or 'human', made an object by the learner
         hist = al.run()
     if not al.dist.is_main_process: return hist                   # the main process reports
@@ -102,6 +103,18 @@ def run_command(args):
     if (Path(args.out)/'results.json').exists(): print(f"results: {Path(args.out)/'results.json'}")
     if hist and not n: print(f"predicted masks of every image: pixelpick predict {args.out}")
     return hist
+
+
+def _working_size(args, kw)->str|None: # parsed `args`, and the settings `_run_settings` made of them
+    "A new run: its working size checked, or chosen for a folder of images when neither --long-side nor --scale is given (`worksize.working_size`); a reopened run keeps its own."
+    from pixelpick.worksize import working_size
+    if (Path(args.out)/'config.json').exists():
+        if kw.get('long_side') is None: kw.pop('long_side', None)                   # not typed: the run's own
+        return None
+    cfg = Config(**kw).validate()
+    note = working_size(cfg, args.out, chosen=kw.get('dataset') == 'folder' and kw.get('long_side') is None and kw.get('scale') == 1)
+    kw['long_side'] = cfg.long_side
+    return note
 
 # %% ../nbs/07_cli.ipynb #0f621fbd
 _NONE = ('root', 'weights', 'eval_split')   # options where 'none' means None
