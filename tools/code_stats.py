@@ -1,5 +1,5 @@
-"""How readable the library's code is, in the numbers issue 38 quotes: exported cells, `ActiveLearner`'s members, lines per
-module, long lines, circular imports. Run it before and after a refactor and compare.
+"""How readable the library's code is, in the numbers issue 38 quotes: exported cells, `ActiveLearner`'s members,
+lines per module, long lines, circular imports. Run it before and after a refactor and compare.
 
     python tools/code_stats.py                              # this checkout's nbs/ and pixelpick/
     python tools/code_stats.py --nbs ../other/nbs --lib ../other/pixelpick
@@ -35,11 +35,13 @@ ROOT = Path(__file__).resolve().parents[1]
 EXPORT = re.compile(r'\s*#\|\s*export[si]?\s*$')
 DIRECTIVE = re.compile(r'\s*#\|')
 LONG, MODULE_MAX, INDEX = 120, 450, '_modidx.py'
+DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def notebooks(nbs:Path)->list:
     "The notebooks under `nbs`, sorted, without those in or named with a leading `_` or `.`."
-    return sorted(p for p in nbs.rglob('*.ipynb') if not any(part.startswith(('_', '.')) for part in p.relative_to(nbs).parts))
+    hidden = lambda p: any(part.startswith(('_', '.')) for part in p.relative_to(nbs).parts)
+    return sorted(p for p in nbs.rglob('*.ipynb') if not hidden(p))
 
 def exported_cells(nbs:Path)->list:
     "One dict per exported cell: its notebook (relative to `nbs`), source, lines and definitions."
@@ -48,27 +50,35 @@ def exported_cells(nbs:Path)->list:
         for c in json.loads(p.read_text())['cells']:
             src = ''.join(c['source'])
             if c['cell_type'] != 'code' or not any(EXPORT.match(l) for l in src.splitlines()): continue
-            out.append({'notebook': p.relative_to(nbs).as_posix(), 'lines': len(src.splitlines()), 'definitions': definitions(src)})
+            out.append({'notebook': p.relative_to(nbs).as_posix(), 'lines': len(src.splitlines()),
+                        'definitions': definitions(src)})
     return out
 
 def definitions(src:str)->list:
     "Names of the top-level `def`, `async def` and `class` statements of a cell (its `#|` and magic lines dropped)."
     code = '\n'.join('' if DIRECTIVE.match(l) or l.lstrip().startswith(('%', '!')) else l for l in src.splitlines())
-    return [n.name for n in ast.parse(code).body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    return [n.name for n in ast.parse(code).body if isinstance(n, DEFS + (ast.ClassDef,))]
 
 def cell_stats(cells:list, top=5)->dict:
     "Count, median lines, shares over 30 and 40 lines, cells with three or more definitions, the longest cells."
     n = [c['lines'] for c in cells]
     share = lambda k: round(sum(x > k for x in n)/len(n), 3) if n else 0.0
     longest = sorted(cells, key=lambda c: -c['lines'])[:top]
-    return {'exported_cells': len(n), 'median_lines': statistics.median(n) if n else 0, 'share_over_30': share(30), 'share_over_40': share(40),
+    return {'exported_cells': len(n), 'median_lines': statistics.median(n) if n else 0,
+            'share_over_30': share(30), 'share_over_40': share(40),
             'three_or_more_definitions': sum(len(c['definitions']) >= 3 for c in cells),
-            'longest': [{'notebook': c['notebook'], 'lines': c['lines'], 'definitions': c['definitions']} for c in longest]}
+            'longest': [{k: c[k] for k in ('notebook', 'lines', 'definitions')} for c in longest]}
 
 
 def modules(lib:Path)->list: return sorted(lib.glob('*.py'))
 
 def _span(node)->int: return node.end_lineno - min([node.lineno] + [d.lineno for d in node.decorator_list]) + 1
+
+def _patches(node, cls)->bool:
+    "Whether function `node` is `@patch`ed onto class `cls`: its first argument is annotated with the class name."
+    first = node.args.args[0].annotation if node.args.args else None
+    return first is not None and ast.unparse(first).strip('\'"') == cls and \
+        any(ast.unparse(d).split('(')[0].split('.')[-1] == 'patch' for d in node.decorator_list)
 
 def class_members(lib:Path, cls='ActiveLearner')->list:
     "Each member of class `cls`: name, module, lines (decorators included), and whether it is `@patch`ed on."
@@ -76,10 +86,9 @@ def class_members(lib:Path, cls='ActiveLearner')->list:
     for p in modules(lib):
         for node in ast.parse(p.read_text()).body:
             if isinstance(node, ast.ClassDef) and node.name == cls:
-                out += [{'name': f.name, 'module': p.name, 'lines': _span(f), 'patched': False} for f in node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.args.args and node.args.args[0].annotation is not None \
-                    and ast.unparse(node.args.args[0].annotation).strip('\'"') == cls \
-                    and any(ast.unparse(d).split('(')[0].split('.')[-1] == 'patch' for d in node.decorator_list):
+                out += [{'name': f.name, 'module': p.name, 'lines': _span(f), 'patched': False}
+                        for f in node.body if isinstance(f, DEFS)]
+            elif isinstance(node, DEFS) and _patches(node, cls):
                 out.append({'name': node.name, 'module': p.name, 'lines': _span(node), 'patched': True})
     return out
 
@@ -89,7 +98,8 @@ def module_lines(lib:Path)->dict: return {p.name: len(p.read_text().splitlines()
 def long_lines(lib:Path)->dict:
     "Lines over `LONG` characters, and all lines, of the library's modules but the generated index."
     lines = [l for p in modules(lib) if p.name != INDEX for l in p.read_text().splitlines()]
-    return {'lines': len(lines), 'over_120': sum(len(l) > LONG for l in lines), 'share_over_120': round(sum(len(l) > LONG for l in lines)/max(1, len(lines)), 3)}
+    over = sum(len(l) > LONG for l in lines)
+    return {'lines': len(lines), 'over_120': over, 'share_over_120': round(over/max(1, len(lines)), 3)}
 
 
 def imports(lib:Path)->list:
@@ -97,7 +107,8 @@ def imports(lib:Path)->list:
     pkg, mods = lib.name, {p.stem for p in modules(lib)} - {'__init__', INDEX[:-3]}
     out = set()
     def target(node):
-        if isinstance(node, ast.Import): return [a.name.split('.')[1] for a in node.names if a.name.startswith(pkg + '.')]
+        if isinstance(node, ast.Import):
+            return [a.name.split('.')[1] for a in node.names if a.name.startswith(pkg + '.')]
         if node.level > 1: return []
         base = node.module or ''
         if node.level == 0 and base.startswith(pkg + '.'): base = base[len(pkg) + 1:]
@@ -106,7 +117,7 @@ def imports(lib:Path)->list:
         return [base.split('.')[0]] if base else [a.name for a in node.names]
     def walk(node, me, where):
         for ch in ast.iter_child_nodes(node):
-            inner = 'function' if isinstance(ch, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) else where
+            inner = 'function' if isinstance(ch, DEFS + (ast.Lambda,)) else where
             if isinstance(ch, (ast.Import, ast.ImportFrom)):
                 out.update((me, t, where) for t in target(ch) if t in mods and t != me)
             walk(ch, me, inner)
@@ -115,7 +126,7 @@ def imports(lib:Path)->list:
     return sorted(out)
 
 def cycles(edges:list)->list:
-    "The strongly connected groups (two modules or more) of the import graph `edges`, each with its edges: Tarjan's algorithm."
+    "The strongly connected groups (two modules or more) of the import graph `edges`, with their edges (Tarjan)."
     graph = {}
     for a, b, _ in edges: graph.setdefault(a, set()).add(b); graph.setdefault(b, set())
     index, low, stack, on, groups = {}, {}, [], set(), []
@@ -132,33 +143,41 @@ def cycles(edges:list)->list:
             if len(g) > 1: groups.append(g)
     for v in sorted(graph):
         if v not in index: visit(v)
-    return [{'modules': sorted(g), 'imports': [e for e in edges if e[0] in g and e[1] in g]} for g in sorted(groups, key=sorted)]
+    return [{'modules': sorted(g), 'imports': [e for e in edges if e[0] in g and e[1] in g]}
+            for g in sorted(groups, key=sorted)]
 
 
 def stats(nbs:Path, lib:Path, cls='ActiveLearner', top=5)->dict:
     "Every number, as one dict."
     members, lines, edges = class_members(lib, cls), module_lines(lib), imports(lib)
     return {'cells': cell_stats(exported_cells(nbs), top),
-            'members': {'class': cls, 'count': len(members), 'lines': sum(m['lines'] for m in members), 'each': members},
-            'modules': {'lines': lines, 'over_450': sorted(m for m, n in lines.items() if n > MODULE_MAX and m != INDEX)},
+            'members': {'class': cls, 'count': len(members), 'lines': sum(m['lines'] for m in members),
+                        'each': members},
+            'modules': {'lines': lines,
+                        'over_450': sorted(m for m, n in lines.items() if n > MODULE_MAX and m != INDEX)},
             'long_lines': long_lines(lib),
-            'circular': {'all_imports': cycles(edges), 'module_level_only': cycles([e for e in edges if e[2] == 'module'])}}
+            'circular': {'all_imports': cycles(edges),
+                         'module_level_only': cycles([e for e in edges if e[2] == 'module'])}}
 
 def report(s:dict)->str:
     "The numbers as text."
     c, m, mo, ll, ci = s['cells'], s['members'], s['modules'], s['long_lines'], s['circular']
     pct = lambda x: f'{100*x:.1f}%'
     out = ['## Exported cells',
-           f"{c['exported_cells']} exported cells; median {c['median_lines']:g} lines; {pct(c['share_over_30'])} over 30 lines, {pct(c['share_over_40'])} over 40; "
-           f"{c['three_or_more_definitions']} cells hold three or more definitions", 'longest:']
-    out += [f"  {x['lines']:4d} lines  {x['notebook']}  ({len(x['definitions'])} definitions: {', '.join(x['definitions'])})" for x in c['longest']]
+           f"{c['exported_cells']} exported cells; median {c['median_lines']:g} lines; {pct(c['share_over_30'])} over "
+           f"30 lines, {pct(c['share_over_40'])} over 40; {c['three_or_more_definitions']} cells hold three or more "
+           "definitions", 'longest:']
+    out += [f"  {x['lines']:4d} lines  {x['notebook']}  ({len(x['definitions'])} definitions: "
+            f"{', '.join(x['definitions'])})" for x in c['longest']]
     out += ['', f"## {m['class']}'s members", f"{m['count']} members, {m['lines']} lines"]
     out += [f"  {x['lines']:4d}  {x['name']}{'' if x['patched'] else '  (class body)'}" for x in m['each']]
     out += ['', '## Lines per module (a module should stay under 450)']
-    out += [f"  {n:5d}  {k}{'  OVER 450' if k in mo['over_450'] else '  (generated index, not counted)' if k == INDEX else ''}" for k, n in mo['lines'].items()]
-    out += [f"over 450: {', '.join(mo['over_450']) or 'none'}", '',
-            '## Long lines', f"{pct(ll['share_over_120'])} of the library's lines are over 120 characters ({ll['over_120']} of {ll['lines']})", '',
-            '## Circular imports (module: at import time; function: inside a function, when it runs)']
+    note = lambda k: '  OVER 450' if k in mo['over_450'] else '  (generated index, not counted)' if k == INDEX else ''
+    out += [f"  {n:5d}  {k}{note(k)}" for k, n in mo['lines'].items()]
+    out += [f"over 450: {', '.join(mo['over_450']) or 'none'}", '', '## Long lines',
+            f"{pct(ll['share_over_120'])} of the library's lines are over 120 characters "
+            f"({ll['over_120']} of {ll['lines']})",
+            '', '## Circular imports (module: at import time; function: inside a function, when it runs)']
     for g in ci['all_imports']:
         out.append(f"  {' <-> '.join(g['modules'])}: " + '; '.join(f'{a} -> {b} ({k})' for a, b, k in g['imports']))
     if not ci['all_imports']: out.append('  none')
@@ -167,9 +186,10 @@ def report(s:dict)->str:
     return '\n'.join(out) + '\n'
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--nbs', type=Path, default=ROOT/'nbs', help='the notebooks folder (default: this checkout\'s nbs/)')
-    ap.add_argument('--lib', type=Path, default=ROOT/'pixelpick', help='the library folder (default: this checkout\'s pixelpick/)')
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--nbs', type=Path, default=ROOT/'nbs', help="the notebooks folder (default: this checkout's nbs/)")
+    ap.add_argument('--lib', type=Path, default=ROOT/'pixelpick', help="the library (default: this checkout's "
+                    "pixelpick/)")
     ap.add_argument('--cls', default='ActiveLearner', help='the class whose members are counted')
     ap.add_argument('--top', type=int, default=5, help='how many of the longest cells to list')
     ap.add_argument('--json', action='store_true', help='print JSON instead of text')
@@ -177,6 +197,6 @@ def main(argv=None):
     for name, d in (('--nbs', a.nbs), ('--lib', a.lib)):
         if not d.is_dir(): sys.exit(f'{name} {d}: no such folder')
     s = stats(a.nbs, a.lib, a.cls, a.top)
-    print(json.dumps(s, indent=1) if a.json else report(s), end='' if not a.json else '\n')
+    print(json.dumps(s, indent=1) if a.json else report(s).rstrip('\n'))
 
 if __name__ == '__main__': main()
