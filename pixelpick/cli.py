@@ -59,7 +59,7 @@ def parser():
     l.add_argument('--pixels-per-round', type=int, default=None, help="pixels per image in the rounds to come (default: the run's; saved to its config.json)")
     q = sub.add_parser('predict', help="write a run's predicted masks: a class-index PNG per image at its own size, a contact sheet, scores where masks exist")
     q.add_argument('run', help='the run folder (opened read-only: a labeller or a running `pixelpick run` may hold it)')
-    q.add_argument('--out', default=None, help='folder for the masks (default: RUN/predictions)')
+    q.add_argument('--out', default=None, help='folder for the masks: a new or empty one, or an earlier prediction of this run, never a folder the run reads (default: RUN/predictions)')
     q.add_argument('--round', type=int, default=None, help='trained round whose model predicts (default: the latest)')
     q.add_argument('--images', default='pool', help="'pool' (the run's images), 'eval' (its evaluation split), or a folder of images, or one with images/ and masks/ (default: pool)")
     q.add_argument('--uncertainty', action='store_true', help='also write uncertainty/NAME.png: 8-bit, 255 where the two likeliest classes tie')

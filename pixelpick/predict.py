@@ -4,18 +4,20 @@
 
 # %% ../nbs/06b_predict.ipynb #b4d0fa45
 from __future__ import annotations
-import copy, json, time
+import contextlib, copy, json, time
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from .data import SegDataset, DataError, folder_dataset, size_groups, to_batch, atomic_write, IMG_EXTS
+from .data import SegDataset, DataError, NotEnoughMemory, MEMORY_ENV, folder_dataset, size_groups, to_batch, atomic_write, scaled_size, check_memory, _gb, _largest, IMG_EXTS
+from .labels import lock_folder, unlock_folder, lock_holder, RunLocked
 from .train import miou_from_confusion
 from .loop import ActiveLearner
 
 # %% auto #0
-__all__ = ['open_run', 'round_probs', 'upsample', 'margin_map', 'save_mask', 'overlay', 'contact_sheet', 'export_predictions',
+__all__ = ['RECORD', 'OUTPUTS', 'open_run', 'round_probs', 'upsample', 'margin_map', 'save_mask', 'overlay', 'contact_sheet',
+           'folders_read', 'check_out', 'claimed', 'predict_memory', 'out_of_memory', 'export_predictions',
            'summary_line']
 
 # %% ../nbs/06b_predict.ipynb #0e9ed853
@@ -110,10 +112,148 @@ def contact_sheet(pairs, # [(name, image, overlay)] at any sizes
     Path(fn).parent.mkdir(parents=True, exist_ok=True); sheet.save(fn)
     return Path(fn)
 
+# %% ../nbs/06b_predict.ipynb #2c9af8ea
+RECORD = '.pixelpick-predictions.json' # in a predictions folder: its run and the files it holds (or is writing)
+OUTPUTS = {'masks': '.png', 'uncertainty': '.png', 'probs': '.npy', 'previews': '.png'} # subfolders a prediction writes, and their files' type
+
+def _relation(a, b): # resolved paths
+    "How folder `a` stands to `b`: 'is', 'lies inside', 'holds', or None."
+    return 'is' if a == b else 'lies inside' if b in a.parents else 'holds' if a in b.parents else None
+
+def folders_read(al:ActiveLearner, # the open run
+                 ds:SegDataset, # the images to predict
+                 images, # 'pool', 'eval' or the folder given
+                )->dict: # {resolved folder: (what it is, whether a folder inside it is refused too)}
+    "The folders a prediction reads: the run's dataset folders, the image and mask folders of its splits and of `--images`."
+    read = {}
+    def add(p, what, strict=True):
+        if p is not None: read.setdefault(Path(p).resolve(), (what, strict))
+    add(al.cfg.root, "the run's dataset folder", strict=False)
+    if images not in (None, 'pool', 'eval'): add(images, 'the --images folder')
+    for split, name in ((al.ds, "the run's pool"), (al.eval_ds, "the run's evaluation split"), (ds, 'the images to predict')):
+        for im, m in (split.items if split is not None else []):
+            for src, what in ((im, 'an image folder'), (m, 'a mask folder')):
+                if isinstance(src, (str, Path)): add(Path(src).parent, f"{what} of {name}")
+    for split, name in ((al.ds, "the run's pool"), (al.eval_ds, "the run's evaluation split")):   # their dataset folders (not an --images folder's parent)
+        add((getattr(split, 'source', None) or {}).get('root'), f"the dataset folder of {name}", strict=False)
+    return read
+
+def _recorded(o, run): # a resolved folder that exists, the resolved run folder
+    "The files of an earlier prediction of `run` in `o` (from its record, or the subfolders of one made before records); None if `o` is not one."
+    if (o/RECORD).is_file():
+        try: rec = json.loads((o/RECORD).read_text())
+        except (OSError, ValueError): return None
+        return [str(f) for f in rec.get('files', [])] if isinstance(rec, dict) and rec.get('run') == str(run) and isinstance(rec.get('files'), list) else None
+    try: old = json.loads((o/'predictions.json').read_text())
+    except (OSError, ValueError): return None
+    if not isinstance(old, dict) or old.get('run') != str(run): return None
+    return ['predictions.json', 'contact_sheet.png'] + [f"{d}/{p.name}" for d, ext in OUTPUTS.items() for p in sorted((o/d).glob(f'*{ext}'))]
+
+def check_out(out, # the folder to write
+              run, # the run folder
+              read:dict, # the folders the prediction reads (`folders_read`)
+             )->list: # the files of the earlier prediction there, to remove ([] for a new or empty folder)
+    "Refuse an `out` that is, holds or lies inside a folder the prediction reads, or that holds files other than this run's predictions."
+    o, r, way = Path(out).resolve(), Path(run).resolve(), f"give a new or empty folder (default: {Path(run)/'predictions'})"
+    clash = [(rel, what, p) for p, (what, strict) in read.items() if (rel := _relation(o, p)) and (strict or rel != 'lies inside' or r not in o.parents)]
+    if clash:                                                               # the closest first: 'is', then 'lies inside', then 'holds'
+        rel, what, p = min(clash, key=lambda c: ('is', 'lies inside', 'holds').index(c[0]))
+        raise DataError(f"--out {out} {rel} {what} ({p}): pixelpick predict never writes where it reads; {way}")
+    if (rel := _relation(o, r)) in ('is', 'holds'): raise DataError(f"--out {out} {rel} the run folder {run}; {way}")
+    if o.exists() and not o.is_dir(): raise DataError(f"--out {out} is a file, not a folder; {way}")
+    held = sorted(p.name for p in o.iterdir() if p.name != '.lock') if o.is_dir() else []
+    if not held: return []
+    if (files := _recorded(o, r)) is not None: return files
+    try: other = json.loads((o/RECORD).read_text()).get('run')
+    except (OSError, ValueError, AttributeError): other = None
+    if other: raise DataError(f"--out {out} holds the predictions of another run ({other}); {way}")
+    raise DataError(f"--out {out} holds files that pixelpick predict did not write ({', '.join(held[:3])}{', ...' if len(held) > 3 else ''}); {way}")
+
+def _removable(f): # a path from a record, relative to its folder
+    "Whether `f` names a file a prediction writes (a record edited by hand cannot make us remove anything else)."
+    p = Path(f)
+    if p.is_absolute() or '..' in p.parts: return False
+    if len(p.parts) == 1: return p.name == 'predictions.json' or (p.name.startswith('contact_sheet') and p.suffix == '.png')
+    return len(p.parts) == 2 and OUTPUTS.get(p.parts[0]) == p.suffix
+
+@contextlib.contextmanager
+def claimed(out, run, read, # as `check_out` takes them
+            files, # the files about to be written, relative to `out`
+           ):
+    "Hold `out`'s writer lock while a prediction is written; first remove `predictions.json` and the earlier prediction's files, and record the new ones."
+    o = Path(out)
+    try: lock_folder(o)
+    except RunLocked: raise RunLocked(f"{o} is being written by another pixelpick predict ({lock_holder(o) or 'another process'}); wait for it to finish, or give another --out") from None
+    try:
+        old = check_out(o, run, read)                                       # again, now that nobody else writes
+        for f in ['predictions.json'] + [f for f in old if f != 'predictions.json']:   # the summary first: a half-removed folder has none
+            if _removable(f): (o/f).unlink(missing_ok=True)
+        for d in OUTPUTS:
+            with contextlib.suppress(OSError): (o/d).rmdir()                 # only when empty
+        atomic_write(o/RECORD, json.dumps({'run': str(Path(run).resolve()), 'files': files}))
+        yield o
+    finally: unlock_folder(o)
+
+# %% ../nbs/06b_predict.ipynb #b331b65a
+_CELL_BYTES, _FULL_BYTES, _SHEET_BYTES = 7, 90, 6 # bytes per feature cell and channel of a batch at the run's size (the encoder's maps or the cached ones, and the head's, fp32), per pixel of an image at its own size (decoded, class ids, overlay), per pixel of a contact-sheet pair kept
+
+def predict_memory(run_shapes, # (H,W) of each image at the run's size
+                   full_shapes, # (H,W) of each at its own size
+                   classes:int, # classes
+                   channels:int, # feature channels of the encoder
+                   uncertainty=False, probs=False, previews=False, # what is written, as `export_predictions` takes them
+                   sheet=8, # images on the contact sheet
+                   bs=8, # images per batch
+                   multiple=32, # the encoder's padding multiple
+                  )->dict: # {part: bytes}
+    "Memory `export_predictions` takes: the larger of a batch at the run's size and the largest image at its own size, and the contact sheet."
+    from pixelpick.head import _grid
+    pix = lambda s: s[0]*s[1]
+    cells = [pix(_grid(s, multiple)) for s in run_shapes]
+    batch = max((sum(cells[i] for i in b) for b in size_groups(None, range(len(run_shapes)), bs, sizes=run_shapes)), default=0)
+    at_run = _CELL_BYTES*channels*batch + 12*classes*16*batch                       # the maps of the batch (read, or from the encoder), logits and softmax
+    big = max(map(pix, full_shapes), default=0)
+    own = (_FULL_BYTES + 4*classes + (36 if uncertainty else 0) + (2*classes if probs else 0) + (12 if previews else 0))*big
+    return {("a batch of class probabilities at the run's size" if at_run >= own else 'the largest image at its own size'): max(at_run, own),
+            'contact sheet': _SHEET_BYTES*sum(sorted(map(pix, full_shapes))[-sheet:]) if sheet else 0}
+
+def _check_predict(al, k, ds, full, uncertainty, probs, previews, sheet)->int:
+    "Estimate the prediction's memory (`predict_memory`) from the images' headers and refuse it (`NotEnoughMemory`) when it does not fit."
+    model = al.get_model(k)
+    run_shapes = [scaled_size(full.photo_shape(i), ds.scale) for i in range(len(ds))]
+    full_shapes = [full.photo_shape(i) for i in range(len(ds))]
+    need = predict_memory(run_shapes, full_shapes, ds.c, _channels(model), uncertainty, probs, previews, sheet)
+    big = _largest(dict(enumerate(full_shapes)), lambda i: ds.names[i])[1]
+    return check_memory(need, f"predicting {len(ds)} image{'s' if len(ds) != 1 else ''} of {ds.name}", (), big)
+
+def _channels(model)->int: # a trained model of a run
+    "Feature channels its head reads (the frozen-encoder learners), or its encoder's."
+    head = getattr(model, 'head', None)
+    if isinstance(head, torch.nn.Module): return len(head.mean)             # a `FrozenSegModel`'s head
+    return sum(getattr(getattr(getattr(model, 'net', None), 'encoder', None), 'out_channels', [496]))
+
+def out_of_memory(e)->bool: # an exception
+    "Whether `e` is an allocation that failed: Python's or numpy's `MemoryError`, or torch's allocator error (CPU or GPU)."
+    return isinstance(e, MemoryError) or (isinstance(e, RuntimeError) and any(s in str(e) for s in ("can't allocate memory", 'out of memory', 'DefaultCPUAllocator')))
+
+@contextlib.contextmanager
+def _memory_errors(run): # the run folder predicted with
+    "An allocation that fails anyway (other programs took the memory after the estimate) becomes `NotEnoughMemory`: one line with the way out."
+    try: yield
+    except Exception as e:
+        if isinstance(e, NotEnoughMemory) or not out_of_memory(e): raise
+        raise NotEnoughMemory(f"predicting with {run} ran out of memory: other programs took memory after its estimate; free some and run again, "
+                              f"or set {MEMORY_ENV} to the GB pixelpick may use (its estimate then refuses first)") from None
+
 # %% ../nbs/06b_predict.ipynb #0c7632ce
 def _confusion(pred, gt, C, ignore): # predicted and true class ids, (H,W) each
     ok = gt != ignore
     return np.bincount(gt[ok].astype(np.int64)*C + pred[ok], minlength=C*C)
+
+def _files(names, uncertainty, probs, previews)->list: # the images' names; what is written
+    "The files a prediction writes, relative to its folder."
+    subs = [d for d, on in zip(OUTPUTS, (True, uncertainty, probs, previews)) if on]
+    return ['predictions.json', 'contact_sheet.png'] + [f"{d}/{n}{OUTPUTS[d]}" for d in subs for n in names]
 
 def export_predictions(run, # the run folder
                        out, # folder for masks/, uncertainty/, probs/, previews/, contact_sheet.png, predictions.json
@@ -126,31 +266,37 @@ def export_predictions(run, # the run folder
                        sheet=8, # images on contact_sheet.png
                       )->dict:
     "Predicted masks of every image at its own size, with a summary (and its scores where masks exist)."
-    t0, al = time.time(), open_run(run, root)
-    if al.round == 0: raise DataError(f"{run} has no trained round yet: label its first pixels and run `pixelpick run` again (or run more rounds) before predicting")
-    k = al.round - 1 if round is None else int(round)
-    if not 0 <= k < al.round: raise DataError(f"round {round}: {run} has trained rounds 0..{al.round - 1}")
-    ds, cached = _images(al, images)
-    full, out, C, pal = _full_size(ds), Path(out), ds.c, ds.palette
-    cm_run, cm_full, pairs, names = np.zeros(C*C, np.int64), np.zeros(C*C, np.int64), [], []
-    for i, p in round_probs(al, k, ds, cached):
-        img, gt = full[i]
-        if ds.has_masks: cm_run += _confusion(p.argmax(0).numpy(), ds[i][1], C, ds.ignore_index)     # what the run's evaluation measures
-        P = upsample(p, img.shape[:2]); pred = P.argmax(0).numpy().astype(np.uint8)
-        save_mask(out/'masks'/f'{ds.names[i]}.png', pred, pal); names.append(ds.names[i])
-        if gt is not None: cm_full += _confusion(pred, gt, C, ds.ignore_index)
-        if uncertainty: (out/'uncertainty').mkdir(parents=True, exist_ok=True); Image.fromarray(margin_map(P)).save(out/'uncertainty'/f'{ds.names[i]}.png')
-        if probs: (out/'probs').mkdir(parents=True, exist_ok=True); np.save(out/'probs'/f'{ds.names[i]}.npy', P.half().numpy())
-        if previews or len(pairs) < sheet: ov = overlay(img, pred, pal)
-        if previews: contact_sheet([(ds.names[i], img, ov)], out/'previews'/f'{ds.names[i]}.png', width=img.shape[1], cols=1)
-        if len(pairs) < sheet: pairs.append((ds.names[i], img, ov))
-        if full is not ds: full._cache[i] = None                                 # one full-size image in memory at a time
-    if pairs: contact_sheet(sorted(pairs), out/'contact_sheet.png')
-    res = {'run': str(Path(run).resolve()), 'round': k, 'images': images if images in ('pool', 'eval', None) else str(Path(images).resolve()),
-           'n_images': len(names), 'classes': ds.classes, 'palette': np.asarray(pal).tolist(), 'scale': ds.scale, 'seconds': float(f'{time.time() - t0:.2f}'),
-           'scores': {'own_size': miou_from_confusion(cm_full.reshape(C, C)), 'run_scale': miou_from_confusion(cm_run.reshape(C, C))} if ds.has_masks else None}
-    atomic_write(out/'predictions.json', json.dumps(res, indent=1))
-    al.close()
+    t0 = time.time()
+    with _memory_errors(run):
+        al = open_run(run, root)
+        try:
+            if al.round == 0: raise DataError(f"{run} has no trained round yet: label its first pixels and run `pixelpick run` again (or run more rounds) before predicting")
+            k = al.round - 1 if round is None else int(round)
+            if not 0 <= k < al.round: raise DataError(f"round {round}: {run} has trained rounds 0..{al.round - 1}")
+            ds, cached = _images(al, images)
+            read = folders_read(al, ds, images); check_out(out, run, read)          # before anything is written
+            full, out, C, pal = _full_size(ds), Path(out), ds.c, ds.palette
+            _check_predict(al, k, ds, full, uncertainty, probs, previews, sheet)
+            with claimed(out, run, read, _files(ds.names, uncertainty, probs, previews)):
+                cm_run, cm_full, pairs, names = np.zeros(C*C, np.int64), np.zeros(C*C, np.int64), [], []
+                for i, p in round_probs(al, k, ds, cached):
+                    img, gt = full[i]
+                    if ds.has_masks: cm_run += _confusion(p.argmax(0).numpy(), ds[i][1], C, ds.ignore_index)     # what the run's evaluation measures
+                    P = upsample(p, img.shape[:2]); pred = P.argmax(0).numpy().astype(np.uint8)
+                    save_mask(out/'masks'/f'{ds.names[i]}.png', pred, pal); names.append(ds.names[i])
+                    if gt is not None: cm_full += _confusion(pred, gt, C, ds.ignore_index)
+                    if uncertainty: (out/'uncertainty').mkdir(parents=True, exist_ok=True); Image.fromarray(margin_map(P)).save(out/'uncertainty'/f'{ds.names[i]}.png')
+                    if probs: (out/'probs').mkdir(parents=True, exist_ok=True); np.save(out/'probs'/f'{ds.names[i]}.npy', P.half().numpy())
+                    if previews or len(pairs) < sheet: ov = overlay(img, pred, pal)
+                    if previews: contact_sheet([(ds.names[i], img, ov)], out/'previews'/f'{ds.names[i]}.png', width=img.shape[1], cols=1)
+                    if len(pairs) < sheet: pairs.append((ds.names[i], img, ov))
+                    if full is not ds: full._cache[i] = None                                 # one full-size image in memory at a time
+                if pairs: contact_sheet(sorted(pairs), out/'contact_sheet.png')
+                res = {'run': str(Path(run).resolve()), 'round': k, 'images': images if images in ('pool', 'eval', None) else str(Path(images).resolve()),
+                       'n_images': len(names), 'classes': ds.classes, 'palette': np.asarray(pal).tolist(), 'scale': ds.scale, 'seconds': float(f'{time.time() - t0:.2f}'),
+                       'scores': {'own_size': miou_from_confusion(cm_full.reshape(C, C)), 'run_scale': miou_from_confusion(cm_run.reshape(C, C))} if ds.has_masks else None}
+                atomic_write(out/'predictions.json', json.dumps(res, indent=1))
+        finally: al.close()
     return res
 
 # %% ../nbs/06b_predict.ipynb #4ebd7edf
