@@ -34,8 +34,8 @@ def answer_in(run, hidden, cwd):
     code = [c['source'] for c in nb['cells'] if c['cell_type'] == 'code']
     answer = ("from pixelpick.labeller import simulate\nimport numpy as np\n"
               f"hidden = {{k: np.array(v, np.uint8) for k, v in {json.dumps({k: v.tolist() for k, v in hidden.items()})}.items()}}\n"
-              "simulate(labeller(al.human_oracle(), mode='text'), answer=lambda i, r, c: min(int(hidden[al.ds.names[i]][r, c]), 6))")
-    script = '\n'.join([code[0].replace('\nw\n', '\n').rstrip('w').rstrip(), answer, code[2], 'al.close()'])
+              "simulate(w.children[0], answer=lambda i, r, c: min(int(hidden[al.ds.names[i]][r, c]), 6))")
+    script = '\n'.join([code[0].rstrip('w').rstrip(), answer, code[1], 'al.close()'])   # the labeller's cell, answers, the training cell
     p = subprocess.run([sys.executable, '-c', script], cwd=cwd, capture_output=True, text=True, env={**os.environ, 'PIXELPICK_NO_BAR': '1'})
     assert p.returncode == 0, p.stderr[-3000:]
     return p.stdout
