@@ -144,7 +144,7 @@ class ModelPanel:
         else:
             p = None if model is None else self.learner.probs(model, [cur[0]])[0].float().cpu()
             png = to_png(panel_view(p, self.learner.ds.palette, todo, self.width, s.ds[cur[0]][0].shape[:2]))
-        self.lab.set_panel(png, f'<b>{html.escape(self.title)}</b> (prediction | uncertainty, next picks ringed)', self.legend + f'<div class="pp-panel-note">{html.escape(note)}</div>')
+        self.lab.set_panel(png, f'<b>{html.escape(self.title)}</b> (prediction | uncertainty, next picks ringed)', self.legend + f'<div class="pp-note-line">{html.escape(note)}</div>')
         self.shown = key
 
 # %% ../nbs/10_live.ipynb #c7c01985

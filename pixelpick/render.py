@@ -50,7 +50,7 @@ class PixelRenderer:
     "Draws a query: the image with a ring round the pixel, and a zoomed crop, as PNG bytes."
     def __init__(self, ds, # the dataset (`ds[i][0]` is an (H,W,3) uint8 image)
                  width=640, # display width of an image in screen pixels (small images: the largest whole factor that fits)
-                 crop=15, # the zoomed crop's smallest side, in image pixels (odd); it grows to 1/20 of the image's shorter side
+                 crop=15, # the zoomed crop's smallest side, in image pixels (odd); it grows to 1/12 of the image's shorter side
                  zoom=14, # screen pixels per image pixel at that side: the crop is `crop*zoom` screen pixels
                  cache=8, # upscaled images kept
                 ):
@@ -76,8 +76,8 @@ class PixelRenderer:
         return self._base[i]
 
     def crop_side(self, i)->int:
-        "The zoomed crop's side for image `i`, in image pixels (odd): 1/20 of its shorter side, at least `crop`."
-        return max(self.crop, round(min(self.ds[i][0].shape[:2])/20)) | 1
+        "The zoomed crop's side for image `i`, in image pixels (odd): 1/12 of its shorter side, at least `crop`."
+        return max(self.crop, round(min(self.ds[i][0].shape[:2])/12)) | 1
 
 # %% ../nbs/08b_render.ipynb #c1d189c3
 @patch
@@ -94,6 +94,7 @@ def crop_view(self:PixelRenderer, i, r, c)->np.ndarray:
     win, out = np.full((n, n, 3), PAD, np.uint8), np.ones((n, n), bool)
     y0, y1, x0, x1 = max(r - h, 0), min(r + h + 1, H), max(c - h, 0), min(c + h + 1, W)
     win[y0 - r + h:y1 - r + h, x0 - c + h:x1 - c + h] = img[y0:y1, x0:x1]; out[y0 - r + h:y1 - r + h, x0 - c + h:x1 - c + h] = False
+    if (top := np.percentile(win[~out], 99) if (~out).any() else 255) < 128: win = np.minimum(win*(160/max(top, 1)), 255).astype(np.uint8)   # dark: brightened
     z = self.size // n                                               # whole screen pixels per image pixel
     if z >= 4: a, o = (np.repeat(np.repeat(v, z, 0), z, 1) for v in (win, out))
     else: a, o = (np.array(Image.fromarray(v).resize((self.size, self.size), m)) for v, m in ((win, Image.BOX), (out.astype(np.uint8), Image.NEAREST)))
