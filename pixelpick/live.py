@@ -150,7 +150,7 @@ class ModelPanel:
 # %% ../nbs/10_live.ipynb #c7c01985
 def live_labeller(al, # an `ActiveLearner` with a live learner (`training='head'`, `'context'`, ...), at a round waiting for a person
                   every=20, # retrain after this many answers
-                  steps=None, # a bound on each retraining (`Learner.live_fit`; the head's AdamW steps); None: the learner's own
+                  steps=100, # a bound on each retraining (`Learner.live_fit`; the head's AdamW steps, warm-started); None: the learner's own
                   mode='auto', # labeller mode, as in `labeller`
                   **kwargs, # passed to `labeller`
                  ):

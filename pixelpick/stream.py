@@ -443,7 +443,7 @@ class StreamLabeller:
 def stream_labeller(al, # an `ActiveLearner` with a live learner and `oracle='human'`, at a round k >= 1
                     every=10, # K: retrain after this many answers
                     ahead=None, # picks beyond the K, answered while the next head trains (default: K)
-                    steps=None, # a bound on each retraining (`Learner.live_fit`; the head's AdamW steps); None: the learner's own
+                    steps=100, # a bound on each retraining (`Learner.live_fit`; the head's AdamW steps, warm-started); None: the learner's own
                     warm=True, # each retraining starts from the last head (shorter, so fresher)
                     mode='auto', # labeller mode, as in `labeller`
                     **kwargs, # passed to `LabelSession` (keys, specials)
