@@ -9,12 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from fastcore.basics import store_attr
 from .acquire import uncertainty
-from .labels import LabelStore
 from .render import ring_stamp, paint, to_png
 
 # %% auto #0
-__all__ = ['after_reply', 'Trainer', 'snapshot', 'LiveModel', 'panel_view', 'next_picks', 'palette_legend', 'ModelPanel',
-           'live_labeller']
+__all__ = ['after_reply', 'Trainer', 'LiveModel', 'panel_view', 'next_picks', 'palette_legend', 'ModelPanel', 'live_labeller']
 
 # %% ../nbs/10_live.ipynb #h37t0001
 def after_reply(fn):
@@ -52,10 +50,6 @@ class Trainer:
         self.job = None
 
 # %% ../nbs/10_live.ipynb #5f276b79
-def snapshot(store:LabelStore)->dict:
-    "The labels now, read from the store's file by a reader of its own: a background job never touches the labeller's store."
-    return LabelStore(store.path, store.images, store.classes, store.dataset, readonly=True).table()
-
 class LiveModel:
     "A live learner's model, retrained in the background every `every` new answers, warm-started from the last one."
     def __init__(self, al, # an `ActiveLearner` whose learner is `live` (trains in seconds)
@@ -77,7 +71,7 @@ class LiveModel:
         "Take a finished retraining's model; start the next if `every` answers came since and none runs. Returns at once."
         new = self._take()
         if not self.busy and len(self.al.store) - self.trained_on >= self.every:
-            self.trainer.submit(self._train, snapshot(self.al.store), self.model, then=then)
+            self.trainer.submit(self._train, self.al.store.table(), self.model, then=then)   # the labels now: read-only arrays, the store itself never touched by the job
         return new
 
     def _train(self, t, init): # runs on the trainer's thread

@@ -11,10 +11,10 @@ import torch
 from fastcore.basics import patch
 from .data import atomic_write
 from .acquire import key_seed, ON_SAMPLES
-from .labels import LabelStore, RunLocked, unlock_folder, active_lines
+from .labels import RunLocked, unlock_folder, active_lines
 from .oracle import HumanOracle, as_oracle
 from .folder import RunDamaged, RECOVER
-from .live import Trainer, ModelPanel, snapshot, after_reply
+from .live import Trainer, ModelPanel, after_reply
 
 # %% auto #0
 __all__ = ['micro_file', 'labels_sha', 'write_micro', 'ProbsCache', 'Stream', 'stream_run', 'staleness', 'StreamOracle',
@@ -370,7 +370,7 @@ def poll(self:Stream, wait=False, # block until the next head is ready when the 
 def _submit(self:Stream):
     "Start the next head's training in the background, on a snapshot of the labels, with the images it will pick from."
     idxs = [i for i, _ in self.slots(2*(self.every or 1) + 2*self.ahead)][:16]
-    self.trainer.submit(self._prepare, snapshot(self.al.store), self.model if self.warm else None, len(self.micros), idxs)
+    self.trainer.submit(self._prepare, self._table(), self.model if self.warm else None, len(self.micros), idxs)   # read-only arrays: the job never touches the store
 
 @patch
 def _prepare(self:Stream, t, init, j, idxs): # runs on the trainer's thread
