@@ -144,6 +144,13 @@ class KeyLabeller(anywidget.AnyWidget):
             self.status, self.message = self.session.status(), self.session.message
             self.closed = bool(self.session.closed); self.seq += 1
 
+    def follow(self, session:LabelSession): # the session to drive from now on (a streamed round's next micro-round)
+        "Drive `session`; when it shows the same pixel the view is kept, so a key already on its way still counts."
+        old, self.session = self.session, session
+        if session.current is None or session.current != old.current: return self.refresh()
+        session.message = old.message
+        with self.hold_sync(): self.status, self.closed = session.status(), bool(session.closed)
+
     def set_panel(self, png:bytes, # the panel's PNG (empty: none)
                   title:str, note:str): # HTML above and below it
         "Show a model's view beside the image (`pixelpick.live.ModelPanel` draws it)."
@@ -193,6 +200,8 @@ class TextLabeller(ipywidgets.VBox):
         self.status.value = (f'<span style="color:#c00">{html.escape(self.session.status())}</span>' if self.session.closed
                              else html.escape(self.session.status()))
         self.message.value = f'<pre style="margin:0">{html.escape(self.session.message)}</pre>'
+
+    def follow(self, session:LabelSession): self.session = session; self.refresh()   # as `KeyLabeller.follow`
 
     def set_panel(self, png:bytes, title:str, note:str): # as `KeyLabeller.set_panel`
         "Show a model's view beside the image."

@@ -205,7 +205,7 @@ def next_round(al, # the run, as `open_labeller` returned it
     "Train the answered round and put the next round's labeller into `box`; or say how many pixels are still to label."
     from pixelpick.labeller import summary_text
     lab = box.children[0]
-    if hasattr(lab, 'stream'): return print("the streamed labeller trains each round by itself: keep labelling above")
+    if hasattr(lab, 'controller'): return print("the streamed labeller trains each round by itself: keep labelling above")
     if (n := al.waiting): return print(f"{n} pixels still to label: finish them above, then run this cell again")
     print(summary_text(lab.session.summary(), confusion=True))
     s = al.step()

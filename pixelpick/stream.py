@@ -180,6 +180,11 @@ def pending(self:Stream)->dict:
     keep = np.array([p not in done for p in zip(m['image'].tolist(), m['row'].tolist(), m['col'].tolist())], bool)
     return {key: m[key][keep] for key in ('image', 'row', 'col')}
 
+@patch
+def pending_has(self:Stream, p)->bool: # a pixel (image, row, col)
+    "Whether `p` is one of the open micro-round's picks still without an answer."
+    q = self.pending(); return tuple(p) in set(zip(q['image'].tolist(), q['row'].tolist(), q['col'].tolist()))
+
 @patch(as_prop=True)
 def complete(self:Stream)->bool: return not self.remaining().any()   # every image has its `pixels_per_round` answers
 
@@ -236,6 +241,7 @@ def slots(self:Stream, picks=None, # how many picks (default: K + `ahead`; all o
 @patch
 def pick(self:Stream, head=None, # (model, info) from `train`; default: trained now
          probs=None, # the head's probabilities, if computed ahead (`ProbsCache`)
+         keep=None, # (image, row, col) of an open pick to keep as the first (the one a person is looking at)
         )->dict:
     "Write the next micro-round: its head picks the next slots, per image by `strategy` and top-M% as a batch round would."
     if self.complete: raise ValueError(f"round {self.k} of {self.al.out} has all its picks answered: finish() trains it")
@@ -243,13 +249,18 @@ def pick(self:Stream, head=None, # (model, info) from `train`; default: trained 
     model, info = head if head is not None else self.train()
     t0 = t0 - (info.get('train_seconds', 0) if head is not None else 0)     # a head trained elsewhere (in the background) counts too
     slots, before = self.slots(), len(self.pending()['image'])
+    if keep is not None:                                                # it takes one of the slots of its image (or the last one)
+        k = next((s for s, (i, _) in enumerate(slots) if i == keep[0]), len(slots) - 1)
+        slots = [(i, n - (s == k)) for s, (i, n) in enumerate(slots)]; slots = [(i, n) for i, n in slots if n > 0]
     groups = {}
     for i, n in slots: groups.setdefault(n, []).append(i)
     seed = key_seed(c.seed, self.k, 1) if j == 0 else key_seed(c.seed, self.k, 1, j)    # micro-round 0 is seeded as the batch round
     asked = self._asked([i for i, _ in slots])
+    if keep is not None and asked[keep[0]] is not None: asked[keep[0]][keep[1], keep[2]] = True
     ps = [al.learner.score(model, n, c.strategy, asked, c.top_percent, c.mc_passes, seed=seed, idxs=ims, probs=probs) for n, ims in groups.items()]
+    if keep is not None: ps.insert(0, {key: np.array([v]) for key, v in zip(('image', 'row', 'col'), keep)})
     rec = {'stream': self.sid, 'round': self.k, 'micro': j, 'head': info, 'seed': seed, 'slots': slots, 'answered': len(self._table(True)['image']),
-           'replaces': before, 'time': round(time.time(), 3), 'seconds': round(time.time() - t0, 3),
+           'replaces': before, 'kept': int(keep is not None), 'time': round(time.time(), 3), 'seconds': round(time.time() - t0, 3),
            **{key: np.concatenate([p[key] for p in ps]).tolist() for key in ('image', 'row', 'col')}}
     write_micro(micro_file(al.out, self.k, j), rec); self.model = model
     self.micros.append({**rec, **{key: np.asarray(rec[key], int) for key in ('image', 'row', 'col')}})
@@ -348,29 +359,31 @@ def oracle(self:Stream)->StreamOracle:
 
 # %% ../nbs/10a_stream.ipynb #c031
 @patch
-def poll(self:Stream, wait=False, # block until the next head is ready when the open picks run out (else the last head picks)
+def poll(self:Stream, wait=False, # block until the next head is ready (else, when the open picks ran out, the last head picks)
+         keep=None, # (image, row, col) of the open pick a person is looking at: the new micro-round keeps it
+         then=None, # called on the kernel's event loop when a head started now is ready (to open its picks at once)
         )->bool: # True when a new micro-round opened
     "After each answer of a person: at K answers, train the next head and score its images in the background; open its picks when ready."
     if self.complete: return False
     if self.open is None: self.pick(); return True
     pending = len(self.pending()['image'])
-    if self.trainer.job is None and self.due(): self._submit()
+    if self.trainer.job is None and self.due(): self._submit(then)
     job = self.trainer.job
     if job is not None and (job.done() or wait):
         model, info, cache = self.trainer.take(wait=True)
         n, t = info['labels'], self._table()
         if len(t['image']) >= n and labels_sha({key: v[:n] for key, v in t.items()}) == info['sha1']:
-            self.cache = cache; self.pick((model, info), cache); return True
-        self._submit()                                                  # an answer it saw was undone: train again
+            self.cache = cache; self.pick((model, info), cache, keep); return True
+        self._submit(then)                                              # an answer it saw was undone: train again
     if pending: return False
     h = {**self.open['head'], 'model': 'last head (the next one is still training)'}   # never a wait: the last head picks the next slots
     self.pick((self.model, h), self.cache); return True
 
 @patch
-def _submit(self:Stream):
+def _submit(self:Stream, then=None):
     "Start the next head's training in the background, on a snapshot of the labels, with the images it will pick from."
     idxs = [i for i, _ in self.slots(2*(self.every or 1) + 2*self.ahead)][:16]
-    self.trainer.submit(self._prepare, self._table(), self.model if self.warm else None, len(self.micros), idxs)   # read-only arrays: the job never touches the store
+    self.trainer.submit(self._prepare, self._table(), self.model if self.warm else None, len(self.micros), idxs, then=then)   # read-only arrays: the job never touches the store
 
 @patch
 def _prepare(self:Stream, t, init, j, idxs): # runs on the trainer's thread
@@ -402,9 +415,19 @@ class StreamLabeller:
             if s.complete and self.al.round == s.k:
                 self.busy = f"round {s.k} is answered: its model trains in the background; " + (f"round {s.k + 1}'s pixels come next" if s.k + 1 < self.al.cfg.rounds else "then the run's rounds are done")
                 s._closed = self.busy; self.trainer.drop(); self.trainer.submit(self._next_round, s, then=self.ready)
-            elif s.poll(): self._follow()
+            elif s.poll(then=self.arrived): self._follow()
         finally: self._in = False
         after_reply(self.show)
+
+    def arrived(self):
+        "A head is ready between two keys: its micro-round opens now, keeping the pixel on screen (no jump, no key lost)."
+        if self.busy or self._in or self.trainer.job is None or not self.trainer.job.done(): return
+        cur = self.lab.session.current
+        self._in = True
+        try: opened = self.stream.poll(keep=cur if cur is not None and self.stream.pending_has(cur) else None, then=self.arrived)
+        finally: self._in = False
+        if opened: self._follow()
+        self.show()
 
     def _next_round(self, s): # runs on the trainer's thread
         s._closed = None; res = s.finish()
@@ -421,7 +444,7 @@ class StreamLabeller:
 
     def _follow(self):
         self._in = True
-        try: self.lab.session = self._Session(self.stream.oracle(), **self.kwargs); self.lab.refresh()
+        try: self.lab.follow(self._Session(self.stream.oracle(), **self.kwargs))
         finally: self._in = False
 
     def wait(self):
@@ -452,5 +475,5 @@ def stream_labeller(al, # an `ActiveLearner` with a live learner and `oracle='hu
     if al.round >= al.cfg.rounds: raise ValueError(f"{al.out} has done its {al.cfg.rounds} rounds: nothing to stream (open it with a larger rounds= to label more)")
     ctl = StreamLabeller(al, every, every if ahead is None else ahead, steps, warm, {**kwargs, 'mode': mode})
     ctl.lab.observe(ctl.update, 'status'); ctl.update()
-    ctl.lab.stream, ctl.lab.wait = ctl, ctl.wait
+    ctl.lab.controller, ctl.lab.wait = ctl, ctl.wait
     return ctl.lab
