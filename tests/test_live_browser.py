@@ -2,7 +2,7 @@
 keys answered, answers saved, the model's panel updated, everything on one screen at 1366 x 768 and 1920 x 1080, a
 kernel killed and the notebook run again resuming the same stream, and 30 classes answered with two-key codes. No
 timing is asserted. Skipped when Chromium or Playwright is missing, except with CI=true. Screenshots: tests/_artifacts/."""
-import json, sys
+import contextlib, json, sys
 from pathlib import Path
 import pytest
 
@@ -39,6 +39,18 @@ def one_screen(page, name):
     page.set_viewport_size({'width': SCREENS[0][0], 'height': SCREENS[0][1]})
 
 
+@contextlib.contextmanager
+def opened(lab, chromium, nb, first):
+    "A page on notebook `nb` at 1366 x 768, run, its labeller's status showing `first`; closed after."
+    from playwright.sync_api import expect
+    page = chromium.new_page(viewport={'width': 1366, 'height': 768})
+    try:
+        bh.open_and_run(page, lab, nb)
+        expect(page.locator('.pp-labeller .pp-status')).to_contain_text(first, timeout=WAIT)
+        yield page, page.locator('.pp-labeller .pp-status')
+    finally: page.close()
+
+
 def press(page, status, key, text):
     from playwright.sync_api import expect
     page.keyboard.press(key); expect(status).to_contain_text(text, timeout=WAIT)
@@ -46,28 +58,21 @@ def press(page, status, key, text):
 
 def test_live_labeller(lab, chromium):
     from playwright.sync_api import expect
-    page = chromium.new_page(viewport={'width': 1366, 'height': 768})
-    try:
-        bh.open_and_run(page, lab, 'live.ipynb')
-        status, note = page.locator('.pp-labeller .pp-status'), page.locator('.pp-labeller .pp-panel-note')
-        expect(status).to_contain_text('0/12 labelled', timeout=WAIT)
+    with opened(lab, chromium, 'live.ipynb', '0/12 labelled') as (page, status):
+        note = page.locator('.pp-labeller .pp-panel-note')
         expect(note).to_contain_text('trained on 12 labels', timeout=WAIT)           # round 0's model, from the first pixel
         bh.focus_labeller(page)
         for n in (1, 2, 3): press(page, status, 's', f'{n}/12 labelled')
         t = bh.labels_of(lab.root/'live-run'); assert (t['round'] == 1).sum() == 3 and set(t['label'][t['round'] == 1]) == {0}
         expect(note).to_contain_text('trained on 15 labels', timeout=WAIT)           # retrained in the background, panel redrawn by itself
         one_screen(page, 'live')
-    finally: page.close()
 
 
 def test_stream_labeller_kill_and_reopen(lab, chromium):
     from playwright.sync_api import expect
-    page = chromium.new_page(viewport={'width': 1366, 'height': 768})
     run = lab.root/'stream-run'; q = run/'queries'/'round_001.json'
-    try:
-        bh.open_and_run(page, lab, 'stream.ipynb')
-        status, note = page.locator('.pp-labeller .pp-status'), page.locator('.pp-labeller .pp-panel-note')
-        expect(status).to_contain_text('Round 1 · 0/12 labelled', timeout=WAIT)
+    with opened(lab, chromium, 'stream.ipynb', 'Round 1 · 0/12 labelled') as (page, status):
+        note = page.locator('.pp-labeller .pp-panel-note')
         expect(note).to_contain_text('micro-round 0: picked by the round-0 model', timeout=WAIT)
         bh.focus_labeller(page)
         for n in range(1, 6): press(page, status, 'r', f'Round 1 · {n}/12 labelled')   # the round's counter: never back at a new micro-round
@@ -84,16 +89,12 @@ def test_stream_labeller_kill_and_reopen(lab, chromium):
         assert json.loads(q.read_text())['stream']['id'] == sid
         bh.focus_labeller(page); press(page, status, 'r', 'Round 1 · 6/12 labelled')
         assert (bh.labels_of(run)['round'] == 1).sum() == 6
-    finally: page.close()
 
 
 def test_thirty_classes_two_keys(lab, chromium):
     from playwright.sync_api import expect
-    page = chromium.new_page(viewport={'width': 1366, 'height': 768})
-    try:
-        bh.open_and_run(page, lab, 'many.ipynb')
-        status, msg = page.locator('.pp-labeller .pp-status'), page.locator('.pp-labeller .pp-message')
-        expect(status).to_contain_text('0/6 labelled', timeout=WAIT)
+    with opened(lab, chromium, 'many.ipynb', '0/6 labelled') as (page, status):
+        msg = page.locator('.pp-labeller .pp-message')
         bh.focus_labeller(page)
         page.keyboard.press('1'); expect(msg).to_contain_text('1 … then: c class26', timeout=WAIT)
         press(page, status, 's', '1/6 labelled')                                      # 1, then s: class29
@@ -101,7 +102,6 @@ def test_thirty_classes_two_keys(lab, chromium):
         page.keyboard.press('1'); expect(msg).to_contain_text('1 … then', timeout=WAIT)
         page.keyboard.press('Backspace'); expect(msg).to_contain_text('cancelled', timeout=WAIT)
         ART.mkdir(exist_ok=True); page.screenshot(path=str(ART/'thirty-classes-1366x768.png'))
-    finally: page.close()
     from pixelpick.labels import LabelStore
     from pixelpick.data import synthetic_scenes
     ds = synthetic_scenes(bh.SCENE['n'], size=bh.SCENE['size'])
