@@ -57,12 +57,12 @@ def test_own_folder_from_the_first_command(tmp_path):
     said = answer_in(run, hidden, cwd=run)                                             # a kernel starts in the run folder
     assert 'round 0' in said, said
     rc, out = pixelpick('label', '.', '--no-browser', '--pixels-per-round', '4', cwd=run)   # from inside the run folder
-    assert rc == 0 and 'Labelling opens round 1: 4 pixels' in out, out
+    assert rc == 0 and 'Round 1 is open: 36 of 36' in out and '--pixels-per-round 4 applies from round 2' in out, out   # the training cell showed round 1's picks at once
     rc, out = pixelpick(*run_cmd, cwd=tmp_path)                                        # the same command again is accepted
     assert rc == 0 and 'wait for your labels' in out, out
     answer_in(run, hidden, cwd=tmp_path/'elsewhere')
     hist = json.loads((run/'results.json').read_text())['rounds']
-    assert [h['labels'] for h in hist] == [36, 60]                                     # 6 images x (6 + 4)
+    assert [h['labels'] for h in hist] == [36, 72]                                     # 6 images x (6 + 6): round 1 was picked before the new size
     rc, out = pixelpick('predict', 'runs/road', '--out', 'segmented', '--uncertainty', cwd=tmp_path)
     assert rc == 0 and 'wrote 6 predicted masks (round 1)' in out, out
     m = Image.open(tmp_path/'segmented'/'masks'/'photo3.png')
