@@ -47,7 +47,7 @@ def main():
             from pixelpick.labeller import simulate
             simulate(labeller(al.human_oracle(), 'keys')); al.step()      # round 0 trained; round 1 queried, waiting
             box = live_labeller(al, every=a.every, steps=a.steps, mode='keys') if name == 'live' else None
-            w = box.labeller if box is not None else labeller(al.human_oracle(), 'keys')
+            w = box if box is not None else labeller(al.human_oracle(), "keys")
             t = np.array(press_all(w, w.session, a.n))*1000
             if box is not None: box.live.wait(); res['live_retrainings'] = box.live.log
             res[name] = {'keys': len(t), 'median_ms': float(np.median(t)), 'p95_ms': float(np.percentile(t, 95)), 'max_ms': float(t.max())}

@@ -1,7 +1,8 @@
 """Key press to next pixel shown, in a real browser, for the labellers of a head run on CamVid: the plain labeller (no
 retraining), `live_labeller` (a head retrained every K answers, its panel redrawn) and `stream_labeller` (streamed
-rounds: the next picks come from the freshest head); and, for streamed rounds, the freshness lag (from an answer to the
-first pick made by a head trained on it, from the run folder's journal: `pixelpick.stream.staleness`).
+rounds: the next picks come from the freshest head, retrained in the background and warm-started from the last one, K =
+10, 2 and 1); and, for streamed rounds, the freshness lag (from an answer to the first pick made by a head trained on
+it, from the run folder's journal: `pixelpick.stream.staleness`). Prints a table of every condition at the end.
 
     python benchmarks/stream_latency.py --root ../shared/data/camvid --scale 0.5 --images 41 --n 100 --pace 0.6
 
@@ -24,7 +25,8 @@ import browser_helpers as bh
 CONDITIONS = {'plain': "labeller(al.human_oracle(), 'keys')",
               'live-K10': "live_labeller(al, every=10, steps={steps}, mode='keys')",
               'stream-K10': "stream_labeller(al, every=10, steps={steps}, mode='keys')",
-              'stream-K2': "stream_labeller(al, every=2, steps={steps}, mode='keys')"}
+              'stream-K2': "stream_labeller(al, every=2, steps={steps}, mode='keys')",
+              'stream-K1': "stream_labeller(al, every=1, steps={steps}, mode='keys')"}
 
 SETUP = """import numpy as np, ipywidgets as W
 from pixelpick.datasets import camvid
@@ -151,6 +153,17 @@ def main():
     Path(a.out).mkdir(parents=True, exist_ok=True)
     fn = Path(a.out)/f'stream-latency-camvid-{a.scale}.json'
     fn.write_text(json.dumps(res, indent=1)); print('wrote', fn)
+    print(table(res))
+
+
+def table(res)->str:
+    "The results as a Markdown table: one row per condition, the load average beside it."
+    rows = ['| labeller | keys | median | p95 | max | freshness lag median / max | load (1 min) before -> after |', '|---|---|---|---|---|---|---|']
+    for name, r in res['conditions'].items():
+        st = r.get('staleness') or {}
+        lag = f"{st['lag_median']:.2f} s / {st['lag_max']:.2f} s" if st.get('lag_median') is not None else ''
+        rows.append(f"| {name} | {r['keys']} | {r['median_ms']:.1f} ms | {r['p95_ms']:.1f} ms | {r['max_ms']:.1f} ms | {lag} | {r['load_before'][0]} -> {r['load_after'][0]} |")
+    return '\n'.join(rows)
 
 
 if __name__ == '__main__': main()

@@ -57,6 +57,8 @@ def parser():
     l.add_argument('out', help='the run folder')
     l.add_argument('--no-browser', action='store_true', help='only write the notebook and print how to open it')
     l.add_argument('--pixels-per-round', type=int, default=None, help="pixels per image in the rounds to come (default: the run's; saved to its config.json)")
+    l.add_argument('--stream', action='store_true', help="stream the rounds after round 0: the freshest model picks each next pixel, retrained after every K answers, its panel beside the image (training 'head' or 'context'); a half-streamed round resumes as a stream without it")
+    l.add_argument('--every', type=int, default=10, help='K: answers per retraining with --stream (default: 10)')
     q = sub.add_parser('predict', help="write a run's predicted masks: a class-index PNG per image at its own size, a contact sheet, scores where masks exist")
     q.add_argument('run', help='the run folder (opened read-only: a labeller or a running `pixelpick run` may hold it)')
     q.add_argument('--out', default=None, help='folder for the masks: a new or empty one, or an earlier prediction of this run, never a folder the run reads (default: RUN/predictions)')
@@ -196,7 +198,7 @@ def _command(args):
     elif args.cmd == 'demo': demo(args.out, args.training, args.epochs)
     elif args.cmd == 'label':
         from pixelpick.launch import label_command
-        label_command(args.out, open_browser=not args.no_browser, pixels_per_round=args.pixels_per_round)
+        label_command(args.out, open_browser=not args.no_browser, pixels_per_round=args.pixels_per_round, stream=args.stream, every=args.every)
     elif args.cmd == 'predict': predict_command(args)
 
 def predict_command(args):

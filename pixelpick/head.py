@@ -5,7 +5,7 @@
 # %% ../nbs/05b_head.ipynb #c0c999bf
 from __future__ import annotations
 import contextlib, errno, hashlib, json, math, os, shutil, time, warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np
 import torch
@@ -564,3 +564,14 @@ def model(self:HeadLearner, head)->FrozenSegModel:
     "The encoder and `head` as one image-to-logits model (for plots and the labeller)."
     return FrozenSegModel(self.encoder, head)
 
+
+# %% ../nbs/05b_head.ipynb #h37lf02
+@patch
+def live_fit(self:HeadLearner, labels, # a label table (`LabelStore.table`)
+             seed=0, # seeds the head's training
+             init:FrozenSegModel=None, # the last model: its head's weights start the training (warm start)
+             steps=None, # AdamW steps (default: the recipe's)
+            )->FrozenSegModel:
+    "A head retrained quickly on `labels` for a live labeller: `steps` steps, from `init`'s weights if given."
+    r = self.recipe if steps is None else replace(self.recipe, steps=steps)
+    return self.model(self.fit_head(*(labels[k] for k in ('image', 'row', 'col', 'label')), seed=seed, init=None if init is None else init.head, recipe=r))

@@ -10,7 +10,7 @@ import numpy as np
 import anywidget, ipywidgets, traitlets
 from fastcore.meta import delegates
 from .labels import VOID
-from .session import (SPECIAL_KEYS, ACTION_NAMES, KEY_NAMES, norm_key, key_label, default_keys, keymap, LabelSession,
+from .session import (SPECIAL_KEYS, ACTION_NAMES, KEY_NAMES, norm_key, key_label, is_code, default_keys, keymap, LabelSession,
                                PAPER_STUDY, summary, summary_text)
 from .render import PixelRenderer, class_colours, legend_html
 
@@ -23,12 +23,14 @@ function render({ model, el }) {
   const box = document.createElement("div");
   box.className = "pp-labeller"; box.tabIndex = 0;
   box.setAttribute("data-lm-suppress-shortcuts", "true");
-  box.innerHTML = '<div class="pp-hint"><span class="pp-off">Click here to start: keys then go to the labeller.</span>' +
-    '<span class="pp-on">Keys go to the labeller. Esc or a click outside leaves it; Shift+Enter runs the cell.</span></div>' +
+  box.innerHTML = '<div class="pp-top"><span class="pp-status"></span><span class="pp-hint">' +
+    '<span class="pp-off">Click here to start: keys then go to the labeller.</span>' +
+    '<span class="pp-on">Keys go to the labeller. Esc or a click outside leaves it; Shift+Enter runs the cell.</span></span></div>' +
     '<div class="pp-row"><img class="pp-main" alt="image, queried pixel ringed in red">' +
-    '<div class="pp-side"><img class="pp-zoom" alt="zoomed crop round the pixel"><div class="pp-legend-box"></div></div></div>' +
-    '<div class="pp-status"></div><div class="pp-message"></div>';
-  const q = (s) => box.querySelector(s), main = q(".pp-main"), zoom = q(".pp-zoom");
+    '<div class="pp-side"><img class="pp-zoom" alt="zoomed crop round the pixel"><div class="pp-message"></div>' +
+    '<div class="pp-panel"><div class="pp-panel-title"></div><img class="pp-panel-img" alt="the model: prediction and uncertainty">' +
+    '<div class="pp-panel-note"></div></div></div></div><div class="pp-legend-box"></div>';
+  const q = (s) => box.querySelector(s), main = q(".pp-main"), zoom = q(".pp-zoom"), legendBox = q(".pp-legend-box");
   let seq = -1, drawnAt = performance.now();
   const show = (img, b64) => { img.style.display = b64 ? "" : "none"; if (b64) img.src = "data:image/png;base64," + b64; };
   const draw = () => {
@@ -38,9 +40,19 @@ function render({ model, el }) {
     box.classList.toggle("pp-closed", model.get("closed"));
     seq = model.get("seq"); box.dataset.seq = seq; drawnAt = performance.now();
   };
-  const legend = () => { q(".pp-legend-box").innerHTML = model.get("legend"); };
-  draw(); legend();
+  const panel = () => {                      // the model's view (live and streamed labellers): drawn after the next pixel
+    show(q(".pp-panel-img"), model.get("panel"));
+    q(".pp-panel-title").innerHTML = model.get("panel_title"); q(".pp-panel-note").innerHTML = model.get("panel_note");
+    q(".pp-panel").style.display = model.get("panel_title") ? "" : "none";
+  };
+  const fit = () => {                        // the whole labeller on one screen: the image gives way to the legend
+    main.style.maxHeight = "max(220px, calc(100vh - " + (legendBox.offsetHeight + 200) + "px))";
+  };
+  const legend = () => { legendBox.innerHTML = model.get("legend"); fit(); };
+  draw(); legend(); panel();
   model.on("change:seq", draw); model.on("change:legend", legend);
+  model.on("change:panel", panel); model.on("change:panel_note", panel); model.on("change:panel_title", panel);
+  if (window.ResizeObserver) new ResizeObserver(fit).observe(legendBox);
   const passOn = () => {                     // let this key reach JupyterLab's shortcuts, then guard again
     box.removeAttribute("data-lm-suppress-shortcuts");
     setTimeout(() => box.setAttribute("data-lm-suppress-shortcuts", "true"), 0);
@@ -63,19 +75,29 @@ function render({ model, el }) {
   });
   box.addEventListener("mousedown", () => box.focus());
   el.append(box);                            // no focus() here: the widget waits for a click
+  requestAnimationFrame(fit);
 }
 export default { render };
 """
 
 CSS = r"""
-.pp-labeller { padding: 8px; outline: 2px dashed #aaa; outline-offset: -2px; font-size: 13px; }
+.pp-labeller { padding: 6px 8px; outline: 2px dashed #aaa; outline-offset: -2px; font-size: 13px; }
 .pp-labeller:focus { outline: 3px solid #f80; }
-.pp-labeller img { image-rendering: pixelated; max-width: none; }
-.pp-row { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
-.pp-side { display: flex; flex-direction: column; gap: 8px; }
-.pp-status { font-weight: 600; margin-top: 6px; }
-.pp-message { opacity: 0.75; white-space: pre-line; min-height: 1.3em; }
-.pp-hint { margin-bottom: 6px; font-style: italic; }
+.pp-labeller img { image-rendering: pixelated; }
+.pp-top { display: flex; flex-wrap: wrap; gap: 4px 14px; align-items: baseline; margin-bottom: 6px; }
+.pp-status { font-weight: 600; font-size: 14px; }
+.pp-hint { font-style: italic; opacity: 0.8; }
+.pp-row { display: flex; gap: 12px; align-items: flex-start; }
+.pp-main { flex: 0 1 auto; min-width: 0; max-width: 100%; width: auto; height: auto; object-fit: contain; object-position: left top; }
+.pp-side { flex: 0 1 auto; min-width: 214px; max-width: 42%; display: flex; flex-direction: column; gap: 6px; }
+.pp-zoom { width: auto; max-width: 100%; align-self: flex-start; }
+.pp-message { opacity: 0.75; white-space: pre-line; min-height: 1.3em; max-height: 8.5em; overflow: auto; }
+.pp-panel-img { max-width: 100%; height: auto; }
+.pp-panel-title { font-size: 12px; }
+.pp-panel .pp-palette { font-size: 11px; line-height: 1.5; }
+.pp-panel-note { font-size: 11px; opacity: 0.8; }
+.pp-legend-box { margin-top: 6px; }
+.pp-legend-row { break-inside: avoid; }
 .pp-closed, .pp-closed:focus { outline: 3px solid #c00; }
 .pp-closed .pp-status, .pp-closed .pp-message { color: #c00; opacity: 1; }
 .pp-labeller .pp-on, .pp-labeller:focus .pp-off { display: none; }
@@ -86,6 +108,10 @@ CSS = r"""
 def _views(session, renderer):
     "PNG bytes of the current query's two views, or empty bytes when the round is done."
     return (b'', b'') if session.done or session.closed else renderer.pngs(*session.current)
+
+def _bound(session)->list:
+    "The keys the browser sends: every bound key, and each key of the two-key codes."
+    return sorted({c for k in session.keymap for c in (k if is_code(k) else [k])})
 
 class KeyLabeller(anywidget.AnyWidget):
     "Label with one key press per pixel: an anywidget that drives a `LabelSession`."
@@ -98,13 +124,16 @@ class KeyLabeller(anywidget.AnyWidget):
     bound_keys = traitlets.List(traitlets.Unicode()).tag(sync=True)   # the browser sends only these keys
     seq = traitlets.Int(0).tag(sync=True)           # view number, bumped on every redraw
     closed = traitlets.Bool(False).tag(sync=True)   # the round takes no more answers (shown in red)
+    panel = traitlets.Unicode('').tag(sync=True)    # base64 PNG: a model's view beside the image (live labellers)
+    panel_title = traitlets.Unicode('').tag(sync=True)   # HTML above it (empty: no panel)
+    panel_note = traitlets.Unicode('').tag(sync=True)    # HTML below it
 
     def __init__(self, session:LabelSession, # the logic this widget drives
                  renderer=None, # a `PixelRenderer` (default: one for the session's dataset)
                  **kwargs):
         super().__init__(**kwargs)
         self.session, self.renderer = session, renderer or PixelRenderer(session.ds)
-        self.bound_keys, self.legend = sorted(session.keymap), legend_html(session)
+        self.bound_keys, self.legend = _bound(session), legend_html(session)
         self.on_msg(self._on_msg); self.refresh()
 
     def refresh(self):
@@ -114,6 +143,18 @@ class KeyLabeller(anywidget.AnyWidget):
             self.main, self.zoom = base64.b64encode(m).decode(), base64.b64encode(z).decode()
             self.status, self.message = self.session.status(), self.session.message
             self.closed = bool(self.session.closed); self.seq += 1
+
+    def follow(self, session:LabelSession): # the session to drive from now on (a streamed round's next micro-round)
+        "Drive `session`; when it shows the same pixel the view is kept, so a key already on its way still counts."
+        old, self.session = self.session, session
+        if session.current is None or session.current != old.current: return self.refresh()
+        session.message = old.message
+        with self.hold_sync(): self.status, self.closed = session.status(), bool(session.closed)
+
+    def set_panel(self, png:bytes, # the panel's PNG (empty: none)
+                  title:str, note:str): # HTML above and below it
+        "Show a model's view beside the image (`pixelpick.live.ModelPanel` draws it)."
+        with self.hold_sync(): self.panel, self.panel_title, self.panel_note = base64.b64encode(png).decode(), title, note
 
     def _on_msg(self, _, content, buffers=None):
         if not isinstance(content, dict) or content.get('type') != 'key': return
@@ -130,10 +171,11 @@ class TextLabeller(ipywidgets.VBox):
                  renderer=None, # a `PixelRenderer` (default: one for the session's dataset)
                  **kwargs):
         self.session, self.renderer, self._typed = session, renderer or PixelRenderer(session.ds), ''
-        self.main, self.zoom = ipywidgets.Image(format='png'), ipywidgets.Image(format='png')
+        self.main, self.zoom, self.panel = ipywidgets.Image(format='png'), ipywidgets.Image(format='png'), ipywidgets.Image(format='png')
+        self.panel_title, self.panel_note = ipywidgets.HTML(), ipywidgets.HTML()
+        self.panel.layout.display = 'none'
         self.box = ipywidgets.Text(value='', placeholder='click here, then type the keys', description='keys:', continuous_update=True)
         self.box.add_class('pp-keybox'); self.box.observe(self._on_text, 'value')
-        self.buttons = {}
         self.buttons, self.action_buttons = {}, {}
         if not hasattr(session, '_colours'): session._colours = class_colours(session.ds)
         for i, name in enumerate(session.classes):
@@ -145,7 +187,8 @@ class TextLabeller(ipywidgets.VBox):
         self.status, self.message = ipywidgets.HTML(), ipywidgets.HTML()
         self.status.add_class('pp-status')
         css = ipywidgets.HTML('<style>.pp-text-labeller img{image-rendering:pixelated;max-width:none}</style>' + legend_html(session))
-        super().__init__([ipywidgets.HBox([self.main, ipywidgets.VBox([self.zoom, css])]), self.status, self.box,
+        side = ipywidgets.VBox([self.zoom, self.panel_title, self.panel, self.panel_note])
+        super().__init__([self.status, ipywidgets.HBox([self.main, side]), self.box, css,
                           ipywidgets.HBox(list(self.buttons.values()), layout={'flex_flow': 'row wrap'}),
                           ipywidgets.HBox(list(self.action_buttons.values())), self.message], **kwargs)
         self.add_class('pp-text-labeller'); self.refresh()
@@ -158,13 +201,20 @@ class TextLabeller(ipywidgets.VBox):
                              else html.escape(self.session.status()))
         self.message.value = f'<pre style="margin:0">{html.escape(self.session.message)}</pre>'
 
+    def follow(self, session:LabelSession): self.session = session; self.refresh()   # as `KeyLabeller.follow`
+
+    def set_panel(self, png:bytes, title:str, note:str): # as `KeyLabeller.set_panel`
+        "Show a model's view beside the image."
+        self.panel.value, self.panel_title.value, self.panel_note.value = png, title, note
+        self.panel.layout.display = '' if png else 'none'
+
     def _button(self, desc, key, cls):
         b = ipywidgets.Button(description=desc, layout={'width': 'auto'})
         b.on_click(lambda _: self._press(key)); b.add_class(cls)
         return b
 
-    def _press(self, key):
-        if self.session.press(key): self.refresh()
+    def _press(self, key): # a key, or a two-key code (its two keys pressed in turn)
+        if any([self.session.press(k) for k in (key if is_code(key) else [key])]): self.refresh()
 
     def _on_text(self, change):
         new = change['new']
@@ -204,20 +254,20 @@ def simulate(target, # a `KeyLabeller`, `TextLabeller` or `LabelSession`
              answer=None, # function (image, row, col) -> class id or VOID; default: the ground truth
              seconds=None, # seconds per answer to record (default: none, no time is recorded)
              source='simulated', # the source the answers are saved with (never a person's: not in their summary)
-            )->int: # keys pressed
+            )->int: # answers given (a two-key code is one)
     "Answer every pending pixel by pressing the key of `answer`'s class; the answers are saved as `source`."
-    s = getattr(target, 'session', target)
+    ses = lambda: getattr(target, 'session', target)                   # a streamed labeller moves on to new sessions
     if answer is None:
         def answer(i, r, c):
-            y = int(s.ds[i][1][r, c]); return VOID if y == s.ds.ignore_index else y
-    n, old = 0, s.source
-    s.source = source
+            y = int(ses().ds[i][1][r, c]); return VOID if y == ses().ds.ignore_index else y
+    n, s = 0, ses()
     try:
         while not s.done and not s.closed and not s.oracle.closed():
-            k = s.keys_for(answer(*s.current))[0]
-            if isinstance(target, KeyLabeller): target._on_msg(target, {'type': 'key', 'key': k, 'seq': target.seq, 'ms': None if seconds is None else seconds*1000}, [])
-            elif s.press(k, seconds) and isinstance(target, TextLabeller): target.refresh()
-            n += 1
-    finally: s.source = old
+            s.source = source; k = s.keys_for(answer(*s.current))[0]
+            for key in (k if is_code(k) else [k]):
+                if isinstance(target, KeyLabeller): target._on_msg(target, {'type': 'key', 'key': key, 'seq': target.seq, 'ms': None if seconds is None else seconds*1000}, [])
+                elif s.press(key, seconds) and isinstance(target, TextLabeller): target.refresh()
+            n += 1; s.source = 'human'; s = ses()
+    finally: s.source = 'human'
     if hasattr(target, 'refresh'): target.refresh()
     return n

@@ -4,14 +4,15 @@
 
 # %% ../nbs/02_labels.ipynb #8af47ac4
 from __future__ import annotations
-import json, os, time, warnings, weakref
+import hashlib, json, math, os, time, warnings, weakref
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch, store_attr
 
 # %% auto #0
-__all__ = ['VOID', 'TRUTH_UNKNOWN', 'SOURCES', 'StoreError', 'RunLocked', 'lock_folder', 'unlock_folder', 'lock_holder',
-           'round_file', 'LabelStore', 'active_lines', 'label_masks']
+__all__ = ['VOID', 'TRUTH_UNKNOWN', 'SOURCES', 'VERSION', 'StoreError', 'Images', 'to_photo', 'to_working', 'check_class_names',
+           'class_changes', 'RunLocked', 'lock_folder', 'unlock_folder', 'lock_holder', 'round_file', 'LabelStore',
+           'active_lines', 'labels_fingerprint', 'label_masks']
 
 # %% ../nbs/02_labels.ipynb #b6c5a5c0
 VOID = -1
@@ -20,6 +21,73 @@ SOURCES = ('oracle', 'human', 'noisy', 'import', 'simulated')   # simulated: key
 
 class StoreError(ValueError):
     "The label store file is corrupt or belongs to another dataset."
+
+# %% ../nbs/02_labels.ipynb #be9cd13f
+class Images(list):
+    "A pool's image ids in order, with each image's working size and its photo's own size: what a `LabelStore` converts labels through."
+    def __init__(self, names, # image ids, in pool order
+                 shapes=None, # (h,w) of each image at the run's working size; None: unknown (labels are kept as given)
+                 photo=None, # (H,W) of each photo at its own size (default: `shapes`)
+                ):
+        super().__init__(names)
+        self.shapes = None if shapes is None else [tuple(int(v) for v in s) for s in shapes]
+        self.photo = self.shapes if photo is None else [tuple(int(v) for v in s) for s in photo]
+        if self.shapes is not None and not len(self.shapes) == len(self.photo) == len(self):
+            raise ValueError(f"{len(self)} names, {len(self.shapes)} working sizes and {len(self.photo)} photo sizes: give one of each per image")
+    @classmethod
+    def of(cls, ds)->Images: return cls(ds.names, [ds[i][0].shape[:2] for i in range(len(ds))], ds.photo_shapes)   # a loaded `SegDataset`'s
+    def shape_of(self)->dict: return {} if self.shapes is None else dict(zip(self, self.shapes))   # {name: (h,w)}
+
+def to_photo(r, # a working pixel's row (or column): int or array
+             h, # the working height (or width)
+             H, # the photo's height (or width)
+            ): # the pixel's centre in the photo's pixels (float)
+    "Where the centre of working pixel `r` lies in the photo: exact for any `H/h`, below or above 1."
+    return (np.asarray(r, np.float64) + 0.5)*np.asarray(H)/np.asarray(h) - 0.5
+
+def to_working(y, # a position in the photo's pixels (float or array)
+               H, # the photo's height (or width) it was given at
+               h, # the working height (or width)
+              ): # the working pixel that holds it (int)
+    "The working pixel that holds photo position `y`: `to_working(to_photo(r, h, H), H, h) == r` for any sizes."
+    return np.floor((np.asarray(y, np.float64) + 0.5)*np.asarray(h)/np.asarray(H)).astype(np.int64)
+
+def _num(v): # a coordinate
+    "A coordinate as the file keeps it: 4 decimals, an int when whole (always, when the photo is the working size)."
+    v = round(float(v), 4); return int(v) if v.is_integer() else v
+
+# %% ../nbs/02_labels.ipynb #fb00dd29
+def check_class_names(classes, # class names, in id order
+                      what='classes', # how the user gave them, for the message (e.g. '--classes')
+                     )->list: # the names, stripped
+    "Refuse a class list a run cannot work with: fewer than two classes, an empty name, a name given twice; each with the fix."
+    names = [str(c).strip() for c in classes]
+    shown = ','.join(map(str, classes))
+    if len(names) < 2: raise ValueError(f"{what} {shown!r}: a segmentation needs at least two classes (everything you do not care about is a class too), e.g. background,{names[0] if names and names[0] else 'cell'}")
+    if empty := [k for k, c in enumerate(names) if not c]:
+        raise ValueError(f"{what} {shown!r}: class {empty[0]} has no name (two commas, or a comma at an end): every position is a class id, so an empty name would shift the ids after it; name it or remove the extra comma")
+    if dup := list(dict.fromkeys(c for c in names if names.count(c) > 1)):
+        raise ValueError(f"{what} {shown!r}: {', '.join(map(repr, dup))} given twice; give each class one name (two kinds of one thing: name them apart, e.g. car,car_parked)")
+    return names
+
+def class_changes(old, # the class list the labels were given in
+                  new, # the class list they are to be in
+                  class_map=None, # {old class: new class, or 'void'}: renames, merges and removals ({} or None: only additions)
+                 )->dict: # {old class: its new class, or None for void}
+    "What every old class becomes: itself when `new` keeps its name, else what `class_map` says; a class dropped without a word is refused."
+    new, cm = check_class_names(new), {str(k).strip(): v for k, v in (class_map or {}).items()}
+    if bad := [k for k in cm if k not in old]: raise ValueError(f"class map {bad}: not classes of the labels ({', '.join(old)}); map the old names")
+    out, missing = {}, []
+    for c in old:
+        v = cm.get(c, c if c in new else None)
+        if c not in cm and c not in new: missing.append(c); continue
+        if isinstance(v, str) and v.strip().lower() == 'void': out[c] = None
+        elif v not in new: raise ValueError(f"class map {c}:{v}: {v!r} is not one of the classes {new} (or 'void')")
+        else: out[c] = v
+    if missing: raise ValueError(f"{', '.join(map(repr, missing))} {'is' if len(missing) == 1 else 'are'} not in the new classes {new}: say what "
+                                 f"{'its' if len(missing) == 1 else 'their'} answers become, e.g. --class-map {missing[0]}:{new[0]} (a rename or a merge) or "
+                                 f"--class-map {missing[0]}:void (Python: class_map={{{missing[0]!r}: {new[0]!r}}}); no answer is dropped or shifted silently")
+    return out
 
 # %% ../nbs/02_labels.ipynb #c994d61e
 class RunLocked(RuntimeError):
@@ -77,20 +145,26 @@ def round_file(folder, # a run folder
     return Path(folder)/kind/f'round_{k:03d}.{ext}'
 
 # %% ../nbs/02_labels.ipynb #10daa966
-_FIELDS = ('image', 'row', 'col', 'label', 'round', 'source', 'seconds', 'truth')
+_FIELDS = ('image', 'row', 'col', 'label', 'round', 'source', 'seconds', 'truth')   # the table's columns
+_KEPT = ('code', 'y', 'x', 'H', 'W', 'label', 'round', 'source', 'seconds', 'truth', 'from', 'line')   # what is kept of each record
+VERSION = 2 # labels.jsonl written now: records by image name, in the photo's own pixels
 
 class LabelStore:
-    "Labelled pixels of one dataset, appended to a JSON-lines file after every change."
+    "Labelled pixels of one dataset, by image name in each photo's own pixels, appended to a JSON-lines file after every change."
     def __init__(self,
                  path, # the .jsonl file (created if missing)
-                 images, # image ids of the pool, in order (e.g. `SegDataset.names`)
-                 classes, # class names
-                 dataset='dataset', # dataset name, checked when reopening
+                 images, # the pool: its image ids in order (e.g. `SegDataset.names`), or `Images` with their sizes
+                 classes, # class names (None: the file's, to read a store whose classes you do not know)
+                 dataset='dataset', # dataset name, checked when reopening (None: the file's)
                  readonly=False, # only read: take no lock, write nothing (e.g. a finished run in a read-only folder)
+                 legacy=None, # `Images` in which labels given by image index (a version-1 file) were made, unless its `frame` line says
+                 class_map=None, # {old class: new class or 'void'}: the file's classes become `classes` (see `class_changes`)
                 ):
-        store_attr('dataset,readonly')
-        self.path, self.images, self.classes = Path(path), list(images), list(classes)
+        store_attr('dataset,readonly'); self._legacy = legacy
+        self.path, self.classes = Path(path), None if classes is None else list(classes)
+        self.images = images if isinstance(images, Images) else Images(images)
         self._reset()
+        if classes is None or dataset is None: readonly = self.readonly = True   # a store read without knowing it: never written
         if readonly and not self.path.exists(): raise StoreError(f"{self.path} is missing")
         self._unlock = None                                              # `close()` or garbage collection gives the lock back
         if not readonly: self._unlock = weakref.finalize(self, unlock_folder, lock_folder(self.path.parent)); self._unlock.atexit = False
@@ -98,11 +172,18 @@ class LabelStore:
             if not readonly: self._recover()
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._write({'format': 'pixelpick-labels', 'version': 1, 'dataset': dataset, 'classes': self.classes, 'images': self.images}, mode='w')
+            self._write({'format': 'pixelpick-labels', 'version': VERSION, 'dataset': dataset, 'classes': self.classes}, mode='w')
         self._sync()
+        self._settle_classes(class_map)
 
-    def _reset(self): self._cols, self._active, self._offset, self._line, self._memo = {k: [] for k in _FIELDS}, [], 0, 0, {}
+    def _reset(self):
+        self._cols, self._active, self._aside, self._offset, self._line, self._memo = {k: [] for k in _KEPT}, [], set(), 0, 0, {}
+        self._codes, self._names, self._frame, self._cls, self._class_log, self._v1 = {}, [], None, None, [], None
     def __len__(self): return len(self._live())
+    @property
+    def legacy(self)->Images|None: return self._legacy   # the pool the run's files index when they do not say (its `pool.json`)
+    @legacy.setter
+    def legacy(self, v): self._legacy, self._memo = v, {}
     def __repr__(self): return f"LabelStore({str(self.path)!r}, {len(self)} labels on {len(self.images)} images)"
 
 # %% ../nbs/02_labels.ipynb #e9a111d3
@@ -111,26 +192,39 @@ def _writable(self:LabelStore):
     if self.readonly: raise StoreError(f"{self.path} is open read-only; reopen it without readonly=True to change it")
 
 @patch
-def _write(self:LabelStore, rec, mode='a'):
+def _write(self:LabelStore, *recs, mode='a'):
+    "Append records, one line each, in one write; flushed and fsynced before returning."
     self._writable()
     with open(self.path, mode, encoding='utf-8') as f:
-        f.write(json.dumps(rec, separators=(',', ':')) + '\n')
+        f.write(''.join(json.dumps(o, separators=(',', ':')) + '\n' for o in recs))
         f.flush(); os.fsync(f.fileno())
 
 @patch
-def _append(self:LabelStore, rec):
-    n = len(self._cols['image'])
-    for k in _FIELDS: self._cols[k].append(rec.get(k))
+def _code(self:LabelStore, name)->int:
+    "A small integer per image name seen in the file (names are looked up once, arrays do the rest)."
+    if (c := self._codes.get(name)) is None: c = self._codes[name] = len(self._names); self._names.append(name)
+    return c
+
+@patch
+def _append(self:LabelStore, o):
+    n = len(self._cols['code'])
+    name = o['name'] if 'name' in o else self._v1[o['image']]            # version 1: an index into the header's images
+    H, W = o.get('size') or (0, 0)                                        # 0: the size it was given at is the image's working size then
+    y, x = (o['y'], o['x']) if 'name' in o else (o['row'], o['col'])
+    for k, v in zip(_KEPT, (self._code(name), y, x, H, W, o['label'], o['round'], o.get('source'), o.get('seconds'), o.get('truth'), o.get('from'), self._line)): self._cols[k].append(v)
     self._active.append(n)
 
 # %% ../nbs/02_labels.ipynb #7b98b503
 @patch
 def _check_header(self:LabelStore, h):
-    if h.get('format') != 'pixelpick-labels': raise StoreError(f"{self.path} is not a pixelpick label store (no header line)")
-    if h['dataset'] != self.dataset or h['images'] != self.images:
-        raise StoreError(f"{self.path} belongs to dataset {h['dataset']!r} with {len(h['images'])} images, "
-                         f"not {self.dataset!r} with {len(self.images)} images; use another output folder")
-    if h['classes'] != self.classes: raise StoreError(f"{self.path} has classes {h['classes']}, expected {self.classes}")
+    if not isinstance(h, dict) or h.get('format') != 'pixelpick-labels': raise StoreError(f"{self.path} is not a pixelpick label store (no header line)")
+    if h.get('version', 1) not in (1, VERSION):
+        raise StoreError(f"{self.path} is a label store of version {h.get('version')}, newer than this pixelpick reads ({VERSION}); upgrade pixelpick (pip install -U pixelpick)")
+    if self.dataset is None: self.dataset = h['dataset']
+    if h['dataset'] != self.dataset:
+        raise StoreError(f"{self.path} holds the labels of dataset {h['dataset']!r}, not {self.dataset!r}: open it with that dataset, or give this one another run folder "
+                         "(a new run can start from these labels: ActiveLearner(..., labels_from=RUN), pixelpick run --labels-from RUN)")
+    self._cls, self._v1 = list(h['classes']), h.get('images')           # version 1 names its images: its records give an index into them
 
 @patch
 def _sync(self:LabelStore):
@@ -143,46 +237,116 @@ def _sync(self:LabelStore):
     for line in raw.splitlines():
         self._line += 1
         try: o = json.loads(line)
-        except ValueError as e: raise StoreError(f"{self.path}:{self._line}: corrupt line {line[:80]!r} ({e})") from e
-        if self._line == 1: self._check_header(o)
-        elif o.get('op') == 'add': self._check_rec(o); self._append(o)
-        elif o.get('op') == 'undo' and self._active: self._active.pop()
+        except ValueError as e: raise StoreError(f"{self.path}:{self._line}: corrupt line {line[:80]!r} ({e}); fix or delete that line (keep a copy)") from e
+        if self._line == 1: self._check_header(o); continue
+        op = o.get('op') if isinstance(o, dict) else None
+        if op == 'add': self._check_rec(o); self._append(o)
+        elif op == 'undo' and self._active: self._active.pop()
+        elif op == 'aside': c = self._code(o['name']); self._aside.update(j for j, v in enumerate(self._cols['code']) if v == c)
+        elif op == 'frame': self._frame = dict(zip(o['names'], map(tuple, o['shapes'])))
+        elif op == 'classes': self._apply_classes(o)
     self._offset += len(raw)
     if raw: self._memo = {}                            # what `_live` and `table` worked out is out of date
 
+def _isint(v): return isinstance(v, int) and not isinstance(v, bool)
+def _isnum(v): return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
 @patch
 def _check_rec(self:LabelStore, o):
-    "A stored label must name an image of the pool and a class of the list (or void)."
-    i, y = o.get('image'), o.get('label')
-    if not (isinstance(i, int) and 0 <= i < len(self.images) and isinstance(y, int) and VOID <= y < len(self.classes)):
-        raise StoreError(f"{self.path}:{self._line}: label {y!r} of image {i!r} is not a class id 0..{len(self.classes)-1} or void ({VOID}) "
-                         f"of an image 0..{len(self.images)-1}; the file was edited or the class list changed. "
-                         f"Fix or delete that line (keep a copy), or start a new run folder")
+    "A stored label names an image and a pixel inside it (of the size it was given at), and a class of the list (or void)."
+    y, why = o.get('label'), None
+    if 'name' in o:
+        s = o.get('size')
+        if not (isinstance(o['name'], str) and o['name'] and _isnum(o.get('y')) and _isnum(o.get('x'))): why = f"pixel ({o.get('y')!r}, {o.get('x')!r}) of image {o.get('name')!r} is not an image name and two numbers"
+        elif s is not None and not (isinstance(s, list) and len(s) == 2 and all(_isint(v) and v > 0 for v in s)): why = f"size {s!r} is not [height, width]"
+        elif not (o['y'] >= -0.5 and o['x'] >= -0.5 and (s is None or (o['y'] < s[0] - 0.5 and o['x'] < s[1] - 0.5))):
+            why = f"pixel ({o['y']}, {o['x']}) is outside image {o['name']!r}" + (f" ({s[0]}x{s[1]})" if s else '')
+    elif self._v1 is None: why = "a label given by image index (version 1) in a version-2 file"
+    elif not (_isint(i := o.get('image')) and 0 <= i < len(self._v1)): why = f"image {i!r} is not an image 0..{len(self._v1)-1} of its header"
+    elif not (_isint(o.get('row')) and _isint(o.get('col')) and o['row'] >= 0 and o['col'] >= 0): why = f"pixel ({o.get('row')!r}, {o.get('col')!r}) of image {self._v1[i]!r} is not a pixel"
+    if why is None and not (_isint(y) and VOID <= y < len(self._cls)): why = f"label {y!r} is not a class id 0..{len(self._cls)-1} or void ({VOID})"
+    if why is None and not (_isint(o.get('round')) and o['round'] >= 0): why = f"round {o.get('round')!r} is not a round"
+    if why: raise StoreError(f"{self.path}:{self._line}: {why}; the file was edited or the class list changed. Fix or delete that line (keep a copy), or start a new run folder")
+
+@patch
+def _apply_classes(self:LabelStore, o):
+    "A `classes` line: every label and truth given so far takes its class's new id (or void); later lines are in the new list."
+    old, new, m = self._cls, list(o['classes']), o['map']
+    lut = {VOID: VOID, **{k: (VOID if m.get(c) is None else new.index(m[c])) for k, c in enumerate(old)}}
+    for col in ('label', 'truth'): self._cols[col] = [v if v is None else lut.get(v, v) for v in self._cols[col]]
+    self._class_log.append((old, m)); self._cls = new
+
+@patch
+def _settle_classes(self:LabelStore, class_map):
+    "The file's classes (after its `classes` lines) must be the store's: a `class_map` changes them (a line written), else the mismatch is named."
+    if self.classes is None: self.classes = list(self._cls)
+    if self._cls == self.classes: return
+    if class_map is None:
+        raise StoreError(f"{self.path} holds labels in the classes {self._cls}, not {self.classes}: give the run its classes, or say what the "
+                         "old ones become (class_map={OLD: NEW or 'void'}; pixelpick run --class-map OLD:NEW); added classes need nothing more")
+    rec = {'op': 'classes', 'classes': self.classes, 'map': class_changes(self._cls, self.classes, class_map), 'time': _round4(time.time(), 3)}
+    if self.readonly: self._apply_classes(rec); self._memo = {}            # read-only: changed in memory, the file untouched
+    else: self._write(rec); self._sync()
 
 # %% ../nbs/02_labels.ipynb #ba6eeca2
 @patch
+def _sizes(self:LabelStore):
+    "Per name code: its position in the pool (-1: not in it), working size now, and the size a record without one was given at."
+    if (s := self._memo.get('sizes')) is not None and len(s[0]) == len(self._names): return s
+    pos, now = {n: i for i, n in enumerate(self.images)}, self.images.shape_of()
+    old = {**now, **(self.legacy.shape_of() if self.legacy is not None else {}), **(self._frame or {})}   # its `frame` line first, then `legacy`, then now
+    code = np.array([pos.get(n, -1) for n in self._names], np.int64)
+    hw = np.array([now.get(n, (0, 0)) for n in self._names], np.int64).reshape(-1, 2)
+    was = np.array([old.get(n, (0, 0)) for n in self._names], np.int64).reshape(-1, 2)
+    self._memo['sizes'] = s = (code, hw, was); return s
+
+@patch
+def _place(self:LabelStore, js)->tuple: # record indices
+    "Where records `js` are in the pool now: (image index, -1 if not in the pool; row; col) at the working size."
+    js = np.asarray(js, np.int64)
+    pos, hw, was = self._sizes()
+    col = lambda k, dt: np.asarray(self._cols[k], dt)[js] if len(js) else np.zeros(0, dt)
+    c, y, x, H, W = col('code', np.int64), col('y', np.float64), col('x', np.float64), col('H', np.int64), col('W', np.int64)
+    img = pos[c] if len(js) else np.zeros(0, np.int64)
+    if self.images.shapes is None: return img, np.floor(y + 0.5).astype(np.int64), np.floor(x + 0.5).astype(np.int64)   # sizes unknown: as given
+    h, w = hw[c, 0], hw[c, 1]
+    H, W = np.where(H > 0, H, np.where(was[c, 0] > 0, was[c, 0], h)), np.where(W > 0, W, np.where(was[c, 1] > 0, was[c, 1], w))
+    H, W = np.maximum(H, 1), np.maximum(W, 1)
+    return img, to_working(y, H, h), to_working(x, W, w)
+
+@patch
 def _live(self:LabelStore)->np.ndarray:
-    "Indices of the active records; a pixel named twice counts once, with its latest answer."
+    "Indices of the records the table holds: active, not set aside, of an image of the pool; a pixel named twice counts once, with its latest answer."
     self._sync()
     if (idx := self._memo.get('live')) is not None: return idx    # nothing new in the file since it was worked out
-    idx = np.asarray(self._active, int)
+    idx = np.asarray([j for j in self._active if j not in self._aside] if self._aside else self._active, np.int64)
+    img, r, c = self._place(idx)
+    sel = img >= 0
+    idx, img, r, c = idx[sel], img[sel], r[sel], c[sel]
+    if self.images.shapes is not None and len(idx):
+        h, w = np.array(self.images.shapes, np.int64)[img].T
+        if (bad := np.flatnonzero((r < 0) | (r >= h) | (c < 0) | (c >= w))).size:
+            j = bad[0]; ln = self._cols['line'][idx[j]]
+            raise StoreError(f"{self.path}:{ln}: pixel ({r[j]}, {c[j]}) is outside image {self.images[img[j]]!r} ({h[j]}x{w[j]} at the working size); "
+                             "the file was edited, or given at another size without one: fix or delete that line (keep a copy)")
     if len(idx):
-        im, r, c = (np.asarray(self._cols[k], np.int64)[idx] for k in ('image', 'row', 'col'))
-        _, last = np.unique(((im << 42) | (r << 21) | c)[::-1], return_index=True)
-        idx = idx[np.sort(len(idx) - 1 - last)]
-    idx.flags.writeable = False; self._memo['live'] = idx
+        _, last = np.unique(((img << 42) | (r << 21) | c)[::-1], return_index=True)
+        keep = np.sort(len(idx) - 1 - last)
+        idx, img, r, c = idx[keep], img[keep], r[keep], c[keep]
+    for a in (idx, img, r, c): a.flags.writeable = False
+    self._memo['live'], self._memo['place'] = idx, (img, r, c)
     return idx
 
 @patch
 def table(self:LabelStore)->dict:
-    "Active labels as a dict of read-only numpy arrays (one entry per field; `source` as strings)."
+    "Active labels as a dict of read-only numpy arrays (one entry per field; `source` as strings), in the pool's indices and working pixels."
     idx = self._live()
     if (res := self._memo.get('table')) is None:                   # built once per change of the file, not once per call
-        res = {}
-        for k in _FIELDS:
+        res = dict(zip(('image', 'row', 'col'), self._memo['place']))
+        for k in _FIELDS[3:]:
             col = self._cols[k]
             if k == 'source': res[k] = np.array([col[i] for i in idx], dtype=object)
-            elif k in ('seconds',): res[k] = np.array([np.nan if col[i] is None else col[i] for i in idx], float)
+            elif k == 'seconds': res[k] = np.array([np.nan if col[i] is None else col[i] for i in idx], float)
             elif k == 'truth': res[k] = np.array([TRUTH_UNKNOWN if col[i] is None else col[i] for i in idx], int)
             else: res[k] = np.array([col[i] for i in idx], int)
             res[k].flags.writeable = False
@@ -203,14 +367,14 @@ def query(self:LabelStore, image=None, round=None, source=None):
 @patch
 def add(self:LabelStore,
         image, # image index (int) or an array of them
-        row, col, # pixel coordinates (ints or arrays)
+        row, col, # pixel coordinates (ints or arrays), at the working size
         label, # class id(s), or VOID
         round=0, # active-learning round the label belongs to
         source='oracle', # one of SOURCES
         seconds=None, # time the annotator took (per label)
         truth=None, # ground-truth class, when known (for agreement statistics)
        ):
-    "Add labels and append them to the file before returning."
+    "Add labels and append them to the file, by image name in the photo's own pixels, before returning."
     self._writable()
     if source not in SOURCES: raise ValueError(f"unknown source {source!r}; expected one of {SOURCES}")
     im, r, c, y = (np.atleast_1d(np.asarray(o)).astype(int) for o in (image, row, col, label))
@@ -218,16 +382,22 @@ def add(self:LabelStore,
     if not (len(r) == len(c) == len(y) == n): raise ValueError("image, row, col and label must have the same length")
     if n and (im.min() < 0 or im.max() >= len(self.images)): raise ValueError(f"image index out of range 0..{len(self.images)-1}: {im.tolist()[:10]}")
     if n and ((y < VOID) | (y >= len(self.classes))).any(): raise ValueError(f"labels {sorted(set(y[(y < VOID) | (y >= len(self.classes))].tolist()))} are not class ids 0..{len(self.classes)-1} or VOID")
+    hw = np.array(self.images.shapes, np.int64)[im] if self.images.shapes is not None and n else None
+    out = (r < 0) | (c < 0) if hw is None else (r < 0) | (c < 0) | (r >= hw[:, 0]) | (c >= hw[:, 1])
+    if n and out.any():
+        k = int(np.argmax(out)); size = '' if hw is None else f" ({hw[k, 0]}x{hw[k, 1]} at the working size: rows 0..{hw[k, 0]-1}, columns 0..{hw[k, 1]-1})"
+        raise ValueError(f"pixel ({r[k]}, {c[k]}) is outside image {self.images[im[k]]!r}{size}; nothing was saved")
+    if hw is not None:
+        HW = np.array(self.images.photo, np.int64)[im]
+        Y, X = to_photo(r, hw[:, 0], HW[:, 0]), to_photo(c, hw[:, 1], HW[:, 1])
     sec = np.broadcast_to(np.asarray(np.nan if seconds is None else seconds, float), (n,))
     tru = None if truth is None else np.atleast_1d(np.asarray(truth)).astype(int)
-    recs = [{'op': 'add', 'image': int(im[k]), 'row': int(r[k]), 'col': int(c[k]), 'label': int(y[k]), 'round': int(round),
-             'source': source, 'seconds': None if np.isnan(sec[k]) else _round4(float(sec[k])), 'truth': None if tru is None else int(tru[k]),
-             'time': _round4(time.time(), 3)} for k in range(n)]
+    t = _round4(time.time(), 3)
+    recs = [{'op': 'add', 'name': self.images[im[k]], **({'y': int(r[k]), 'x': int(c[k])} if hw is None else {'y': _num(Y[k]), 'x': _num(X[k]), 'size': HW[k].tolist()}),
+             'label': int(y[k]), 'round': int(round), 'source': source, 'seconds': None if np.isnan(sec[k]) else _round4(float(sec[k])),
+             'truth': None if tru is None else int(tru[k]), 'time': t} for k in range(n)]
     if not recs: return 0
-    with open(self.path, 'a', encoding='utf-8') as f:
-        f.write(''.join(json.dumps(o, separators=(',', ':')) + '\n' for o in recs))
-        f.flush(); os.fsync(f.fileno())
-    self._sync()
+    self._write(*recs); self._sync()
     return n
 
 def _round4(x, nd=4): return None if x is None else float(f'{x:.{nd}f}')
@@ -242,9 +412,11 @@ def undo(self:LabelStore):
 
 @patch
 def last(self:LabelStore):
-    "The most recent active label as a dict, or None."
+    "The most recent active label as a dict (its `image` is -1 when that image is not in the pool), or None."
     self._sync()
-    return {f: self._cols[f][self._active[-1]] for f in _FIELDS} if self._active else None
+    if not self._active: return None
+    j = self._active[-1]; img, r, c = (int(v[0]) for v in self._place([j]))
+    return {'image': img, 'row': r, 'col': c, **{f: self._cols[f][j] for f in _FIELDS[3:]}}
 
 # %% ../nbs/02_labels.ipynb #ecd3c185
 @patch
@@ -261,6 +433,16 @@ def _recover(self:LabelStore):
     n = keep.count(b'\n') - 1
     if fixed: warnings.warn(f"{self.path}: the last line was cut short by a crash; kept {n} complete records, moved the partial line to {part}")
 
+
+# %% ../nbs/02_labels.ipynb #edfc18e3
+@patch
+def keep_frame(self:LabelStore, frame:Images): # the pool and sizes the file's index-based labels were given in
+    "Write once, into a version-1 file, the sizes its labels by image index were given at: then it reads right whatever the pool becomes."
+    self._sync()
+    if self._v1 is None or self._frame is not None or frame.shapes is None: return
+    sh = frame.shape_of()
+    if missing := [n for n in self._v1 if n not in sh]: raise StoreError(f"{self.path}: no size known for {missing[:3]}, images its labels were given in")
+    self._write({'op': 'frame', 'names': self._v1, 'shapes': [list(sh[n]) for n in self._v1], 'time': _round4(time.time(), 3)}); self._sync()
 
 # %% ../nbs/02_labels.ipynb #f2133dbf
 @patch
@@ -279,20 +461,130 @@ def active_lines(raw:bytes)->list: # a labels.jsonl file's bytes
         elif o.get('op') == 'undo' and act: act.pop()
     return act
 
+def _kept_lines(raw:bytes, where=None)->list: # a labels.jsonl file's bytes; which add records to keep
+    "Its lines, undone adds and their `undo` lines left out, adds that `where` refuses too; every other line (classes, aside, frame) in its place."
+    lines, act = raw[:raw.rfind(b'\n') + 1].splitlines(), []
+    keep = [True]*len(lines)
+    for k, line in enumerate(lines[1:], 1):
+        o = json.loads(line); op = o.get('op')
+        if op == 'add': act.append(k); keep[k] = where is None or where(o)
+        elif op == 'undo':
+            keep[k] = False
+            if act: keep[act.pop()] = False
+    return [l for l, k in zip(lines, keep) if k]
+
 @patch
 def copy(self:LabelStore,
          dest, # the new .jsonl file (must not exist)
-         where=None, # keep the labels for which `where(record)` is true; a record is a dict with `image`, `row`, `col`, `label`, `round`, `source`, ...
+         where=None, # keep the labels for which `where(record)` is true; a record is a dict with `name`, `y`, `x`, `label`, `round`, `source`, ...
         )->LabelStore:
-    "A new store at `dest` holding this store's active labels (those `where` keeps), records unchanged."
+    "A new store at `dest` holding this store's active labels (those `where` keeps), records unchanged, its class changes and set-asides in place."
     dest = Path(dest)
     if dest.exists(): raise FileExistsError(f"{dest} exists; copy into a new file")
-    raw = self.path.read_bytes()
-    keep = [l for l in active_lines(raw) if where is None or where(json.loads(l))]   # complete lines only
+    keep = _kept_lines(self.path.read_bytes(), where)                   # complete lines only
     dest.parent.mkdir(parents=True, exist_ok=True)
     with open(dest, 'wb') as f:
-        f.write(b''.join(l + b'\n' for l in [raw.split(b'\n', 1)[0]] + keep)); f.flush(); os.fsync(f.fileno())
-    return LabelStore(dest, self.images, self.classes, self.dataset)
+        f.write(b''.join(l + b'\n' for l in keep)); f.flush(); os.fsync(f.fileno())
+    return LabelStore(dest, self.images, self.classes, self.dataset, legacy=self.legacy)
+
+def labels_fingerprint(path, # a labels.jsonl file
+                       upto, # the last round to include
+                      )->str:
+    "A fingerprint of the answers of rounds 0..upto as written (active lines, in any order): what a checkpoint was trained on; lines appended later do not change it."
+    lines = sorted(l for l in active_lines(Path(path).read_bytes()) if json.loads(l)['round'] <= upto)
+    return 'v2:' + hashlib.sha1(b'\n'.join(lines)).hexdigest()[:16]
+
+# %% ../nbs/02_labels.ipynb #cb71fe35
+@patch
+def _counts(self:LabelStore, js)->dict: # record indices
+    "{image name: how many of records `js`}, by first appearance."
+    out = {}
+    for j in js: n = self._names[self._cols['code'][j]]; out[n] = out.get(n, 0) + 1
+    return out
+
+@patch
+def away(self:LabelStore)->dict:
+    "Answers kept for images that are not in the pool now, {name: count}: out of training, back when the image is."
+    self._sync(); pos = self._sizes()[0]
+    return self._counts(j for j in self._active if j not in self._aside and pos[self._cols['code'][j]] < 0)
+
+@patch
+def aside(self:LabelStore)->dict:
+    "Answers set aside because their photo changed, {name: count}: kept in the file, never trained."
+    self._sync(); return self._counts(j for j in self._active if j in self._aside)
+
+@patch
+def set_aside(self:LabelStore, names, # image names whose answers no longer describe their photo
+              why='its pixels changed', # kept in the file beside each
+             )->dict: # {name: answers set aside}
+    "Set aside every answer given so far to these images (one `aside` line each): they stay in the file, reported, and are never trained again."
+    self._sync(); names = list(names); codes = {self._codes.get(n) for n in names}
+    n = self._counts(j for j in self._active if j not in self._aside and self._cols['code'][j] in codes)
+    if recs := [{'op': 'aside', 'name': k, 'why': why, 'time': _round4(time.time(), 3)} for k in names if n.get(k)]: self._write(*recs); self._sync()
+    return n
+
+@patch
+def answers(self:LabelStore)->list:
+    "Every active answer not set aside, whether its image is in the pool or not, as a record a store reads anywhere: name, y, x, size, class name."
+    self._sync(); pos, hw, was = self._sizes(); C = self._cols; out = []
+    for j in self._active:
+        if j in self._aside: continue
+        c = C['code'][j]; size = [C['H'][j], C['W'][j]] if C['H'][j] else [int(v) for v in (was[c] if was[c, 0] else hw[c])] if (was[c, 0] or hw[c, 0]) else None
+        out.append({'name': self._names[c], 'y': C['y'][j], 'x': C['x'][j], **({'size': size} if size else {}),
+                    'label': None if C['label'][j] == VOID else self.classes[C['label'][j]], 'round': C['round'][j], 'source': C['source'][j],
+                    'seconds': C['seconds'][j], 'truth': None if C['truth'][j] is None else 'void' if C['truth'][j] == VOID else self.classes[C['truth'][j]]})
+    return out
+
+@patch
+def carry(self:LabelStore, answers, # records from another store's `answers()`, their classes by name (None: void)
+          source, # where they come from (kept with each, as `from`)
+          class_map=None, # {their class: one of ours, or 'void'} for classes we do not have by name
+         )->int: # how many were written (answers already here are skipped: carrying again adds nothing)
+    "Write another run's answers into this store as round 0, classes mapped by name; void answers too."
+    self._writable(); self._sync()
+    theirs = sorted({a['label'] for a in answers if a['label'] is not None})
+    m = class_changes(theirs, self.classes, {k: v for k, v in (class_map or {}).items() if k in theirs}) if theirs else {}
+    cid = lambda c: VOID if c is None or m.get(c) is None else self.classes.index(m[c])
+    tid = lambda c: None if c is None else VOID if c == 'void' else self.classes.index(m[c]) if m.get(c) else self.classes.index(c) if c in self.classes else None
+    have = {(str(f), o['name'], float(o['y']), float(o['x'])) for o in (json.loads(l) for l in active_lines(self.path.read_bytes())) if 'name' in o for f in [o.get('from')]}
+    t, recs = _round4(time.time(), 3), []
+    for a in answers:
+        if (str(source), a['name'], float(a['y']), float(a['x'])) in have: continue
+        recs.append({'op': 'add', 'name': a['name'], 'y': a['y'], 'x': a['x'], **({'size': a['size']} if a.get('size') else {}), 'label': cid(a['label']),
+                     'round': 0, 'source': a['source'] if a['source'] in SOURCES else 'import', 'seconds': a['seconds'],
+                     'truth': tid(a['truth']), 'time': t, 'from': str(source)})
+    if recs: self._write(*recs); self._sync()
+    return len(recs)
+
+@patch
+def class_source(self:LabelStore, old, # a class list these labels had (e.g. a checkpoint's)
+                )->list: # for each class now: the index in `old` of the class its answers came from, or -1 (added since)
+    "Follow the `classes` lines from `old` to now: kept and renamed classes point back to their old index, merged ones to the old class of their new name."
+    self._sync(); states = [c for c, _ in self._class_log] + [self._cls]
+    start = max((k for k, c in enumerate(states) if c == list(old)), default=None)
+    if start is None: return [list(old).index(c) if c in old else -1 for c in self.classes]   # an unknown list: by name
+    fate = {a: a for a in old}
+    for _, m in self._class_log[start:]: fate = {a: (None if v is None else m.get(v)) for a, v in fate.items()}
+    src = []
+    for c in self.classes:
+        came = [k for k, a in enumerate(old) if fate[a] == c]
+        src.append(next((k for k in came if old[k] == c), came[0] if came else -1))
+    return src
+
+@patch
+def count(self:LabelStore, upto)->int: # the last round to count
+    "Answers of rounds 0..upto kept in the file, each pixel once: whether their image is in the pool or not, set aside or not (what damage checks count)."
+    self._sync(); C = self._cols
+    return len({(C['code'][j], C['y'][j], C['x'][j], C['H'][j]) for j in self._active if C['round'][j] <= upto})
+
+@patch
+def rounds(self:LabelStore)->np.ndarray:
+    "The round of every answer kept in the file (in the pool or not, set aside or not), but for those carried from another run."
+    self._sync(); C = self._cols
+    return np.array([C['round'][j] for j in self._active if C['from'][j] is None], np.int64)
+
+@patch(as_prop=True)
+def initial_classes(self:LabelStore)->list: self._sync(); return list(self._class_log[0][0] if self._class_log else self._cls)   # the classes the file began with
 
 # %% ../nbs/02_labels.ipynb #2a709ec5
 def label_masks(labels, # a label table: dict of arrays image, row, col, label (`LabelStore.table`)

@@ -9,7 +9,8 @@ from pathlib import Path
 from .labels import lock_holder, RunLocked, round_file, active_lines
 
 # %% auto #0
-__all__ = ['LABEL_CELLS', 'FOLDER_LAYOUT', 'results_text', 'label_notebook', 'label_plan', 'label_command']
+__all__ = ['LABEL_CELLS', 'STREAM_NOTE', 'FOLDER_LAYOUT', 'results_text', 'streamed', 'label_notebook', 'label_plan',
+           'label_command', 'open_labeller', 'next_round']
 
 # %% ../nbs/08c_launch.ipynb #ec939c12
 def _cell(src, kind='code'):
@@ -21,26 +22,34 @@ def results_text(history)->str:
     return '\n'.join(f"round {h['round']}: {h['pixels_per_image']:.0f} px/img, {h['labels']} labels, "
                      + (f"mIoU {h['miou']:.1f}" if h.get('miou') is not None else 'no evaluation') for h in history)
 
+def streamed(qfile)->dict|None: # a round's queries file
+    "The settings of the round's stream (K, ahead, steps) when it is streamed and not finished, else None."
+    if not Path(qfile).exists(): return None
+    try: s = json.loads(Path(qfile).read_text()).get('stream')
+    except ValueError as e: raise ValueError(f"{qfile} is not valid JSON ({e}): restore it from a backup") from None
+    return None if s is None or s.get('complete') else {k: s.get(k) for k in ('every', 'ahead', 'steps')}
+
 LABEL_CELLS = [
     ("# Label the next pixels of `{name}`\n\nRun the cells, click the image and press the keys shown in the legend. Every "
      "answer is saved at once: close the tab or restart the kernel any time, run the cells again, and you resume at the "
      "first unanswered pixel.", 'markdown'),
-    ("from pixelpick.loop import ActiveLearner\nfrom pixelpick.labeller import labeller, summary_text\nfrom pixelpick.launch import results_text\n"
-     "al = ActiveLearner({out!r}, oracle='human')\nprint(results_text(al.history) or 'no round trained yet')\n"
-     "w = labeller(al.human_oracle(), mode={mode!r})\nw", 'code'),
-    ("When the status line says *Done*, read the summary, then train on all labels so far:", 'markdown'),
-    ("print(summary_text(w.session.summary(), confusion=True))", 'code'),
-    ("s = al.step()\nprint(results_text(al.history) if s.trained else f\"{{s.pending}} pixels still to label: finish them above, then run this cell again\")", 'code'),
-    ("The model of the new round picks the next pixels; label them the same way:", 'markdown'),
-    ("w = labeller(al.human_oracle(), mode={mode!r})\nw", 'code')]
+    ("from pixelpick.launch import open_labeller, next_round\nal, w = open_labeller({out!r}, stream={stream!r}, every={every!r}, mode={mode!r})\nw", 'code'),
+    ("When the status line says *Done*, run the next cell: it prints the summary, trains a model on every label so far "
+     "and moves the labeller above on to the pixels the new model picks (run it again after each round).", 'markdown'),
+    ("next_round(al, w)", 'code')]
+STREAM_NOTE = ("Streamed: after every K answers a model retrains in the background and picks the next pixels; each "
+               "answered round trains by itself and the next one follows in the same labeller. Nothing else to run.")
 
 def label_notebook(out_dir, # folder of a saved run (holds config.json, labels.jsonl, queries/)
                    mode='auto', # labeller mode written into the notebook
                    fname='label.ipynb', # notebook name inside `out_dir`
+                   stream=False, # stream the rounds (`stream_labeller`), K = `every`
+                   every=10, # K: answers per retraining when streaming
                   )->Path:
-    "Write a notebook into `out_dir` that reopens the run with a human oracle and shows the labeller."
+    "Write a notebook into `out_dir` that reopens the run with a human oracle and shows one labeller."
     out = Path(out_dir).resolve()
-    cells = [_cell(src.format(name=out.name, out=str(out), mode=mode), kind) for src, kind in LABEL_CELLS]
+    cells = [_cell(src.format(name=out.name, out=str(out), mode=mode, stream=stream, every=every), kind) for src, kind in LABEL_CELLS]
+    if stream: cells[2] = _cell(STREAM_NOTE, 'markdown')
     nb = {'cells': cells, 'metadata': {'kernelspec': {'display_name': 'Python 3 (ipykernel)', 'language': 'python', 'name': 'python3'}},
           'nbformat': 4, 'nbformat_minor': 4}
     (out/fname).write_text(json.dumps(nb, indent=1))
@@ -54,6 +63,8 @@ FOLDER_LAYOUT = ("your own images go in a folder ROOT with ROOT/images/ (the ima
 
 def label_plan(out_dir, # folder of a saved run
                pixels_per_round=None, # new size of the rounds to come (pixels per image), written to config.json
+               stream=False, # the rounds after round 0 will be streamed (K = `every`)
+               every=10, # K: answers per retraining when streaming
               )->str:
     "What `pixelpick label` is about to do: rounds so far, and the round it opens or resumes with how many pixels."
     out = Path(out_dir); cfg = json.loads((out/'config.json').read_text())
@@ -64,7 +75,12 @@ def label_plan(out_dir, # folder of a saved run
     lines = [f"Run {out}: " + (f"{k} round{'s' if k != 1 else ''} trained, {cfg.get('rounds')} planned" + (' (complete: labelling adds a round)' if k >= cfg.get('rounds', 0) else '') if k else 'no round trained yet')]
     lines += ['  ' + l for l in results_text(hist).splitlines()]
     q, n = round_file(out, 'queries', k), res.get('n_images')
-    if q.exists():
+    if stream: _check_live(out, cfg)
+    if saved := streamed(q):
+        ppi, done = cfg.get('pixels_per_round'), sum(o['round'] == k for o in _active_labels(out/'labels.jsonl'))
+        lines.append(f"Round {k} is streamed (K = {saved['every']}): {done} of {f'{ppi*n}' if n else 'its'} answers given; the labeller resumes the stream"
+                     + ('' if stream else ' (as `pixelpick label --stream` would)') + '.')
+    elif q.exists():
         qs = json.loads(q.read_text()); asked = set(zip(qs['image'], qs['row'], qs['col']))
         done = {(o['image'], o['row'], o['col']) for o in _active_labels(out/'labels.jsonl') if o['round'] == k}
         lines.append(f"Round {k} is open: {len(asked - done)} of {len(asked)} queried pixels still to label; the labeller resumes there"
@@ -73,9 +89,19 @@ def label_plan(out_dir, # folder of a saved run
         ppi = cfg.get('init_pixels' if k == 0 else 'pixels_per_round')
         who = 'at random' if k == 0 else f"by the round-{k - 1} model ({cfg.get('strategy')})"
         tot = f" in each of {n} images: {ppi*n} pixels, about {ppi*n*1.42/60:.0f} min at 1.42 s each" if n else ' per image'
+        if stream and k: who = f"one by one, each by the freshest model (streamed: it retrains after every {every} answers)"
         lines.append(f"Labelling opens round {k}: {ppi} pixels chosen {who}{tot}."
-                     + (' Choose another round size with --pixels-per-round N.' if k and pixels_per_round is None else ''))
+                     + (' Choose another round size with --pixels-per-round N.' if k and pixels_per_round is None else '')
+                     + (' Round 0 is random: it is asked as a batch, and the stream starts at round 1.' if stream and not k else ''))
     return '\n'.join(lines)
+
+def _check_live(out, cfg): # the run folder, its config.json
+    "`--stream` retrains after every K answers: only a learner that trains in seconds can."
+    from pixelpick.learners import LEARNERS
+    import pixelpick.context                                             # registers 'head' and 'context'
+    name = cfg.get('training', 'finetune'); cls = LEARNERS.get(name)
+    if cls is None or not cls.live: raise ValueError(f"{out} trains with training={name!r}, which takes minutes a round: --stream needs a learner that "
+                                                     f"trains in seconds (training='head' or 'context'); label it without --stream, or start a run with --training context")
 
 def _check_root(out, root): # the run folder; the dataset root its config.json records
     "A run on your own images needs its folder, in either layout: ROOT/images/ or ROOT/train/images/ (with ROOT/val/)."
@@ -108,6 +134,8 @@ def label_command(out_dir, # folder of a saved run
                   port=0, # JupyterLab port (0: a free one)
                   mode='auto', # labeller mode: 'auto', 'keys' or 'text'
                   pixels_per_round=None, # size of the rounds to come, pixels per image (default: the run's)
+                  stream=False, # stream the rounds after round 0: the freshest model picks each next pixel
+                  every=10, # K: answers per retraining when streaming
                  ):
     "`pixelpick label RUN_DIR`: say what it will do, write `label.ipynb` into the run folder and start JupyterLab on it."
     out = Path(out_dir)
@@ -115,8 +143,9 @@ def label_command(out_dir, # folder of a saved run
         raise FileNotFoundError(f"{out} is not a saved run (no config.json and labels.jsonl); start one with `pixelpick run --out {out}` "
                                 f"(on {FOLDER_LAYOUT}: `pixelpick run --dataset folder --root ROOT --out {out}`)")
     if who := lock_holder(out): raise RunLocked(f"{out.resolve()} is in use by {who} (another labeller or a running `pixelpick run`); close it first: one writer per run folder")
-    print(label_plan(out, pixels_per_round), flush=True)
-    nb = label_notebook(out, mode)
+    if not (isinstance(every, int) and every >= 1): raise ValueError(f"--every {every!r}: expected an integer K >= 1 (answers per retraining)")
+    print(label_plan(out, pixels_per_round, stream, every), flush=True)
+    nb = label_notebook(out, mode, stream=stream, every=every)
     if not open_browser:
         print(f"Wrote {nb}\nOpen it in Jupyter (for example: jupyter lab {nb}) and run its cells."); return nb
     if importlib.util.find_spec('jupyterlab') is None:
@@ -143,3 +172,42 @@ def _serve(cmd):
             try: proc.wait(20)
             except subprocess.TimeoutExpired: proc.kill()
         if old is not None: signal.signal(signal.SIGTERM, old)
+
+# %% ../nbs/08c_launch.ipynb #h37l0002
+def _labeller_for(al, stream, every, mode):
+    "The labeller of `al`'s current round: the stream's (resumed with its saved settings, or new), else the batch one."
+    from pixelpick.labeller import labeller
+    from pixelpick.stream import stream_labeller
+    k, saved = al.round, streamed(al.folder.query_file(al.round))
+    if saved: print(f"round {k} is streamed (K = {saved['every']}): the stream resumes"); return stream_labeller(al, saved['every'], saved['ahead'], saved['steps'], mode=mode)
+    if stream and k == 0: print("round 0 is random (no model yet): answer it here, then run the next cell; the stream starts at round 1")
+    elif stream and al.folder.query_file(k).exists(): print(f"round {k} was asked as a batch: answer it here; the stream starts at round {k + 1}")
+    elif stream and k >= al.cfg.rounds: print(f"{al.out} has done its {al.cfg.rounds} planned rounds: this round is asked as a batch")
+    elif stream: return stream_labeller(al, every, mode=mode)
+    return labeller(al.human_oracle(), mode)
+
+def open_labeller(out, # a saved run's folder
+                  stream=False, # stream the rounds after round 0 (a live learner only)
+                  every=10, # K: answers per retraining when streaming
+                  mode='auto', # labeller mode: 'auto', 'keys' or 'text'
+                 )->tuple: # (the `ActiveLearner`, a box holding the labeller)
+    "Reopen a run with a person as its oracle and show the labeller of its current round (`label.ipynb`'s first cell)."
+    import ipywidgets as W
+    from pixelpick.loop import ActiveLearner
+    al = ActiveLearner(out, oracle='human')
+    print(results_text(al.history) or 'no round trained yet')
+    box = W.VBox([_labeller_for(al, stream, every, mode)]); box.stream_every = (stream, every, mode)
+    return al, box
+
+def next_round(al, # the run, as `open_labeller` returned it
+               box, # the box holding its labeller
+              ):
+    "Train the answered round and put the next round's labeller into `box`; or say how many pixels are still to label."
+    from pixelpick.labeller import summary_text
+    lab = box.children[0]
+    if hasattr(lab, 'controller'): return print("the streamed labeller trains each round by itself: keep labelling above")
+    if (n := al.waiting): return print(f"{n} pixels still to label: finish them above, then run this cell again")
+    print(summary_text(lab.session.summary(), confusion=True))
+    s = al.step()
+    if not s.trained: return print(f"{s.pending} pixels still to label: finish them above, then run this cell again")
+    print(results_text(al.history)); box.children = [_labeller_for(al, *box.stream_every)]

@@ -50,11 +50,19 @@ class Learner:
     def evaluate(self, model)->dict: raise NotImplementedError
     def state(self, model)->dict: return model.state_dict()
     def load(self, state)->torch.nn.Module: raise NotImplementedError
+    def live_fit(self, labels, # a label table, as `fit` takes it
+                 seed=0, init=None, # as in `fit`; `init`: the last model, to warm-start from
+                 steps=None, # a bound on the work (the learner says what a step is); None: its own quick default
+                ): # -> model
+        "A quick retraining for the live and streamed labellers (`live = True`): by default `fit`, from `init`."
+        return self.fit(labels, seed, init)[0]
 
     def score(self, model, # a model from `fit` or `load` (None: only 'random')
-              n, strategy='margin', asked=None, top_percent=5.0, mc_passes=0, seed=0, keep_maps=False, shard=None, idxs=None): # as in `score_pool`
+              n, strategy='margin', asked=None, top_percent=5.0, mc_passes=0, seed=0, keep_maps=False, shard=None, idxs=None, # as in `score_pool`
+              probs=None, # `model`'s probabilities function, if computed ahead (e.g. `ProbsCache`); default: `self.probs`
+             ):
         "Pick `n` pixels per pool image (or per image of `idxs`) by `strategy`: `score_pool` over this learner's `probs`."
-        probs = None if model is None else partial(self.probs, model)
+        probs = None if model is None else probs or partial(self.probs, model)
         return score_pool(probs, self.shapes, n, strategy, asked, top_percent, mc_passes, seed, idxs=idxs, keep_maps=keep_maps, shard=shard)
 
 def create_learner(cfg, # the run's `Config`; `cfg.training` names the learner

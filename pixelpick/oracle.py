@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Callable
 import numpy as np
 from fastcore.basics import store_attr
-from .labels import VOID, LabelStore
+from .labels import VOID, LabelStore, StoreError, Images, to_working
 from .data import atomic_write
 
 # %% auto #0
-__all__ = ['Oracle', 'GroundTruthOracle', 'FunctionOracle', 'save_queries', 'load_queries', 'query_seconds', 'pending',
-           'StaleAnswer', 'HumanOracle', 'Person', 'as_oracle']
+__all__ = ['Oracle', 'GroundTruthOracle', 'FunctionOracle', 'save_queries', 'read_queries', 'load_queries', 'query_seconds',
+           'pending', 'StaleAnswer', 'HumanOracle', 'Person', 'as_oracle']
 
 # %% ../nbs/04_oracle.ipynb #a48c2801
 class Oracle:
@@ -72,23 +72,56 @@ def save_queries(path, # a .json file
                  picks, # dict with 'image', 'row', 'col' arrays
                  round, # the round these queries belong to
                  seconds=None, # how long choosing them took, kept in the file
+                 images=None, # the pool they index (names, with working sizes: `Images`), kept in the file as its `frame`
                 ):
     "Write a round's queried pixels atomically (temporary file, then rename)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     rec = {'round': int(round), **{k: np.asarray(picks[k]).astype(int).tolist() for k in ('image', 'row', 'col')},
-           **({} if seconds is None else {'seconds': float(f'{float(seconds):.3f}')})}
+           **({} if seconds is None else {'seconds': float(f'{float(seconds):.3f}')}),
+           **({} if images is None else {'frame': {'names': list(images), 'shapes': None if images.shapes is None else [list(s) for s in images.shapes]}})}
     atomic_write(path, json.dumps(rec))
     return path
 
-def load_queries(path)->dict:
-    "Read queries written by `save_queries`: dict of 'image', 'row', 'col' arrays and 'round'."
-    rec = json.loads(Path(path).read_text())
-    return {'round': rec['round'], **{k: np.asarray(rec[k], int) for k in ('image', 'row', 'col')}}
+def _damaged(path, why): # the file, what is wrong
+    return StoreError(f"{path} is damaged ({why}): restore it from a backup; if none of its pixels has an answer yet, delete it and the run chooses "
+                      "them again (every answer given is kept in labels.jsonl)")
+
+def read_queries(path)->dict:
+    "A queries file as written (its JSON), checked: `StoreError` names a damaged file and the way out."
+    try: rec = json.loads(Path(path).read_text())
+    except (ValueError, UnicodeDecodeError) as e: raise _damaged(path, f"not valid JSON: {' '.join(str(e).split())[:80]}") from None
+    if not (isinstance(rec, dict) and isinstance(rec.get('round'), int) and all(isinstance(rec.get(k), list) and len(rec[k]) == len(rec['image']) for k in ('image', 'row', 'col'))):
+        raise _damaged(path, "no round and picks (image, row, col of one length)")
+    return rec
+
+def load_queries(path, # a queries file
+                 images:Images=None, # the pool to give the picks in (default: as in the file)
+                 legacy:Images=None, # the pool a file without a `frame` indexes (default: `images`)
+                )->dict:
+    "Read queries written by `save_queries`: dict of 'image', 'row', 'col' arrays and 'round', in the pool `images` (by name, at its working size) when given."
+    rec = read_queries(path)
+    q = {'round': rec['round'], **{k: np.asarray(rec[k], np.int64) for k in ('image', 'row', 'col')}}
+    fr = rec.get('frame') or {}
+    ref = Images(fr['names'], fr.get('shapes')) if fr else legacy if legacy is not None else images
+    if ref is None: return q
+    n, bad = len(ref), (q['image'] < 0) | (q['image'] >= len(ref)) | (q['row'] < 0) | (q['col'] < 0)
+    if ref.shapes is not None and len(q['image']) and not bad.any():
+        hw = np.array(ref.shapes, np.int64)[q['image']]; bad |= (q['row'] >= hw[:, 0]) | (q['col'] >= hw[:, 1])
+    if bad.any():
+        k = int(np.argmax(bad)); raise _damaged(path, f"pick {k}, pixel ({q['row'][k]}, {q['col'][k]}) of image {q['image'][k]}, is outside its image or the {n} images it indexes")
+    if images is None or (list(ref) == list(images) and ref.shapes == images.shapes): return q
+    pos = {m: i for i, m in enumerate(images)}
+    img = np.array([pos.get(ref[i], -1) for i in q['image']], np.int64); sel = img >= 0
+    q = {'round': q['round'], 'image': img[sel], 'row': q['row'][sel], 'col': q['col'][sel]}
+    if ref.shapes is not None and images.shapes is not None and len(q['image']):
+        was, now = np.array(ref.shapes, np.int64)[np.asarray(rec['image'], np.int64)[sel]], np.array(images.shapes, np.int64)[q['image']]
+        q['row'], q['col'] = to_working(q['row'], was[:, 0], now[:, 0]), to_working(q['col'], was[:, 1], now[:, 1])
+    return q
 
 def query_seconds(path)->float:
     "How long choosing the queries of `path` took: from the file, or from the `.seconds` file beside it (older runs); 0 if unknown."
     path = Path(path)
-    if path.exists() and (s := json.loads(path.read_text()).get('seconds')) is not None: return float(s)
+    if path.exists() and (s := read_queries(path).get('seconds')) is not None: return float(s)
     side = path.with_suffix('.seconds')
     return float(side.read_text()) if side.exists() else 0.0
 
@@ -113,7 +146,7 @@ class HumanOracle:
                  closed=None, # function returning why the round takes no more answers (None or '' while it is open)
                 ):
         store_attr('ds,store'); self.closed_by, self._seen = closed, None
-        self.queries = load_queries(queries) if isinstance(queries, (str, Path)) else queries
+        self.queries = load_queries(queries, store.images, store.legacy) if isinstance(queries, (str, Path)) else queries
         self.round = int(self.queries.get('round', 0))
 
     def pending(self): return pending(self.queries, self.store)

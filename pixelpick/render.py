@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from fastcore.basics import patch, store_attr
-from .session import SPECIAL_KEYS, ACTION_NAMES, key_label, LabelSession
+from .session import SPECIAL_KEYS, ACTION_NAMES, key_label, is_code, LabelSession
 
 # %% auto #0
 __all__ = ['RED', 'WHITE', 'BLACK', 'PAD', 'HATCH', 'LEGEND_NOTES', 'to_png', 'ring_stamp', 'paint', 'PixelRenderer',
@@ -50,12 +50,12 @@ class PixelRenderer:
     "Draws a query: the image with a ring round the pixel, and a zoomed crop, as PNG bytes."
     def __init__(self, ds, # the dataset (`ds[i][0]` is an (H,W,3) uint8 image)
                  width=640, # display width of an image in screen pixels (small images: the largest whole factor that fits)
-                 crop=15, # side of the zoomed crop, in image pixels (odd)
-                 zoom=14, # screen pixels per image pixel in the crop
+                 crop=15, # the zoomed crop's smallest side, in image pixels (odd); it grows to 1/12 of the image's shorter side
+                 zoom=14, # screen pixels per image pixel at that side: the crop is `crop*zoom` screen pixels
                  cache=8, # upscaled images kept
                 ):
         self.ds, self.width, self.crop, self.zoom, self.cache = ds, width, crop | 1, zoom, cache
-        self._base = {}
+        self.size, self._base = self.crop*zoom, {}
 
     def scale(self, i):
         "Screen pixels per image pixel for image `i`."
@@ -66,11 +66,18 @@ class PixelRenderer:
         "Image `i` resized for display with nearest neighbour (cached)."
         if i not in self._base:
             img, f = self.ds[i][0], self.scale(i)
-            rows = np.minimum(((np.arange(round(img.shape[0]*f)) + 0.5) / f).astype(int), img.shape[0] - 1)
-            cols = np.minimum(((np.arange(round(img.shape[1]*f)) + 0.5) / f).astype(int), img.shape[1] - 1)
+            hw = (round(img.shape[0]*f), round(img.shape[1]*f))
+            if f < 1: b = np.asarray(Image.fromarray(img).resize(hw[::-1], Image.BOX))
+            else:
+                rows, cols = (np.minimum(((np.arange(n) + 0.5) / f).astype(int), m - 1) for n, m in zip(hw, img.shape[:2]))
+                b = np.ascontiguousarray(img[rows][:, cols])
             if len(self._base) >= self.cache: self._base.pop(next(iter(self._base)))
-            self._base[i] = np.ascontiguousarray(img[rows][:, cols])
+            self._base[i] = b
         return self._base[i]
+
+    def crop_side(self, i)->int:
+        "The zoomed crop's side for image `i`, in image pixels (odd): 1/12 of its shorter side, at least `crop`."
+        return max(self.crop, round(min(self.ds[i][0].shape[:2])/12)) | 1
 
 # %% ../nbs/08b_render.ipynb #c1d189c3
 @patch
@@ -82,15 +89,19 @@ def main_view(self:PixelRenderer, i, r, c)->np.ndarray:
 
 @patch
 def crop_view(self:PixelRenderer, i, r, c)->np.ndarray:
-    "A `crop` x `crop` window round (`r`, `c`), each pixel a `zoom`-sized square, the centre pixel framed."
-    img, h, z = self.ds[i][0], self.crop // 2, self.zoom
-    win = np.pad(img, ((h, h), (h, h), (0, 0)), constant_values=PAD[0])[r:r + self.crop, c:c + self.crop]
-    a = np.repeat(np.repeat(win, z, 0), z, 1)
-    out = np.pad(np.zeros(img.shape[:2], bool), h, constant_values=True)[r:r + self.crop, c:c + self.crop]
-    if out.any():                                                    # past the image edge: diagonal stripes, not a colour
+    "A `crop_side` window round (`r`, `c`) at about `size` screen pixels; the centre pixel framed (or ringed, when reduced)."
+    img, n = self.ds[i][0], self.crop_side(i); (H, W), h = img.shape[:2], n // 2
+    win, out = np.full((n, n, 3), PAD, np.uint8), np.ones((n, n), bool)
+    y0, y1, x0, x1 = max(r - h, 0), min(r + h + 1, H), max(c - h, 0), min(c + h + 1, W)
+    win[y0 - r + h:y1 - r + h, x0 - c + h:x1 - c + h] = img[y0:y1, x0:x1]; out[y0 - r + h:y1 - r + h, x0 - c + h:x1 - c + h] = False
+    if (top := np.percentile(win[~out], 99) if (~out).any() else 255) < 128: win = np.minimum(win*(160/max(top, 1)), 255).astype(np.uint8)   # dark: brightened
+    z = self.size // n                                               # whole screen pixels per image pixel
+    if z >= 4: a, o = (np.repeat(np.repeat(v, z, 0), z, 1) for v in (win, out))
+    else: a, o = (np.array(Image.fromarray(v).resize((self.size, self.size), m)) for v, m in ((win, Image.BOX), (out.astype(np.uint8), Image.NEAREST)))
+    if o.any():                                                      # past the image edge: diagonal stripes, not a colour
         yy, xx = np.mgrid[:a.shape[0], :a.shape[1]]
-        hatch = HATCH[((yy + xx) // 5) % 2]
-        o = np.repeat(np.repeat(out, z, 0), z, 1); a[o] = hatch[o]
+        hatch = HATCH[((yy + xx) // 5) % 2]; o = o.astype(bool); a[o] = hatch[o]
+    if z < 4: return paint(a, ring_stamp(6.0, 2.5, 1.5), self.size // 2, self.size // 2)   # the pixel is smaller than the marker
     lo, hi = h*z, (h + 1)*z                                          # the centre pixel's square
     for off, col in ((1, WHITE), (2, RED), (3, RED), (4, BLACK)):    # square frames just outside it
         a[lo - off, lo - off:hi + off] = a[hi + off - 1, lo - off:hi + off] = col
@@ -132,7 +143,7 @@ def _swatch(rgb): return (f'<span style="display:inline-block;width:14px;height:
 
 def legend_html(session:LabelSession)->str:
     "Keys, the colours each class has in the images, class names, notes and the other keys, as HTML with inline styles."
-    kbd = lambda ks: ''.join(f'<kbd style="{_KBD}">{html.escape(key_label(k))}</kbd>' for k in ks)
+    kbd = lambda ks: ''.join(''.join(f'<kbd style="{_KBD}">{html.escape(key_label(p))}</kbd>' for p in (k if is_code(k) else [k])) for k in ks)
     if not hasattr(session, '_colours'): session._colours = class_colours(session.ds)
     rows = [f'<div class="pp-legend-row">{kbd(session.keys_for(i))}{"".join(_swatch(c) for c in session._colours[i])}'
             f'<span style="margin-left:4px">{html.escape(str(name))}</span></div>' for i, name in enumerate(session.classes)]
@@ -140,5 +151,5 @@ def legend_html(session:LabelSession)->str:
     notes = [f'{html.escape(what)}: {html.escape(cls)} {kbd(session.keys_for(session.classes.index(cls))[:1])}'
              for pre, items in LEGEND_NOTES.items() if str(session.ds.name).startswith(pre) for what, cls in items if cls in session.classes]
     notes.append(f'{"".join(_swatch(tuple(int(v) for v in c)) for c in HATCH)} stripes in the zoom: outside the image')
-    return ('<div class="pp-legend" style="line-height:1.7">' + ''.join(rows)
+    return ('<div class="pp-legend" style="line-height:1.7;column-width:13em;column-gap:1.5em">' + ''.join(rows)
             + ''.join(f'<div class="pp-legend-note" style="font-size:90%;opacity:0.85">{t}</div>' for t in notes) + '</div>')

@@ -12,8 +12,8 @@ from .labels import VOID, TRUTH_UNKNOWN, LabelStore
 from .oracle import HumanOracle, StaleAnswer
 
 # %% auto #0
-__all__ = ['SPECIAL_KEYS', 'ACTION_NAMES', 'KEY_NAMES', 'PAPER_STUDY', 'norm_key', 'key_label', 'default_keys', 'keymap',
-           'LabelSession', 'summary', 'summary_text']
+__all__ = ['SPECIAL_KEYS', 'ACTION_NAMES', 'KEY_NAMES', 'PAPER_STUDY', 'is_code', 'norm_key', 'key_label', 'default_keys',
+           'keymap', 'LabelSession', 'summary', 'summary_text']
 
 # %% ../nbs/08a_session.ipynb #67d2c81a
 SPECIAL_KEYS = {'void': ' ', 'skip': 'Enter', 'undo': 'Backspace', 'prev': 'ArrowLeft', 'next': 'ArrowRight'}
@@ -23,24 +23,29 @@ _NAMED = ['Enter', 'Backspace', 'Delete', 'Escape', 'Tab', 'ArrowLeft', 'ArrowRi
 _ALIASES = {**{k.lower(): k for k in _NAMED}, 'space': ' ', 'spacebar': ' ', 'left': 'ArrowLeft', 'right': 'ArrowRight',
             'up': 'ArrowUp', 'down': 'ArrowDown', 'return': 'Enter', 'esc': 'Escape', 'del': 'Delete'}
 
+def is_code(key)->bool:
+    "A two-key code: a digit, then a letter (`'1a'`), for classes beyond the 26 letters."
+    return isinstance(key, str) and len(key) == 2 and key[0].isdigit() and key[1].isalpha()
+
 def norm_key(key)->str:
-    "The canonical name of `key`: one character lower-cased (so Shift and Caps Lock do not matter), aliases resolved."
+    "The canonical name of `key`: one character (or a two-key code) lower-cased (so Shift and Caps Lock do not matter), aliases resolved."
     if not isinstance(key, str) or not key: return ''
-    return key.lower() if len(key) == 1 else _ALIASES.get(key.lower(), key)
+    return key.lower() if len(key) == 1 or is_code(key) else _ALIASES.get(key.lower(), key)
 
 def key_label(key)->str:
-    "How a key is written in the legend."
-    return KEY_NAMES.get(key, key)
+    "How a key is written in the legend (a two-key code as its two keys)."
+    return ' '.join(key) if is_code(key) else KEY_NAMES.get(key, key)
 
 # %% ../nbs/08a_session.ipynb #e5bf042f
 def default_keys(classes, # class names, in class-id order
                  digits=True, # also bind 1..n when there are at most 9 classes
                 )->dict: # key -> class id
-    "One letter per class, the first letter of its name that is still free, plus digits for short class lists."
+    "One letter per class, the first letter of its name still free, plus digits for short lists; past 26 classes, a digit and a letter."
     keys = {}
     for i, name in enumerate(classes):
         cands = [ch for ch in str(name).lower() if 'a' <= ch <= 'z'] + list('abcdefghijklmnopqrstuvwxyz')
-        k = next((ch for ch in cands if ch not in keys), None)
+        pre = '' if i < 26 else str(1 + (i - 26)//26)                  # classes 27 and up: '1a', '1b', ... then '2a', ...
+        k = next((pre + ch for ch in cands if pre + ch not in keys), None) if len(pre) <= 1 else None
         if k is not None: keys[k] = i
     if digits and len(classes) <= 9: keys.update({str(i + 1): i for i in range(len(classes))})
     return keys
@@ -69,6 +74,8 @@ def keymap(classes, # class names
         if k is None: continue
         if norm_key(k) in km: raise ValueError(f"key {norm_key(k)!r} is bound twice: to {km[norm_key(k)]} and to {act!r}")
         km[norm_key(k)] = (act, None)
+    if clash := sorted({k[0] for k in km if is_code(k)} & set(km)):
+        raise ValueError(f"key {clash[0]!r} is bound alone and also starts two-key codes ({[k for k in km if k[0] == clash[0] and is_code(k)]}): use another first key for the codes")
     missing = [classes[i] for i in range(len(classes)) if ('label', i) not in km.values()]
     if missing: raise ValueError(f"classes {missing} have no key; pass keys=... with one key per class")
     return km
@@ -96,6 +103,7 @@ class LabelSession:
         todo = set(zip(p['image'].tolist(), p['row'].tolist(), p['col'].tolist()))
         self.answered = [q not in todo for q in self.pixels]
         self.message, self.source, self.closed = '', 'human', None        # source: 'simulated' while `simulate` presses the keys
+        self.prefixes, self.prefix = {k[0] for k in self.keymap if is_code(k)}, ''   # first keys of two-key codes; the one typed
         self._goto(self._next_pending(0))
 
     def __repr__(self): return f"LabelSession(round {self.round}: {self.status()})"
@@ -129,10 +137,12 @@ def progress(self:LabelSession)->dict:
 @patch
 def status(self:LabelSession)->str:
     "One line of progress for the screen."
-    p = self.progress()
-    if self.closed: return f"Closed: round {self.round} takes no more answers ({p['answered']}/{p['total']} labelled)"
-    if p['done']: return f"Done: {p['answered']}/{p['total']} pixels labelled (round {self.round})"
-    return f"Image {p['image_pos']}/{p['images']} · pixel {p['pixel_pos']}/{p['pixels_in_image']} · {p['answered']}/{p['total']} labelled"
+    p, whole = self.progress(), getattr(self.oracle, 'counts', None)          # a streamed round counts the whole round, never its part
+    a, n = whole() if whole else (p['answered'], p['total'])
+    if self.closed: return f"Closed: round {self.round} takes no more answers ({a}/{n} labelled)"
+    if p['done']: return f"Done: {a}/{n} pixels labelled (round {self.round})"
+    if whole: return f"Round {self.round} · {a}/{n} labelled · {self.ds.names[p['image']]}"
+    return f"Image {p['image_pos']}/{p['images']} · pixel {p['pixel_pos']}/{p['pixels_in_image']} · {a}/{n} labelled"
 
 # %% ../nbs/08a_session.ipynb #94e9c968
 @patch
@@ -140,11 +150,26 @@ def press(self:LabelSession,
           key:str, # a key name as the browser reports it (`KeyboardEvent.key`)
           seconds=None, # time the pixel was on screen, if the front end measured it; else the session's clock
          )->str|None: # the action taken, or None when nothing happened
-    "Apply one key press."
-    act, cid = self.keymap.get(norm_key(key), (None, None))
+    "Apply one key press (the first key of a two-key code waits for the second)."
+    k = norm_key(key)
+    if self.prefix or k in self.prefixes:
+        if (k := self._code(k)) is None: return 'prefix'
+    act, cid = self.keymap.get(k, (None, None))
     if act is None: return None
     if why := self.closed or self.oracle.closed(): return self._refuse(why)
     return getattr(self, '_' + act)(cid if act == 'label' else VOID if act == 'void' else None, seconds)
+
+@patch
+def _code(self:LabelSession, k)->str|None:
+    "The two-key code that `k` completes, or None while one is being typed (the message says what comes next)."
+    if not self.prefix:
+        self.prefix = k; opts = [f"{c[1]} {self.classes[v[1]]}" for c, v in self.keymap.items() if is_code(c) and c[0] == k]
+        self.message = f"{k} … then: " + ', '.join(opts); return None
+    code, self.prefix = self.prefix + k, ''
+    if code in self.keymap: return code
+    if k in self.prefixes: return self._code(k)                        # another first key: start again from it
+    self.message = f"no class has the code {key_label(code)}: nothing saved" if len(k) == 1 and k != ' ' else f"code {code[0]} … cancelled"
+    return None
 
 @patch
 def _label(self:LabelSession, label, seconds=None):

@@ -4,19 +4,21 @@
 
 # %% ../nbs/10a_stream.ipynb #c003
 from __future__ import annotations
-import hashlib, json, threading, time, weakref
-from dataclasses import replace
+import hashlib, json, time, uuid, weakref
 from pathlib import Path
 import numpy as np
+import torch
 from fastcore.basics import patch
 from .data import atomic_write
-from .acquire import key_seed
-from .labels import LabelStore, unlock_folder, active_lines
+from .acquire import key_seed, ON_SAMPLES
+from .labels import RunLocked, unlock_folder, active_lines
 from .oracle import HumanOracle, as_oracle
 from .folder import RunDamaged, RECOVER
+from .live import Trainer, ModelPanel, after_reply
 
 # %% auto #0
-__all__ = ['micro_file', 'labels_sha', 'write_micro', 'Stream', 'stream_run', 'staleness', 'StreamOracle', 'stream_labeller']
+__all__ = ['micro_file', 'labels_sha', 'write_micro', 'ProbsCache', 'Stream', 'stream_run', 'staleness', 'StreamOracle',
+           'StreamLabeller', 'stream_labeller']
 
 # %% ../nbs/10a_stream.ipynb #c005
 def micro_file(folder, # a run folder
@@ -33,47 +35,114 @@ def labels_sha(t)->str: # a label table (`LabelStore.table`)
 
 def write_micro(fn, rec:dict): atomic_write(fn, json.dumps(rec)) # every write of a stream's journal goes through here
 
+class ProbsCache:
+    "A model's probabilities per image, computed once (ahead of need, in the background) and reused by `Learner.score`."
+    def __init__(self, learner, model): self.learner, self.model, self.maps = learner, model, {}
+    def __call__(self, idxs, mc_passes=0, seed=0, samples=False): # as `Learner.probs` takes them (for `score_pool`)
+        key = lambda i: (i, mc_passes, seed if mc_passes else 0, samples)
+        for i in idxs:
+            if key(i) not in self.maps: self.maps[key(i)] = self.learner.probs(self.model, [i], mc_passes, seed, samples)
+        return torch.cat([self.maps[key(i)] for i in idxs], 1 if samples else 0)
+
 # %% ../nbs/10a_stream.ipynb #c008
+_STREAMS = {} # run folder -> the open `Stream` on it in this process (a weak reference)
+
 class Stream:
     "Round `al.round` of a run asked in micro-rounds: after every K answers a fresh head picks the next pixels."
     def __init__(self, al, # an `ActiveLearner` at a round k >= 1 (round 0 is random: `al.step()` asks it)
                  every=None, # K: retrain after K answers of the open micro-round; None: never (K = ∞, the batch round)
                  ahead=0, # picks beyond the K: answered while the next head trains, then replaced by its picks
-                 steps=None, # AdamW steps per retraining (None: the run's `head_steps`); the round's own model keeps the run's
+                 steps=None, # a bound on each retraining (`Learner.live_fit`; None: the run's `head_steps`); the round's own model keeps the run's
+                 warm=False, # start each retraining from the last head (`live_fit`'s `init`): shorter, fresher; picks then depend on timing
+                 trainer:Trainer=None, # the background worker of `poll` (default: a new one)
+                 takeover=False, # close another open `Stream` of this run in this process (its labellers refuse answers) instead of refusing
                 ):
         if every is not None and not (isinstance(every, int) and not isinstance(every, bool) and every >= 1): raise ValueError(f"every={every!r}: expected an integer K >= 1 (answers per retraining), or None for K = ∞")
         if not (isinstance(ahead, int) and ahead >= 0): raise ValueError(f"ahead={ahead!r}: expected an integer >= 0 (picks beyond the K)")
         if al.readonly or al.closed: raise PermissionError(f"{al.out} is open read-only or closed: a stream writes its micro-rounds there (one writer)")
         if al.cfg.full: raise ValueError(f"{al.out} is a fully supervised run: there is nothing to ask")
-        if every is not None and not al.learner.live: raise ValueError(f"streaming retrains after every K answers: it needs a learner that trains in seconds (training='head'), not {al.cfg.training!r}; or every=None")
+        if every is not None and not al.learner.live: raise ValueError(f"streaming retrains after every K answers: it needs a learner that trains in seconds (training='head' or 'context', or one with live = True), not {al.cfg.training!r}; or every=None")
         if al.round == 0: raise ValueError(f"round 0 of {al.out} is random (no model to pick with): ask it with al.step(), then stream rounds 1 and up")
-        self.al, self.k, self.every, self.ahead, self.steps = al, al.round, every, ahead, steps
-        self.n, self.qfile, self._job, self._closed, self.model, self._tc = al.cfg.pixels_per_round, al._qpath(al.round), None, None, None, None
-        self._unlock = weakref.finalize(self, unlock_folder, al.folder.lock()); self._unlock.atexit = False   # one writer: the run's lock (shared with `al`)
+        self.al, self.k, self.every, self.ahead, self.steps, self.warm = al, al.round, every, ahead, steps, warm
+        self.n, self.qfile, self.model, self._closed, self._tc = al.cfg.pixels_per_round, al.folder.query_file(al.round), None, None, None
+        self.trainer, self.cache, self.shapes = trainer or Trainer(), None, al.learner.shapes
+        self._hold(takeover)
         self.spec = {'every': every, 'ahead': ahead, 'steps': steps}
-        self._open(); self.micros = self._journal()
+        try: self._open(); self.micros = self._journal()
+        except BaseException: self.close(); raise
     def __repr__(self): return f"Stream({str(self.al.out)!r}, round {self.k}, K={self.every or '∞'}: {len(self.micros)} micro-rounds, {int(self.remaining().sum())} picks to answer)"
+
+@patch
+def _hold(self:Stream, takeover):
+    "One writer: a hold on the run's lock (shared with `al`), and one open `Stream` per run in this process."
+    key = self.al.out.resolve(); other = _STREAMS.get(key, lambda: None)()
+    if other is not None and other.why_closed() is None:
+        if not takeover: raise RunLocked(f"round {other.k} of {self.al.out} is already streamed by another Stream in this process: close that one first (its close()), or open this one with takeover=True")
+        other.close(f"a newer labeller of {self.al.out} took over its stream: label there")
+    self._unlock = weakref.finalize(self, unlock_folder, self.al.folder.lock()); self._unlock.atexit = False
+    _STREAMS[key] = weakref.ref(self)
 
 # %% ../nbs/10a_stream.ipynb #c011
 @patch
 def _open(self:Stream):
-    "Mark the round's queries file as streamed (a new stream), or check that it streams with these settings."
-    if not self.qfile.exists(): return write_micro(self.qfile, {'round': self.k, 'image': [], 'row': [], 'col': [], 'stream': {**self.spec, 'complete': False}})
-    s = json.loads(self.qfile.read_text()).get('stream')
+    "Mark the round's queries file as streamed (a new stream, with an id of its own), or check that it streams with these settings."
+    if not self.qfile.exists():
+        self.sid = uuid.uuid4().hex[:16]
+        return write_micro(self.qfile, {'round': self.k, 'image': [], 'row': [], 'col': [], 'stream': {**self.spec, 'complete': False, 'id': self.sid}})
+    try: s = json.loads(self.qfile.read_text()).get('stream')
+    except ValueError as e: raise RunDamaged(f"{self.qfile} is not valid JSON ({e}). {RECOVER}") from None
     if s is None: raise ValueError(f"round {self.k} of {self.al.out} was asked as a batch round ({self.qfile}): answer it with the labeller or al.step()")
     if diff := {key: (s.get(key), v) for key, v in self.spec.items() if s.get(key) != v}:
         raise ValueError(f"{self.qfile} streams with other settings {{name: (saved, given)}}: {diff}; reopen it with the saved ones")
+    self.sid = s.get('id')                                               # None: a journal from before micro-rounds carried ids
 
 @patch
 def _journal(self:Stream)->list:
-    "The micro-rounds written so far, in order; `RunDamaged` when one is missing or unreadable."
+    "The micro-rounds written so far, in order, each checked (`_check_micro`); `RunDamaged`, naming the file and the way out, when one is missing or wrong."
     d, out = micro_file(self.al.out, self.k, 0).parent, []
     for j, fn in enumerate(sorted(d.glob('micro_*.json')) if d.is_dir() else []):
-        if fn != micro_file(self.al.out, self.k, j): raise RunDamaged(f"{d}: micro-round {j} is missing (the next file is {fn.name}). {RECOVER}")
-        try: rec = json.loads(fn.read_text())
-        except ValueError as e: raise RunDamaged(f"{fn} is not valid JSON ({e}). {RECOVER}") from None
-        out.append({**rec, **{key: np.asarray(rec[key], int) for key in ('image', 'row', 'col')}})
+        if fn != micro_file(self.al.out, self.k, j): self._damaged(fn, f"micro-round {j} is missing (the next file is {fn.name})", j)
+        try: rec = json.loads(fn.read_text()); rec = {**rec, **{key: np.asarray(rec[key], int) for key in ('image', 'row', 'col')}}
+        except (ValueError, KeyError, TypeError) as e: self._damaged(fn, f"is not a micro-round's record ({type(e).__name__}: {e})", j)
+        if why := self._check_micro(j, rec): self._damaged(fn, why, j)
+        out.append(rec)
+    done, picked = self._done(), {p for m in out for p in zip(m['image'].tolist(), m['row'].tolist(), m['col'].tolist())}
+    if extra := sorted(done - picked):
+        raise RunDamaged(f"{self.al.folder.labels_file} holds {len(extra)} answers of round {self.k} that no micro-round in {d} picked "
+                         f"(the first: image {extra[0][0]}, row {extra[0][1]}, col {extra[0][2]}): a micro-round file was deleted or replaced. {RECOVER}")
     return out
+
+@patch
+def _check_micro(self:Stream, j, rec)->str|None:
+    "What is wrong with micro-round `j`'s record: another stream's, another index, a pick out of range, twice, or already answered, other labels."
+    if self.sid is not None and rec.get('stream') != self.sid: return f"belongs to another stream (id {rec.get('stream')!r}, this round's is {self.sid!r}): it was copied from another run or round"
+    if (rec.get('round'), rec.get('micro')) != (self.k, j): return f"holds micro-round {rec.get('micro')} of round {rec.get('round')}, not micro-round {j} of round {self.k}"
+    im, r, c = rec['image'], rec['row'], rec['col']
+    if not len(im) == len(r) == len(c): return f"has {len(im)} images, {len(r)} rows and {len(c)} columns"
+    for i, y, x in zip(im.tolist(), r.tolist(), c.tolist()):
+        if not (0 <= i < len(self.shapes) and 0 <= y < self.shapes[i][0] and 0 <= x < self.shapes[i][1]):
+            return f"picks pixel (row {y}, col {x}) of image {i}, outside the pool ({len(self.shapes)} images" + (f"; image {i} is {self.shapes[i][0]} x {self.shapes[i][1]})" if 0 <= i < len(self.shapes) else ")")
+    picks = list(zip(im.tolist(), r.tolist(), c.tolist()))
+    if len(set(picks)) < len(picks): return "picks a pixel twice"
+    t, tk = self._table(), self._table(True)
+    before = {p for p, k in zip(zip(t['image'].tolist(), t['row'].tolist(), t['col'].tolist()), t['round'].tolist()) if k < self.k}
+    before |= set(zip(*(tk[key][:rec.get('answered', 0)].tolist() for key in ('image', 'row', 'col'))))
+    if dup := sorted(before & set(picks)): return f"picks image {dup[0][0]}, row {dup[0][1]}, col {dup[0][2]}, which had an answer before it was picked"
+    h = rec.get('head', {})
+    if self.sid is not None and 'sha1' in h and labels_sha({key: v[:h['labels']] for key, v in t.items()}) != h['sha1']:
+        return f"was picked by a head trained on other labels than this run's first {h['labels']} (labels.jsonl edited, or the file is another run's)"
+
+@patch
+def _damaged(self:Stream, fn, why, j):
+    "Refuse the journal: name the file and the way out (delete it and the later ones when none of their picks has an answer)."
+    later = sorted(fn.parent.glob('micro_*.json'))[j:]; done = self._done()
+    answered = any(p in done for f in later for p in zip(*(json.loads(f.read_text() or '{}').get(k, []) for k in ('image', 'row', 'col')))) if all(_readable(f) for f in later) else True
+    out = (RECOVER if answered else f"none of its picks (nor of the later micro-rounds') has an answer: delete {fn.name} and the micro_*.json files after it in {fn.parent}, and the stream picks again from there")
+    raise RunDamaged(f"{fn} {why}. {out}")
+
+def _readable(fn)->bool:
+    try: json.loads(fn.read_text()); return True
+    except ValueError: return False
 
 # %% ../nbs/10a_stream.ipynb #c013
 @patch
@@ -111,6 +180,11 @@ def pending(self:Stream)->dict:
     keep = np.array([p not in done for p in zip(m['image'].tolist(), m['row'].tolist(), m['col'].tolist())], bool)
     return {key: m[key][keep] for key in ('image', 'row', 'col')}
 
+@patch
+def pending_has(self:Stream, p)->bool: # a pixel (image, row, col)
+    "Whether `p` is one of the open micro-round's picks still without an answer."
+    q = self.pending(); return tuple(p) in set(zip(q['image'].tolist(), q['row'].tolist(), q['col'].tolist()))
+
 @patch(as_prop=True)
 def complete(self:Stream)->bool: return not self.remaining().any()   # every image has its `pixels_per_round` answers
 
@@ -120,20 +194,27 @@ def due(self:Stream)->bool:
     if self.complete: return False
     return self.open is None or not len(self.pending()['image']) or (self.every is not None and self.answered() >= self.every)
 
+@patch
+def counts(self:Stream)->tuple:
+    "(answers, picks) of the whole round: what its labellers' progress line counts (it never goes back at a new micro-round)."
+    return len(self._table(True)['image']), self.n*len(self.al.ds)
+
 # %% ../nbs/10a_stream.ipynb #c015
 @patch
 def train(self:Stream, t=None, # the labels to train on (default: the store's, now)
+          init=None, # the last head, to start from (`warm`)
+          j=None, # the micro-round it will pick (default: the next); seeds the training
          )->tuple: # (model, what it is: the labels it saw, their fingerprint, its seed)
-    "The head that picks the next micro-round: the round's model for the first, then one fitted on every label so far."
-    al, j, t0 = self.al, len(self.micros), time.time()
+    "The head that picks the next micro-round: the round's model for the first, then one fitted on every label so far (`Learner.live_fit`)."
+    al, t0 = self.al, time.time()
+    j = len(self.micros) if j is None else j
     t = self._table() if t is None else t
-    info = {'micro': j, 'labels': len(t['image']), 'sha1': labels_sha(t)}
+    info = {'labels': len(t['image']), 'sha1': labels_sha(t)}
     if al.cfg.strategy == 'random': return None, {**info, 'model': None}      # nothing to train: 'random' picks uniformly
     if j == 0: return al.get_model(self.k - 1), {**info, 'model': f'round {self.k - 1}'}
-    lr, seed = al.learner, key_seed(al.cfg.seed, self.k, 4, j)
-    if self.steps is None: model = lr.fit(t, seed)[0]
-    else: model = lr.model(lr.fit_head(t['image'], t['row'], t['col'], t['label'], seed=seed, recipe=replace(lr.recipe, steps=self.steps)))
-    return model, {**info, 'model': 'retrained', 'seed': seed, 'train_seconds': round(time.time() - t0, 3)}
+    seed = key_seed(al.cfg.seed, self.k, 4, j)
+    model = al.learner.live_fit(t, seed, init, self.steps)
+    return model, {**info, 'model': 'retrained', 'seed': seed, 'warm': init is not None, 'train_seconds': round(time.time() - t0, 3)}
 
 @patch
 def _asked(self:Stream, idxs)->list:
@@ -141,15 +222,16 @@ def _asked(self:Stream, idxs)->list:
     al, out = self.al, [None]*len(self.al.ds)
     t = self._table()
     for i in idxs:
-        H, W = al.ds[i][0].shape[:2]; m = np.zeros((H, W), bool); sel = t['image'] == i; m[t['row'][sel], t['col'][sel]] = True
+        H, W = self.shapes[i]; m = np.zeros((H, W), bool); sel = t['image'] == i; m[t['row'][sel], t['col'][sel]] = True
         out[i] = m | (al.ds[i][1] == al.ds.ignore_index) if al.cfg.exclude_void and al.ds.has_masks else m
     return out
 
 @patch
-def slots(self:Stream)->list:
-    "The next micro-round's (image, picks) in pool order: K + `ahead` of the picks still to answer (all of them for K = ∞)."
+def slots(self:Stream, picks=None, # how many picks (default: K + `ahead`; all of them for K = ∞)
+         )->list:
+    "The next micro-round's (image, picks) in pool order: the next `picks` of the pixels still to answer."
     rem, out = self.remaining(), []
-    left = int(rem.sum()) if self.every is None else self.every + self.ahead
+    left = picks or (int(rem.sum()) if self.every is None else self.every + self.ahead)
     for i in np.flatnonzero(rem):
         c = int(min(rem[i], left)); out.append((int(i), c)); left -= c
         if not left: break
@@ -158,21 +240,27 @@ def slots(self:Stream)->list:
 # %% ../nbs/10a_stream.ipynb #c016
 @patch
 def pick(self:Stream, head=None, # (model, info) from `train`; default: trained now
+         probs=None, # the head's probabilities, if computed ahead (`ProbsCache`)
+         keep=None, # (image, row, col) of an open pick to keep as the first (the one a person is looking at)
         )->dict:
     "Write the next micro-round: its head picks the next slots, per image by `strategy` and top-M% as a batch round would."
     if self.complete: raise ValueError(f"round {self.k} of {self.al.out} has all its picks answered: finish() trains it")
     al, c, j, t0 = self.al, self.al.cfg, len(self.micros), time.time()
     model, info = head if head is not None else self.train()
     t0 = t0 - (info.get('train_seconds', 0) if head is not None else 0)     # a head trained elsewhere (in the background) counts too
-    if info['micro'] != j: raise ValueError(f"that head was trained for micro-round {info['micro']}, not {j}")
     slots, before = self.slots(), len(self.pending()['image'])
+    if keep is not None:                                                # it takes one of the slots of its image (or the last one)
+        k = next((s for s, (i, _) in enumerate(slots) if i == keep[0]), len(slots) - 1)
+        slots = [(i, n - (s == k)) for s, (i, n) in enumerate(slots)]; slots = [(i, n) for i, n in slots if n > 0]
     groups = {}
     for i, n in slots: groups.setdefault(n, []).append(i)
-    seed = al._seed(self.k, 1) if j == 0 else key_seed(c.seed, self.k, 1, j)    # micro-round 0 is seeded as the batch round
+    seed = key_seed(c.seed, self.k, 1) if j == 0 else key_seed(c.seed, self.k, 1, j)    # micro-round 0 is seeded as the batch round
     asked = self._asked([i for i, _ in slots])
-    ps = [al.learner.score(model, n, c.strategy, asked, c.top_percent, c.mc_passes, seed=seed, idxs=ims) for n, ims in groups.items()]
-    rec = {'round': self.k, 'micro': j, 'head': info, 'seed': seed, 'slots': slots, 'answered': len(self._table(True)['image']),
-           'replaces': before, 'time': round(time.time(), 3), 'seconds': round(time.time() - t0, 3),
+    if keep is not None and asked[keep[0]] is not None: asked[keep[0]][keep[1], keep[2]] = True
+    ps = [al.learner.score(model, n, c.strategy, asked, c.top_percent, c.mc_passes, seed=seed, idxs=ims, probs=probs) for n, ims in groups.items()]
+    if keep is not None: ps.insert(0, {key: np.array([v]) for key, v in zip(('image', 'row', 'col'), keep)})
+    rec = {'stream': self.sid, 'round': self.k, 'micro': j, 'head': info, 'seed': seed, 'slots': slots, 'answered': len(self._table(True)['image']),
+           'replaces': before, 'kept': int(keep is not None), 'time': round(time.time(), 3), 'seconds': round(time.time() - t0, 3),
            **{key: np.concatenate([p[key] for p in ps]).tolist() for key in ('image', 'row', 'col')}}
     write_micro(micro_file(al.out, self.k, j), rec); self.model = model
     self.micros.append({**rec, **{key: np.asarray(rec[key], int) for key in ('image', 'row', 'col')}})
@@ -204,14 +292,16 @@ def finish(self:Stream)->dict:
         for m in self.micros: seen.update((p, None) for p in zip(m['image'].tolist(), m['row'].tolist(), m['col'].tolist()) if p in done and p not in seen)
         q = np.array(list(seen), int).reshape(-1, 3).T
         write_micro(self.qfile, {'round': self.k, 'image': q[0].tolist(), 'row': q[1].tolist(), 'col': q[2].tolist(),
-                                 'seconds': round(sum(m['seconds'] for m in self.micros), 3), 'stream': {**self.spec, 'complete': True, 'micros': len(self.micros)}})
+                                 'seconds': round(sum(m['seconds'] for m in self.micros), 3), 'stream': {**self.spec, 'complete': True, 'micros': len(self.micros), 'id': self.sid}})
     res = al.train_round(self.k); self.close(); return res
 
 @patch
-def close(self:Stream):
+def close(self:Stream, why=None, # what its labellers say from now on (default: that it was closed)
+         ):
     "Give back the stream's hold on the run's writer lock; its labellers refuse answers from now on. Closing twice is fine."
-    if self._closed is None: self._closed = f"the stream of round {self.k} of {self.al.out} was closed"
+    if self._closed is None: self._closed = why or f"the stream of round {self.k} of {self.al.out} was closed"
     self._unlock()
+    if _STREAMS.get(self.al.out.resolve(), lambda: None)() is self: del _STREAMS[self.al.out.resolve()]
 
 @patch
 def why_closed(self:Stream)->str|None:
@@ -259,6 +349,8 @@ class StreamOracle(HumanOracle):
         if why := self.stream.why_closed(): return why
         if (o := self.stream.open['micro']) != self.micro: return f"micro-round {self.micro} of round {self.stream.k} was replaced by micro-round {o} (a newer head's picks)"
 
+    def counts(self)->tuple: return self.stream.counts()   # the whole round's progress, for the labeller's status line
+
 @patch
 def oracle(self:Stream)->StreamOracle:
     "A `HumanOracle` for the open micro-round (picking the first if none): what the keyboard labeller drives."
@@ -267,68 +359,121 @@ def oracle(self:Stream)->StreamOracle:
 
 # %% ../nbs/10a_stream.ipynb #c031
 @patch
-def poll(self:Stream, wait=False, # block until the next head is trained when the open picks run out
+def poll(self:Stream, wait=False, # block until the next head is ready (else, when the open picks ran out, the last head picks)
+         keep=None, # (image, row, col) of the open pick a person is looking at: the new micro-round keeps it
+         then=None, # called on the kernel's event loop when a head started now is ready (to open its picks at once)
         )->bool: # True when a new micro-round opened
-    "After each answer of a person: start the next head's training in the background at K answers, open its picks when it is done."
+    "After each answer of a person: at K answers, train the next head and score its images in the background; open its picks when ready."
     if self.complete: return False
     if self.open is None: self.pick(); return True
-    job = self._job
-    if job is None and self.due():
-        st = self.al.store
-        t = LabelStore(st.path, st.images, st.classes, st.dataset, readonly=True).table()   # a snapshot of the labels: the thread never touches the labeller's store
-        job = self._job = threading.Thread(target=lambda: setattr(job, 'result', self._try_train(t)), daemon=True, name='pixelpick-stream-head'); job.start()
-    if job is not None and (wait or not len(self.pending()['image'])): job.join()
-    if job is None or job.is_alive(): return False
-    self._job = None
-    if isinstance(job.result, BaseException): raise job.result
-    if job.result[1]['micro'] != len(self.micros): return False
-    self.pick(job.result); return True
+    pending = len(self.pending()['image'])
+    if self.trainer.job is None and self.due(): self._submit(then)
+    job = self.trainer.job
+    if job is not None and (job.done() or wait):
+        model, info, cache = self.trainer.take(wait=True)
+        n, t = info['labels'], self._table()
+        if len(t['image']) >= n and labels_sha({key: v[:n] for key, v in t.items()}) == info['sha1']:
+            self.cache = cache; self.pick((model, info), cache, keep); return True
+        self._submit(then)                                              # an answer it saw was undone: train again
+    if pending: return False
+    h = {**self.open['head'], 'model': 'last head (the next one is still training)'}   # never a wait: the last head picks the next slots
+    self.pick((self.model, h), self.cache); return True
 
 @patch
-def _try_train(self:Stream, t):
-    try: return self.train(t)
-    except BaseException as e: return e
+def _submit(self:Stream, then=None):
+    "Start the next head's training in the background, on a snapshot of the labels, with the images it will pick from."
+    idxs = [i for i, _ in self.slots(2*(self.every or 1) + 2*self.ahead)][:16]
+    self.trainer.submit(self._prepare, self._table(), self.model if self.warm else None, len(self.micros), idxs, then=then)   # read-only arrays: the job never touches the store
+
+@patch
+def _prepare(self:Stream, t, init, j, idxs): # runs on the trainer's thread
+    "The next head (`train` on the labels `t`, from `init`), and its probabilities of images `idxs`, the next to be picked."
+    model, info = self.train(t, init, j)
+    cache = ProbsCache(self.al.learner, model)
+    if model is not None and not self.al.cfg.mc_passes: cache(idxs, 0, 0, self.al.cfg.strategy in ON_SAMPLES)   # MC passes are seeded per micro-round: scored at the pick
+    return model, info, cache
 
 # %% ../nbs/10a_stream.ipynb #c034
-def stream_labeller(al, # an `ActiveLearner` with `training='head'` and `oracle='human'`, at a round k >= 1
-                    every=20, # K: retrain after this many answers
+class StreamLabeller:
+    "What `stream_labeller` does after each key: the next micro-round when ready, the round trained in the background, the panel."
+    def __init__(self, al, every, ahead, steps, warm, kwargs):
+        from pixelpick.labeller import labeller
+        from pixelpick.session import LabelSession
+        mode = kwargs.pop('mode', 'auto')
+        self.al, self.spec, self.kwargs, self.trainer, self.busy, self._in, self._Session = al, (every, ahead, steps, warm), kwargs, Trainer(), None, False, LabelSession
+        self.stream = self._stream()
+        self.lab = labeller(LabelSession(self.stream.oracle(), **kwargs), mode)
+        self.panel = ModelPanel(self.lab, al.learner, 'the model that picked these pixels')
+
+    def _stream(self): e, a, s, w = self.spec; return Stream(self.al, e, a, s, w, self.trainer, takeover=True)
+
+    def update(self, *_):
+        "After a key: a new micro-round if one is ready (or the last head's, when the picks ran out); the round trained when answered."
+        if self.busy or self._in: return                                  # a round trains (nothing to ask), or our own redraw
+        self._in, s = True, self.stream
+        try:
+            if s.complete and self.al.round == s.k:
+                self.busy = f"round {s.k} is answered: its model trains in the background; " + (f"round {s.k + 1}'s pixels come next" if s.k + 1 < self.al.cfg.rounds else "then the run's rounds are done")
+                s._closed = self.busy; self.trainer.drop(); self.trainer.submit(self._next_round, s, then=self.ready)
+            elif s.poll(then=self.arrived): self._follow()
+        finally: self._in = False
+        after_reply(self.show)
+
+    def arrived(self):
+        "A head is ready between two keys: its micro-round opens now, keeping the pixel on screen (no jump, no key lost)."
+        if self.busy or self._in or self.trainer.job is None or not self.trainer.job.done(): return
+        cur = self.lab.session.current
+        self._in = True
+        try: opened = self.stream.poll(keep=cur if cur is not None and self.stream.pending_has(cur) else None, then=self.arrived)
+        finally: self._in = False
+        if opened: self._follow()
+        self.show()
+
+    def _next_round(self, s): # runs on the trainer's thread
+        s._closed = None; res = s.finish()
+        if self.al.round >= self.al.cfg.rounds: return res
+        nxt = self._stream(); nxt.oracle(); return nxt                      # its first picks, by the new round's model, here too
+
+    def ready(self):
+        "The round's model is trained: the next round's stream (its first picks by that model), or the end."
+        if self.trainer.job is None or not self.trainer.job.done(): return
+        self.busy = None; r = self.trainer.take()
+        if isinstance(r, Stream): self.stream = r; self.stream.oracle(); self._follow()
+        else: self.lab.refresh()
+        self.show()
+
+    def _follow(self):
+        self._in = True
+        try: self.lab.follow(self._Session(self.stream.oracle(), **self.kwargs))
+        finally: self._in = False
+
+    def wait(self):
+        "Block until the background job (a head, or the round's training) is done, and go on as its callback would (scripts, tests)."
+        if self.trainer.job is not None: self.trainer.job.exception()
+        self.ready() if self.busy else self.update()
+        return self
+
+    def show(self):
+        s = self.stream; m = s.open
+        if self.busy: note = self.busy
+        elif m is None: note = ''
+        else:
+            h = m['head']; note = (f"round {s.k} · micro-round {m['micro']}: picked by " + (f"the round-{s.k - 1} model" if str(h.get('model')).startswith('round') else
+                    'the last head: the next one is still training' if str(h.get('model')).startswith('last') else f"a head trained on {h['labels']} labels")
+                    + (" · the next head is training" if self.trainer.busy and not str(h.get('model')).startswith('last') else ''))
+        self.panel.draw(s.model, note)
+
+def stream_labeller(al, # an `ActiveLearner` with a live learner and `oracle='human'`, at a round k >= 1
+                    every=10, # K: retrain after this many answers
                     ahead=None, # picks beyond the K, answered while the next head trains (default: K)
-                    steps=200, # AdamW steps per retraining
+                    steps=100, # a bound on each retraining (`Learner.live_fit`; the head's AdamW steps, warm-started); None: the learner's own
+                    warm=True, # each retraining starts from the last head (shorter, so fresher)
                     mode='auto', # labeller mode, as in `labeller`
                     **kwargs, # passed to `LabelSession` (keys, specials)
                    ):
     "The keyboard labeller of streamed rounds: after every K answers a head trains in the background and its picks come next."
-    import ipywidgets as W
-    from pixelpick.labeller import labeller
-    from pixelpick.session import LabelSession
-    from pixelpick.render import to_png
-    from pixelpick.live import LiveHead, palette_legend, next_picks, after_reply
     if al.round >= al.cfg.rounds: raise ValueError(f"{al.out} has done its {al.cfg.rounds} rounds: nothing to stream (open it with a larger rounds= to label more)")
-    st = Stream(al, every, every if ahead is None else ahead, steps)
-    lab, live, note = labeller(LabelSession(st.oracle(), **kwargs), mode), LiveHead(al, every=2**62), W.HTML()
-    img, state = W.Image(format='png'), {'stream': st, 'in': False, 'shown': None}
-    def show():
-        s, cur = state['stream'], lab.session.current
-        if s.open is None: return
-        live.head, live.trained_on = getattr(s.model, 'head', s.model), s.open['head']['labels']
-        note.value = f"<small>round {s.k} · micro-round {s.open['micro']}: picked by a head trained on {live.trained_on} labels" + (" · retraining…" if s._job else "") + "</small>"
-        if cur is None: return
-        todo = next_picks(lab.session, cur[0])
-        if (key := (cur[0], s.open['micro'], len(todo[0]))) == state['shown']: return
-        img.value = to_png(live.panel(cur[0], marks=todo)); state['shown'] = key
-    def update(*_):
-        if state['in']: return                                          # refresh() below changes the status again
-        state['in'] = True
-        try:
-            s = state['stream']; opened = s.poll()
-            if s.complete and al.round == s.k:
-                s.finish()
-                if al.round < al.cfg.rounds: s = state['stream'] = Stream(al, s.every, s.ahead, s.steps); opened = True
-            if opened and not s.complete: lab.session = LabelSession(s.oracle(), **kwargs); lab.refresh()
-            after_reply(show)                                           # the next pixel goes out first, the panel after it
-        finally: state['in'] = False
-    lab.observe(update, 'status'); update()
-    side = W.VBox([W.HTML('<b>the head that picked these pixels</b> (prediction | uncertainty, next picks ringed)'), img, W.HTML(palette_legend(al.ds)), note])
-    box = W.HBox([lab, side], layout=W.Layout(align_items='flex-start'))
-    box.labeller, box.live, box.state = lab, live, state
-    return box
+    ctl = StreamLabeller(al, every, every if ahead is None else ahead, steps, warm, {**kwargs, 'mode': mode})
+    ctl.lab.observe(ctl.update, 'status'); ctl.update()
+    ctl.lab.controller, ctl.lab.wait = ctl, ctl.wait
+    return ctl.lab

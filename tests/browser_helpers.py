@@ -185,3 +185,62 @@ PROBE = """() => {
     img.decode().catch(() => null).then(() => requestAnimationFrame(() => window.__pp.lat.push(performance.now() - t0)));
   }).observe(box, { attributes: true, attributeFilter: ['data-seq'] });
 }"""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Notebooks of the live and streamed labellers: a head run on generated scenes, round 0 answered by the masks.
+
+LIVE_SETUP = """import copy, numpy as np
+from pixelpick.data import synthetic_scenes
+from pixelpick.loop import ActiveLearner
+from pixelpick.live import live_labeller
+from pixelpick.stream import stream_labeller
+tr = synthetic_scenes(4, size={size})
+kw = dict(training='head', head_steps=20, rounds=3, init_pixels=3, pixels_per_round=3, progress=False)
+first = ActiveLearner({run!r}, tr, None, **kw)
+if first.round == 0: first.step()                             # round 0: random pixels, the masks answer, trained
+first.close()
+al = ActiveLearner({run!r}, tr, None, oracle='human', **kw)"""
+
+
+def write_live_notebooks(folder, size=(360, 480)):
+    "live.ipynb (`live_labeller`, K = 3), stream.ipynb (`stream_labeller`, K = 2) and many.ipynb (30 classes), each on a run of its own."
+    folder = Path(folder)
+    make = {'live': "w = live_labeller(al, every=3, steps=20, mode='keys')\nw",
+            'stream': "w = stream_labeller(al, every=2, steps=20, mode='keys')\nw"}
+    for name, show in make.items():
+        nb = {'cells': [_code(LIVE_SETUP.format(size=size, run=f'{name}-run')), _code(show)], 'nbformat': 4, 'nbformat_minor': 5,
+              'metadata': {'kernelspec': {'display_name': 'Python 3 (ipykernel)', 'language': 'python', 'name': 'python3'}}}
+        (folder/f'{name}.ipynb').write_text(json.dumps(nb, indent=1))
+    make_round(folder, 'many', 2, seed=3)
+    many = ("import copy, numpy as np\nfrom pixelpick.data import synthetic_scenes\nfrom pixelpick.labels import LabelStore\n"
+            "from pixelpick.oracle import HumanOracle\nfrom pixelpick.labeller import labeller\n"
+            f"ds = copy.copy(synthetic_scenes({SCENE['n']}, size={SCENE['size']}))\n"
+            "ds.classes, ds.palette = [f'class{i}' for i in range(30)], np.resize(ds.palette, (30, 3))\n"
+            "w = labeller(HumanOracle(ds, LabelStore('many.jsonl', ds.names, ds.classes, ds.name), 'many_q.json'), mode='keys')\nw")
+    nb = {'cells': [_code(many)], 'nbformat': 4, 'nbformat_minor': 5,
+          'metadata': {'kernelspec': {'display_name': 'Python 3 (ipykernel)', 'language': 'python', 'name': 'python3'}}}
+    (folder/'many.ipynb').write_text(json.dumps(nb, indent=1))
+
+
+def labels_of(run, n=4, size=(360, 480)):
+    "The labels the kernel wrote to the run folder (read-only: the kernel holds its lock), as a table."
+    from pixelpick.data import synthetic_scenes
+    from pixelpick.labels import LabelStore
+    ds = synthetic_scenes(n, size=size)
+    return LabelStore(Path(run)/'labels.jsonl', ds.names, ds.classes, ds.name, readonly=True).table()
+
+
+# Where each part of the labeller is, once it is scrolled to the top of the notebook's view: all must lie in the window.
+PARTS = """() => { const b = document.querySelector('.pp-labeller'); b.scrollIntoView({block: 'start'});
+  const r = (s) => { const e = b.querySelector(s); if (!e || e.offsetParent === null) return null; const x = e.getBoundingClientRect();
+                     return [x.left, x.top, x.right, x.bottom]; };
+  return {window: [window.innerWidth, window.innerHeight], main: r('.pp-main'), zoom: r('.pp-zoom'), status: r('.pp-status'),
+          legend: r('.pp-legend-box'), panel: r('.pp-panel-img'), note: r('.pp-panel-note')}; }"""
+
+
+def restart_and_run_all(page, timeout=180_000):
+    "Kernel > Restart Kernel and Run All Cells, confirmed: a kill of the kernel, and the notebook run again."
+    page.locator('.lm-MenuBar-itemLabel', has_text='Kernel').first.click()
+    page.click('.lm-Menu-itemLabel:text-matches("Restart Kernel and Run All")')
+    page.locator('.jp-Dialog button.jp-mod-accept').first.click()

@@ -122,6 +122,21 @@ OVERLAP = """() => {
   return out;
 }"""
 
+# Material's search: its status line ("Initializing search" until the worker has built the index), whether the overlay is
+# open (the `__search` toggle), and the results shown
+SEARCH = """() => ({meta: (document.querySelector('.md-search-result__meta') || {}).textContent, open: !!(document.getElementById('__search') || {}).checked,
+               focused: document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.mdComponent || document.activeElement.tagName : null,
+               query: (document.querySelector('input[data-md-component="search-query"]') || {}).value,
+               results: Array.from(document.querySelectorAll('.md-search-result__item a')).slice(0, 5).map(a => a.getAttribute('href'))})"""
+READY = "() => { const m = document.querySelector('.md-search-result__meta'); return !!m && m.textContent.trim() !== '' && !/Initializing/i.test(m.textContent) }"
+
+def search_state(page)->dict: return page.evaluate(SEARCH)
+
+def open_search(page):
+    "Click the search box and wait until Material has opened its overlay (the `__search` toggle, set from the box's focus)."
+    page.locator('input[data-md-component="search-query"]').click()
+    page.wait_for_function("() => document.getElementById('__search').checked", timeout=30_000)
+
 IMAGES = """() => Array.from(document.images).map(i => [i.currentSrc || i.src, i.complete && i.naturalWidth > 0])"""
 
 
@@ -173,16 +188,24 @@ def test_pages_links_images_search(site, chromium):
     page.goto(site + 'nbs/tutorials/02_camvid.html'); page.wait_for_timeout(500)
     page.screenshot(path=str(ART/'docs-tutorial-camvid.png'), full_page=False)
     # the search box: Material's client-side index (a web worker) must find the API of select_pixels
+    index = []
+    page.on('response', lambda r: index.append(r.status) if r.url.endswith('search/search_index.json') else None)
     page.goto(site + 'index.html'); page.wait_for_load_state('load')
-    from playwright.sync_api import TimeoutError as NoHitYet
-    box = page.locator('input[data-md-component="search-query"]')
-    hit = page.locator('.md-search-result__item a[href*="03_acquire"]').first
-    t0 = time.time()
-    while True:       # the index is built in a web worker; a query typed before the page's scripts listen goes unanswered: type it again
-        box.click(); box.fill(''); box.fill('select_pixels')
-        try: hit.wait_for(timeout=15_000); break
-        except NoHitYet:
-            if time.time() - t0 > 180: raise
+    search = search_state(page)
+    # Material reads "Initializing search" until its worker has built the index; then it searches for what the box holds at
+    # each keyup and focus. The test used to `fill` the box: no keyup, so the query was only read when the worker became
+    # ready after the fill (the test passed alone, where the index takes seconds), and never when the worker was ready first
+    # (a starved test process under CI's load): 180 s of typing with nothing searched. Now: wait for the worker, then type.
+    try:
+        page.wait_for_function(READY, timeout=300_000)
+        open_search(page)
+        box = page.locator('input[data-md-component="search-query"]')
+        hit = page.locator('.md-search-result__item a[href*="03_acquire"]').first
+        box.press_sequentially('select_pixels', delay=20)   # key by key: Material reads the box on keyup (and on focus, and
+        hit.wait_for(timeout=60_000)                          # when its worker is ready), never on `fill`'s input event
+    except Exception as e:
+        pytest.fail(f'the search did not answer ({type(e).__name__}): {search_state(page)}; before: {search}; search_index.json responses: {index}; '
+                    f'console and page errors: {errors[-5:]}; failed requests: {failed[-5:]}; outside requests: {outside[-5:]}', pytrace=False)
     page.screenshot(path=str(ART/'docs-search.png'))
     hit.click(); page.wait_for_load_state('load')
     searched = '03_acquire' in page.url and page.locator('text=select_pixels').count() > 0

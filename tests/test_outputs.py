@@ -1,6 +1,6 @@
-"""The committed outputs of the tutorials (and of the visualisation chapter) are what a reader sees on GitHub and on the
-docs site before running anything: they must exist, hold the figures, and come from the code as it is now. The test
-suite re-runs each notebook (tests/test_notebooks.py); this file checks what was committed."""
+"""The committed outputs of the tutorials (and of the first and the visualisation chapters) are what a reader sees on
+GitHub and on the docs site before running anything: they must exist, hold the figures, and come from the code as it is
+now. The test suite re-runs each notebook (tests/test_notebooks.py); this file checks what was committed."""
 import json, sys
 from pathlib import Path
 

@@ -34,8 +34,8 @@ def answer_in(run, hidden, cwd):
     code = [c['source'] for c in nb['cells'] if c['cell_type'] == 'code']
     answer = ("from pixelpick.labeller import simulate\nimport numpy as np\n"
               f"hidden = {{k: np.array(v, np.uint8) for k, v in {json.dumps({k: v.tolist() for k, v in hidden.items()})}.items()}}\n"
-              "simulate(labeller(al.human_oracle(), mode='text'), answer=lambda i, r, c: min(int(hidden[al.ds.names[i]][r, c]), 6))")
-    script = '\n'.join([code[0].replace('\nw\n', '\n').rstrip('w').rstrip(), answer, code[2], 'al.close()'])
+              "simulate(w.children[0], answer=lambda i, r, c: min(int(hidden[al.ds.names[i]][r, c]), 6))")
+    script = '\n'.join([code[0].rstrip('w').rstrip(), answer, code[1], 'al.close()'])   # the labeller's cell, answers, the training cell
     p = subprocess.run([sys.executable, '-c', script], cwd=cwd, capture_output=True, text=True, env={**os.environ, 'PIXELPICK_NO_BAR': '1'})
     assert p.returncode == 0, p.stderr[-3000:]
     return p.stdout
@@ -57,12 +57,12 @@ def test_own_folder_from_the_first_command(tmp_path):
     said = answer_in(run, hidden, cwd=run)                                             # a kernel starts in the run folder
     assert 'round 0' in said, said
     rc, out = pixelpick('label', '.', '--no-browser', '--pixels-per-round', '4', cwd=run)   # from inside the run folder
-    assert rc == 0 and 'Labelling opens round 1: 4 pixels' in out, out
+    assert rc == 0 and 'Round 1 is open: 36 of 36' in out and '--pixels-per-round 4 applies from round 2' in out, out   # the training cell showed round 1's picks at once
     rc, out = pixelpick(*run_cmd, cwd=tmp_path)                                        # the same command again is accepted
     assert rc == 0 and 'wait for your labels' in out, out
     answer_in(run, hidden, cwd=tmp_path/'elsewhere')
     hist = json.loads((run/'results.json').read_text())['rounds']
-    assert [h['labels'] for h in hist] == [36, 60]                                     # 6 images x (6 + 4)
+    assert [h['labels'] for h in hist] == [36, 72]                                     # 6 images x (6 + 6): round 1 was picked before the new size
     rc, out = pixelpick('predict', 'runs/road', '--out', 'segmented', '--uncertainty', cwd=tmp_path)
     assert rc == 0 and 'wrote 6 predicted masks (round 1)' in out, out
     m = Image.open(tmp_path/'segmented'/'masks'/'photo3.png')

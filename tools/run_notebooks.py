@@ -1,5 +1,6 @@
-"""Execute the notebooks whose committed outputs are part of the docs (the tutorials, and the chapters whose point is a
-picture), on this machine's CPU, and save them with their outputs; then `nbdev_clean` them.
+"""Execute the notebooks whose committed outputs are part of the docs (the tutorials, the first chapter, which is read
+before anything is run, and the chapters whose point is a picture), on this machine's CPU, and save them with their
+outputs; then `nbdev_clean` them.
 
     python tools/run_notebooks.py                   # all of them (the `slow` cells too: the real CamVid runs)
     python tools/run_notebooks.py nbs/tutorials/04_paper_questions.ipynb
@@ -21,7 +22,7 @@ SKIP = {'gpu', 'notest'}
 
 def targets():
     "The notebooks whose outputs are committed."
-    return sorted((ROOT/'nbs'/'tutorials').glob('[0-9]*.ipynb')) + [ROOT/'nbs'/'09_viz.ipynb', ROOT/'nbs'/'09a_curves.ipynb']
+    return sorted((ROOT/'nbs'/'tutorials').glob('[0-9]*.ipynb')) + [ROOT/'nbs'/f for f in ('00_algorithm.ipynb', '09_viz.ipynb', '09a_curves.ipynb')]
 
 def code_hash(path):
     "A hash of the code cells' sources: what the outputs depend on (prose can change freely)."
