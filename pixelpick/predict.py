@@ -8,7 +8,6 @@ import contextlib, json, math, time
 from pathlib import Path
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFont
 from .data import SegDataset, DataError, NotEnoughMemory, MEMORY_ENV, ORIENTATION, folder_dataset, size_groups, to_batch, atomic_write, check_memory, _largest
 from .labels import lock_folder, unlock_folder, lock_holder, RunLocked
@@ -16,8 +15,8 @@ from .train import miou_from_confusion
 from .loop import ActiveLearner
 
 # %% auto #0
-__all__ = ['RECORD', 'OUTPUTS', 'open_run', 'round_probs', 'bands', 'upsample', 'margin_map', 'own_size', 'save_mask', 'upright',
-           'overlay', 'thumb', 'contact_sheet', 'sheet_name', 'contact_sheets', 'folders_read', 'check_out', 'claimed',
+__all__ = ['RECORD', 'OUTPUTS', 'open_run', 'round_probs', 'bands', 'margin_map', 'own_size', 'save_mask', 'upright', 'overlay',
+           'thumb', 'contact_sheet', 'sheet_name', 'contact_sheets', 'folders_read', 'check_out', 'claimed',
            'predict_memory', 'out_of_memory', 'export_predictions', 'summary_line']
 
 # %% ../nbs/06b_predict.ipynb #0e9ed853
@@ -76,13 +75,6 @@ def bands(probs, # (C,h,w) probabilities at the working size
     for r in range(0, H, rows):
         R = min(rows, H - r); box = (0, r*h/H, w, (r + R)*h/H)               # the band's rows, in the small image's coordinates
         yield r, np.stack([np.asarray(p.resize((W, R), Image.BILINEAR, box=box)) for p in planes])
-
-def upsample(probs, # (C,h,w) probabilities
-             hw, # (H,W) the image's own size
-            )->torch.Tensor:
-    "Probabilities at the image's own size, in one piece (`bands` joined)."
-    if tuple(probs.shape[-2:]) == tuple(hw): return probs
-    return torch.from_numpy(np.concatenate([b for _, b in bands(probs, hw)], 1))
 
 def margin_map(probs)->np.ndarray: # (C,H,W) probabilities
     "8-bit uncertainty: 255 where the two likeliest classes tie (margin 0), 0 where the first is certain."
@@ -278,7 +270,7 @@ def predict_memory(work_shapes, # (h,w) of each image at the working size
                    photo_shapes, # (H,W) of each at its own size
                    classes:int, # classes
                    channels:int, # feature channels of the encoder
-                   uncertainty=False, probs=False, previews=False, # what is written, as `export_predictions` takes them
+                   probs=False, # probabilities are written too (`export_predictions`)
                    sheet=16, # images a contact-sheet page (0: none)
                    masks=0, # bytes per pixel of a mask read at its own size (0: no masks; 5, or 19 with a mapping)
                    encoder=False, # the encoder runs (images the run has no features of)
@@ -295,11 +287,11 @@ def predict_memory(work_shapes, # (h,w) of each image at the working size
     return {("a batch of class probabilities at the working size" if at_work >= own else 'the largest image at its own size'): max(at_work, own),
             'contact sheet': _SHEET_BYTES*len(work_shapes) if sheet else 0}
 
-def _check_predict(al, k, ds, cached, uncertainty, probs, previews, sheet)->int:
+def _check_predict(al, k, ds, cached, probs, sheet)->int:
     "Estimate the prediction's memory (`predict_memory`) from the images' headers and refuse it (`NotEnoughMemory`) when it does not fit."
     photo = ds.photo_shapes
     masks = 0 if not ds.has_masks else 19 if ds.mask_map is not None else 5
-    need = predict_memory([ds.work_shape(i) for i in range(len(ds))], photo, ds.c, _channels(al.get_model(k)), uncertainty, probs, previews, sheet, masks, cached is None)
+    need = predict_memory([ds.work_shape(i) for i in range(len(ds))], photo, ds.c, _channels(al.get_model(k)), probs, sheet, masks, cached is None)
     return check_memory(need, f"predicting {len(ds)} image{'s' if len(ds) != 1 else ''} of {ds.name}", (), _largest(dict(enumerate(photo)), lambda i: ds.names[i])[1])
 
 def _channels(model)->int: # a trained model of a run
@@ -369,7 +361,7 @@ def export_predictions(run, # the run folder
             ds, cached = _images(al, images)
             read = folders_read(al, ds, images); check_out(out, run, read)          # before anything is written
             out, C, pal = Path(out), ds.c, ds.palette
-            _check_predict(al, k, ds, cached, uncertainty, probs, previews, sheet)
+            _check_predict(al, k, ds, cached, probs, sheet)
             pages = -(-len(ds)//sheet) if sheet else 0
             with claimed(out, run, read, _files(ds.names, uncertainty, probs, previews, pages)):
                 cm_run, cm_full, pairs, names = np.zeros(C*C, np.int64), np.zeros(C*C, np.int64), [], []

@@ -30,7 +30,7 @@ def run_memory(ds:SegDataset, # the pool, its headers read (nothing need be deco
     feats = feature_memory(work, channels, bs, budget)
     held = {**kept, 'features kept in memory': feats['features kept in memory']}
     score = predict_memory(work, work, ds.c, channels, sheet=0, bs=bs)   # scoring: a batch of probabilities at the working size
-    pred = predict_memory(work, ds.photo_shapes, ds.c, channels, uncertainty=True, bs=bs)
+    pred = predict_memory(work, ds.photo_shapes, ds.c, channels, bs=bs)
     return {'first run': dec, 'labelling cycle': {**held, 'the largest of extracting, scoring': max(feats['extracting the largest batch'], sum(score.values()))},
             'predict': {**held, 'predicting': sum(pred.values())}}
 
