@@ -21,6 +21,9 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 CAMVID = ROOT.parent/'shared'/'data'/'camvid'
+if not CAMVID.is_dir():                                                      # elsewhere: where pixelpick looks (PIXELPICK_DATA, ~/data)
+    from pixelpick.datasets import find_camvid
+    CAMVID = Path(find_camvid() or CAMVID)
 EXE = str(Path(sys.executable).parent/'pixelpick')
 
 

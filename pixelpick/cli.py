@@ -109,12 +109,15 @@ def run_command(args):
 
 def _working_size(args, kw)->str|None: # parsed `args`, and the settings `_run_settings` made of them
     "A new run: its working size checked, or chosen for a folder of images when neither --long-side nor --scale is given (`worksize.working_size`); a reopened run keeps its own."
-    from pixelpick.worksize import working_size
+    from pixelpick.worksize import working_size, LONG_SIDES
     if (Path(args.out)/'config.json').exists():
         if kw.get('long_side') is None: kw.pop('long_side', None)                   # not typed: the run's own
         return None
-    cfg = Config(**kw).validate()
-    note = working_size(cfg, args.out, chosen=kw.get('dataset') == 'folder' and kw.get('long_side') is None and kw.get('scale') == 1)
+    cfg, chosen = Config(**kw).validate(), kw.get('dataset') == 'folder' and kw.get('long_side') is None and kw.get('scale') == 1
+    if getattr(args, 'processes', 1) > 1:                                       # every process must take the same size: the default, not the memory each sees
+        if chosen: kw['long_side'] = LONG_SIDES[0]
+        return None
+    note = working_size(cfg, args.out, chosen)
     kw['long_side'] = cfg.long_side
     return note
 

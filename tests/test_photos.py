@@ -14,10 +14,10 @@ ORIENTATION = 0x0112
 STORE = {1: lambda a: a, 3: lambda a: a[::-1, ::-1], 6: lambda a: np.rot90(a, 1), 8: lambda a: np.rot90(a, -1)}   # how a camera stores an upright picture
 
 
-def pixelpick(*args, cwd):
-    "The `pixelpick` console script beside this Python, run in `cwd`: (exit status, output)."
+def pixelpick(*args, cwd, **env):
+    "The `pixelpick` console script beside this Python, run in `cwd` (with `env` added): (exit status, output)."
     p = subprocess.run([str(Path(sys.executable).parent/'pixelpick'), *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                       env={**os.environ, 'PIXELPICK_NO_BAR': '1'})
+                       env={**os.environ, 'PIXELPICK_NO_BAR': '1', **env})
     return p.returncode, p.stdout + p.stderr
 
 
@@ -73,6 +73,19 @@ def test_phone_photos_from_the_first_command_to_masks(tmp_path):
         acc = (np.array(m) == np.minimum(want, 6)).mean()
         assert acc > 0.6 and acc > (np.array(m) == np.minimum(np.ascontiguousarray(STORE[3](want)), 6)).mean() + 0.1, (j, acc)   # lines up with it, not turned
     assert (pred/'contact_sheet.png').exists()
+    rc, out = pixelpick('predict', 'runs/photos', '--images', 'my_photos/images', '--out', 'again', cwd=tmp_path)   # the same photos as new ones (--images)
+    assert rc == 0, out
+    for j in range(6): assert (np.array(Image.open(tmp_path/'again'/'masks'/f'photo{j}.png')) == np.array(Image.open(pred/'masks'/f'photo{j}.png'))).mean() > 0.99
+
+
+def test_a_working_size_that_does_not_fit_is_refused_before_anyone_labels(tmp_path):
+    phone_photos(tmp_path/'my_photos', orientations=(1, 6))
+    run = ['run', '--dataset', 'folder', '--root', 'my_photos', '--classes', CLASSES, '--eval-split', 'none']
+    rc, out = pixelpick(*run, '--long-side', '1600', '--out', 'runs/big', cwd=tmp_path, PIXELPICK_MEMORY_LIMIT_GB='0.8')
+    assert rc == 2 and 'labelling cycle of this run, at the photos\' own size (the largest 1200x1600)' in out and 'options that fit: --long-side 640' in out and out.count('\n') == 1, out
+    assert not (tmp_path/'runs').exists()                                        # refused before anything is written
+    rc, out = pixelpick(*run, '--out', 'runs/fits', cwd=tmp_path, PIXELPICK_MEMORY_LIMIT_GB='0.8')   # at the defaults: a size that fits
+    assert rc == 0 and 'working size: 480x640' in out, out
 
 
 def test_a_run_made_before_photos_were_read_upright_keeps_its_labels(tmp_path, monkeypatch):
