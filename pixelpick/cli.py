@@ -217,8 +217,16 @@ class RunStopped(RuntimeError):
 
 _OWN = (ValueError, FileNotFoundError, FileExistsError, PermissionError, RuntimeError)   # errors whose message is for the user
 
+def _return_freed_memory():
+    "Large blocks freed go back to the system at once (glibc): by default, after the first such free glibc keeps later ones in its heap, where a pool's per-image temporaries piled up as resident memory (+350 MB over the first run of 192 photos)."
+    import ctypes, ctypes.util
+    if not sys.platform.startswith('linux'): return
+    try: ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6').mallopt(-3, 128*1024)   # M_MMAP_THRESHOLD, fixed: blocks of 128 KB and more are mapped, and unmapped when freed
+    except (OSError, AttributeError): pass                                           # another C library: its own behaviour
+
 def main(argv=None): # arguments (default: sys.argv)
     "Entry point of the `pixelpick` command: an error is one line, `pixelpick: error: ...`, exit status 2 (`--debug`: the traceback)."
+    _return_freed_memory()
     args = parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     show = warnings.showwarning
