@@ -449,10 +449,15 @@ def _carry(self:ActiveLearner):
     src = self.cfg.labels_from
     if src is None or self._qpath(0).exists(): return
     ans, differ = run_answers(src, pool_entries(self._pool.record))
-    n = self.store.carry(ans, src, self._class_map)
-    if n: self._say(f"{self.out}: {n} answers carried from {src} as round 0 ({sum(a['label'] is None for a in ans)} void, {(m := len({a['name'] for a in ans} - set(self.ds.names)))} image{'s' if m != 1 else ''} not in this pool); "
+    n, shown = self.store.carry(ans, src, self._class_map), _shown(src)
+    if n: self._say(f"{self.out}: {n} answers carried from {shown} as round 0 ({sum(a['label'] is None for a in ans)} void, {(m := len({a['name'] for a in ans} - set(self.ds.names)))} image{'s' if m != 1 else ''} not in this pool); "
                     f"round 0 asks only the images they leave short of {self.cfg.init_pixels} answers")
-    if differ: self._say(f"{self.out}: {len(differ)} photos show another picture than in {src} ({', '.join(differ[:3])}{' ...' if len(differ) > 3 else ''}): their answers were not carried")
+    if differ: self._say(f"{self.out}: {len(differ)} photos show another picture than in {shown} ({', '.join(differ[:3])}{' ...' if len(differ) > 3 else ''}): their answers were not carried")
+
+def _shown(p): # a path stored absolute
+    "The path as a person would type it here: relative to the working directory when it lies below it."
+    p, here = Path(p).resolve(), Path.cwd().resolve()
+    return str(p.relative_to(here)) if p.is_relative_to(here) else str(p)
 
 # %% ../nbs/06_loop.ipynb #df67a3e2
 @patch

@@ -13,19 +13,15 @@ import torch
 from PIL import Image
 
 from pixelpick.scenes import make_scene, SCENE_CLASSES
-from pixelpick.labels import LabelStore, VOID, StoreError
+from pixelpick.labels import LabelStore, VOID
 from pixelpick.loop import ActiveLearner
 from pixelpick.folder import RunDamaged, RunNotice
 
 HW = (32, 48)
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    "One torch thread: the 2-core CI machine is shared, and a forked child computes exactly what its parent does."
-    n = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_faults import one_thread                                    # one torch thread: a forked child computes exactly what its parent does
 
 
 def photo(root, name, seed, hw=HW, ext='png', **save):
@@ -307,7 +303,7 @@ def test_kill9_in_the_middle_of_a_line(changed, n):
 
 
 # ---------------------------------------------------------------- a run made before labels were kept by name
-FIXTURE = Path(__file__).resolve().parent/'data'/'run_v1'   # made by pixelpick 8394da4 (3 photos, round 0 trained by hand, round 1: 4 of 6 answered)
+FIXTURE = Path(__file__).resolve().parent/'data'/'run_v1'   # made by pixelpick 2a8aa1e, before version-2 labels (3 photos, round 0 trained by hand, round 1: 4 of 6 answered)
 
 def _old_fingerprint(run, k):
     "What a checkpoint kept of its labels before they were kept by name (that version's `_trained_on`, written out again): the pool's names and the (image, row, col, label) of the store's table, rounds 0..k, in pixel order."
