@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_cli.ipynb #64d98fd5
 from __future__ import annotations
-import argparse, json, sys, time, warnings
+import argparse, json, shlex, sys, time, warnings
 from dataclasses import fields, MISSING
 from pathlib import Path
 import numpy as np
@@ -17,20 +17,23 @@ from .data import DISK_FULL
 from .train import long_step
 
 # %% auto #0
-__all__ = ['OWN_IMAGES', 'parser', 'plot_runs', 'run_command', 'demo', 'predict_command', 'RunStopped', 'main']
+__all__ = ['OWN_IMAGES', 'parser', 'plot_runs', 'run_command', 'untrained_lines', 'demo', 'predict_command', 'RunStopped', 'main']
 
 # %% ../nbs/07_cli.ipynb #3b9aec6f
+_KEPT = ('scale',)   # settings a reopened run keeps when they are not typed (the rest must match, or are a plan)
+
 def _add_config_args(p, skip=('data_kw',)):
     "One option per `Config` field; its help is the field's docment (the comment beside it)."
     helps = docments(Config)
     for f in fields(Config):
         if f.name in skip: continue
         flag, default = '--' + f.name.replace('_', '-'), f.default
+        if f.name in _KEPT: default = None                              # not typed: None, so that a reopened run keeps its own
         h = (helps.get(f.name) or '').replace('%', '%%')
         if f.type in ('bool', bool): p.add_argument(flag, action='store_true', help=h)
         else:
             typ = {'int': int, 'float': float}.get(str(f.type).split('|')[0].strip(), str)
-            p.add_argument(flag, type=typ, default=default, help=f"{h} (default: {default})")
+            p.add_argument(flag, type=typ, default=default, help=f"{h} (default: {f.default})")
 
 OWN_IMAGES = ("Your own images: --dataset folder --root ROOT, where ROOT/images/ holds the images (.png, .jpg, ...) and, "
               "optionally, ROOT/masks/ holds masks with the same file stems (class ids as pixel values, 255 = void).")
@@ -45,10 +48,12 @@ def parser():
     r.add_argument('--processes', type=int, default=1, help='processes sharing the work, started through Hugging Face Accelerate (pip install "pixelpick[distributed]"); see Scaling out (default: 1)')
     r.add_argument('--classes', default=None, help='--dataset folder: class names in id order, e.g. background,membrane')
     r.add_argument('--mapping', default=None, help="--dataset folder: mask value to class (id or name), e.g. 0:0,255:membrane; or a JSON file ({\"128,0,0\": \"car\"} for RGB masks)")
+    r.add_argument('--class-map', default=None, help="when a run's classes change (or differ from --labels-from's): what each old class that --classes no longer names becomes, e.g. car:vehicle,truck:vehicle,bush:void (a rename, a merge, a removal); an added class needs nothing")
     _add_config_args(r)
-    r.set_defaults(training=None)                                   # resolved by `_run_settings`: 'context' for a folder, a reopened run keeps its own
+    r.set_defaults(training=None, rounds=None)                      # resolved by `_run_settings`: a reopened run keeps its own
     for a in r._actions:
         if a.dest == 'training': a.help = a.help.split(' (default:')[0] + " (default: 'context' for --dataset folder, 'finetune' otherwise; a reopened run keeps its own)"
+        if a.dest == 'rounds': a.help = a.help.split(' (default:')[0] + f" (default: {Config.rounds}; a reopened run keeps its plan)"
     d = sub.add_parser('demo', help='margin sampling vs random on the embedded scenes, two seeds, on CPU, in a minute or two')
     d.add_argument('--out', default='pixelpick-demo', help='folder for the runs')
     d.add_argument('--training', default='head', choices=list(LEARNERS), help="learner: 'head' (frozen encoder, seconds a round), 'context' (the same, a head that sees each pixel's neighbours) or 'finetune' (the paper's, minutes a round)")
@@ -92,20 +97,30 @@ def run_command(args):
             if rc := launch(getattr(args, 'argv', sys.argv[1:]), args.processes, verbose=getattr(args, 'debug', False)):
                 raise RunStopped(f"the {args.processes} processes stopped (exit status {rc}; the launcher's report is in {LAUNCH_LOG}); run the same command again to resume")
             return json.loads((Path(args.out)/'results.json').read_text())['rounds'] if (Path(args.out)/'results.json').exists() else []
-    kw, oracle = _run_settings(args)
+    kw, oracle, class_map = _run_settings(args)
     if note := _working_size(args, kw): print(note)
-    with ActiveLearner(args.out, oracle=oracle, **kw) as al:       # `oracle`: 'gt' or 'human', made an object by the learner
+    with ActiveLearner(args.out, oracle=oracle, class_map=class_map, **kw) as al:   # `oracle`: 'gt' or 'human', made an object by the learner
         hist = al.run()
     if not al.dist.is_main_process: return hist                   # the main process reports
     if al.readonly:
         for h in hist: print(f"round {h['round']}: {h['pixels_per_image']:.0f} px/img, mIoU {'-' if h['miou'] is None else round(h['miou'], 2)}")
     elif hist and hist[0]['miou'] is not None: plot_runs({al.cfg.strategy if not al.cfg.full else 'full': hist}, Path(args.out)/'miou.png')
+    out = shlex.quote(str(args.out))                               # a command to paste: quoted when the path has a space
+    for line in untrained_lines(al): print(line)
     if n := al.waiting:
-        print(f"round {al.round}: {n} pixels wait for your labels; label them with `pixelpick label {args.out}`, then run this command again to train")
+        got = len(al.store.query(round=al.round)['image'])
+        print(f"round {al.round}: {n} pixels wait for your labels{f' ({got} answered: trained with the rest)' if got else ''}; label them with `pixelpick label {out}`, then run this command again to train")
     if (Path(args.out)/'results.json').exists(): print(f"results: {Path(args.out)/'results.json'}")
-    if hist and not n: print(f"predicted masks of every image: pixelpick predict {args.out}")
+    if hist and not n: print(f"predicted masks of every image: pixelpick predict {out}")
     return hist
 
+def untrained_lines(al)->list: # an `ActiveLearner`
+    "What `pixelpick run` says of the answers it kept but did not train: whose photo left the pool, and whose photo changed."
+    u, said = al.untrained(), []
+    names = lambda d: ', '.join(list(d)[:3]) + (' ...' if len(d) > 3 else '')
+    if u['away']: said.append(f"{sum(u['away'].values())} answers not trained: their {len(u['away'])} photos are not in the pool now ({names(u['away'])}); kept in labels.jsonl, trained again when the photos are back")
+    if u['aside']: said.append(f"{sum(u['aside'].values())} answers set aside: their {len(u['aside'])} photos show another picture now ({names(u['aside'])}); kept in labels.jsonl, never trained")
+    return said
 
 def _working_size(args, kw)->str|None: # parsed `args`, and the settings `_run_settings` made of them
     "A new run: its working size checked, or chosen for a folder of images when neither --long-side nor --scale is given (`worksize.working_size`); a reopened run keeps its own."
@@ -127,25 +142,44 @@ _NONE = ('root', 'weights', 'eval_split')   # options where 'none' means None
 def _run_settings(args)->tuple: # parsed `args`
     "`Config` fields and the oracle for `pixelpick run`: 'none' values, and the class list and mapping of a folder dataset."
     from pixelpick.data import parse_mapping, mapping_json
+    from pixelpick.labels import check_class_names
     kw = {f.name: getattr(args, f.name) for f in fields(Config) if hasattr(args, f.name)}
     for k in _NONE:
         if isinstance(kw.get(k), str) and kw[k].lower() in ('none', ''): kw[k] = None
+    reopen = (Path(args.out)/'config.json').exists()
     if kw.get('training') is None:                                  # not typed: a reopened run keeps its learner; a new folder run gets the context head
-        if (Path(args.out)/'config.json').exists(): kw.pop('training')
+        if reopen: kw.pop('training')
         else: kw['training'] = 'context' if args.dataset == 'folder' else 'finetune'
+    for k in ('rounds', 'labels_from'):                             # not typed: a reopened run keeps its plan and its origin
+        if kw.get(k) is None and (reopen or k == 'rounds'): kw.pop(k)
+    if kw.get('scale') is None: kw['scale'] = _saved(args.out, 'scale', 1.0) if reopen else 1.0   # not typed: a reopened run keeps its working size
+    class_map = _class_map(args.class_map)
     if args.dataset != 'folder':
         if args.classes or args.mapping: raise ValueError(f"--classes and --mapping are for --dataset folder, not {args.dataset!r}")
-        return kw, 'gt'
+        return kw, 'gt', class_map
     if not args.classes: raise ValueError("--dataset folder needs the class names in id order, e.g. --classes background,membrane")
     if not kw['root'] or not Path(kw['root']).is_dir(): raise ValueError(f"--dataset folder needs --root, an existing folder (got {kw['root']!r})")
-    classes = [c.strip() for c in args.classes.split(',') if c.strip()]
+    classes = check_class_names(args.classes.split(','), '--classes')
     root = Path(kw['root']); pool = root/'train' if (root/'train').is_dir() else root
     mapping = mapping_json(parse_mapping(args.mapping, classes, name=root.name))
     has_masks = (pool/'masks').is_dir()
     kw['data_kw'] = {'classes': classes, 'mapping': mapping, 'masks': 'masks' if has_masks else None}
     if not has_masks and kw['eval_split'] and (root/kw['eval_split']).is_dir():        # labelled by hand, evaluated on a split with masks
         kw['data_kw']['eval'] = {'dataset': 'folder', 'root': str((root/kw['eval_split']).resolve()), 'scale': kw['scale'], 'data_kw': {'classes': classes, 'mapping': mapping}}
-    return kw, 'gt' if has_masks else 'human'
+    return kw, 'gt' if has_masks else 'human', class_map
+
+def _saved(out, key, default): # a run folder, a setting, its value when config.json cannot tell
+    "A setting of the run in `out` as its config.json holds it (a damaged file is reported by the run itself, later)."
+    try: return json.loads((Path(out)/'config.json').read_text()).get(key, default)
+    except (OSError, ValueError): return default
+
+def _class_map(spec)->dict|None: # --class-map as typed
+    "'car:vehicle,bush:void' as {'car': 'vehicle', 'bush': 'void'}; each pair checked."
+    if spec is None: return None
+    pairs = [p.split(':') for p in spec.split(',') if p.strip()]
+    if not pairs or any(len(p) != 2 or not p[0].strip() or not p[1].strip() for p in pairs):
+        raise ValueError(f"--class-map {spec!r}: expected OLD:NEW pairs, e.g. car:vehicle,bush:void (NEW a class of --classes, or void)")
+    return {a.strip(): b.strip() for a, b in pairs}
 
 
 # %% ../nbs/07_cli.ipynb #678179a7
@@ -230,7 +264,8 @@ def main(argv=None): # arguments (default: sys.argv)
     args = parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     show = warnings.showwarning
-    if not getattr(args, 'debug', False): warnings.showwarning = lambda msg, *a, **k: print(f"pixelpick: warning: {' '.join(str(msg).split())}", file=sys.stderr)
+    from pixelpick.folder import RunNotice
+    if not getattr(args, 'debug', False): warnings.showwarning = lambda msg, cat, *a, **k: print(f"pixelpick: {'note' if issubclass(cat, RunNotice) else 'warning'}: {' '.join(str(msg).split())}", file=sys.stderr)
     try: _command(args)
     except KeyboardInterrupt:
         print("pixelpick: interrupted; run the same command again to resume", file=sys.stderr); sys.exit(130)

@@ -23,8 +23,8 @@ class Config:
     "Everything that defines an active-learning run."
     dataset:str = 'synthetic' # dataset name for `get_dataset` ('synthetic', 'camvid', 'voc', 'cityscapes', 'folder')
     root:str|None = None # dataset folder
-    scale:float = 1.0 # image resize factor
-    long_side:int|None = None # work at most this many pixels on each image's long side, after `scale` (None: no limit; `pixelpick run` picks one that fits this machine for a new folder of images)
+    scale:float = 1.0 # image resize factor: the working size (a reopened run may change it; its answers are converted)
+    long_side:int|None = None # work at most this many pixels on each image's long side, after `scale` (None: no limit; `pixelpick run` picks one that fits this machine for a new folder of images; a reopened run may change it)
     eval_split:str = 'val' # split to report mIoU on
     arch:str = 'deeplabv3plus' # smp architecture
     encoder:str = DEFAULT_ENCODER # smp encoder
@@ -35,7 +35,7 @@ class Config:
     top_percent:float = 5.0 # M: sample among the top M% most uncertain pixels of each image
     init_pixels:int = 10 # random pixels per image in round 0
     pixels_per_round:int = 10 # queried pixels per image in each later round
-    rounds:int = 3 # number of rounds, round 0 included
+    rounds:int = 3 # rounds planned, round 0 included: a plan, not a wall (a round labelled past it is trained too)
     recipe:str = 'paper' # training recipe preset
     epochs:int|None = None # override the recipe's epochs
     lr:float|None = None # override the recipe's learning rate
@@ -51,6 +51,7 @@ class Config:
     exclude_void:bool = False # simulation only: never query void pixels (the official code peeks at the ground truth)
     n_train:int|None = None # use only the first n training images (quick experiments)
     data_kw:dict|None = None # extra arguments for `get_dataset`, e.g. {'n': 40, 'size': [64, 96]} for 'synthetic' ('n': pool only)
+    labels_from:str|None = None # start a new run from another run's answers: that run's folder (void answers too, classes by name; round 0 asks only what they leave short)
 
 # %% ../nbs/06a_config.ipynb #1dcc3ddd
 def device_ok(d): # a torch device name
@@ -98,6 +99,7 @@ def validate(self:Config):
     need(isinstance(c.device, str) and device_ok(c.device), 'device', f"not available here (cuda: {torch.cuda.is_available()}); expected 'cpu' or an available device")
     for k in ('warm_start', 'full', 'exclude_void'): need(isinstance(getattr(c, k), bool), k, 'expected True or False')
     need(c.data_kw is None or isinstance(c.data_kw, dict), 'data_kw', 'expected a dict or None')
+    need(c.labels_from is None or isinstance(c.labels_from, str), 'labels_from', 'expected the folder of a run, or None')
     if not errs and c.training in LEARNERS: errs += LEARNERS[c.training].check(c)   # what only this learner needs
     if errs: raise ValueError("invalid settings: " + '; '.join(errs))
     return self

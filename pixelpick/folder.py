@@ -4,23 +4,31 @@
 
 # %% ../nbs/05c_folder.ipynb #e101dfad
 from __future__ import annotations
-import json, warnings
-from dataclasses import fields
+import base64, datetime, hashlib, json, os
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+import numpy as np
 from fastcore.basics import patch
 from .data import atomic_write, get_dataset, from_source, DataError
 from .config import Config, device_ok
 from .head import image_fingerprints
-from .labels import round_file, lock_folder, unlock_folder
-from .oracle import load_queries, pending
+from .labels import round_file, lock_folder, unlock_folder, Images, class_changes
+from .oracle import load_queries, read_queries, pending
 
 # %% auto #0
-__all__ = ['WHERE', 'NEXT', 'NEXT_ROUNDS', 'RECOVER', 'RunDamaged', 'differences', 'RunFolder', 'run_source']
+__all__ = ['WHERE', 'NEXT', 'NEXT_ROUNDS', 'SIZE', 'PLAN', 'RECOVER', 'LOOK', 'LOOK_CHANGED', 'LOOK_NOISE', 'RunNotice',
+           'RunDamaged', 'differences', 'class_change', 'RunFolder', 'run_source', 'image_looks', 'source_ids',
+           'look_changed', 'pool_entries', 'same_picture', 'PoolChange']
 
 # %% ../nbs/05c_folder.ipynb #22c5af25
 WHERE = ('device', 'feature_budget_gb') # where a run runs, not what it is: free to differ on reopening
 NEXT = ('pixels_per_round',) # how the rounds to come are asked: `pixelpick label` may change them
 NEXT_ROUNDS = 'next_rounds' # config.json: {setting: the value the run was started with} for the `NEXT` settings changed since
+SIZE = ('scale', 'long_side') # the working size: a reopened run may change it (features extracted again, every label converted through its photo's pixels)
+PLAN = ('rounds',) # the rounds planned: a plan, not a wall; the one given last is kept
+
+class RunNotice(UserWarning):
+    "What a reopened run found changed (its photos, classes, working size or plan) and what it did with the answers: news, not a fault."
 
 class RunDamaged(RuntimeError):
     "The run folder's files disagree (deleted, truncated or edited): resuming would quietly redo or lose work."
@@ -36,6 +44,18 @@ def differences(saved:dict, # the settings in config.json
     started = started or {}
     return {k: (saved.get(k), v) for k, v in given.items()
             if saved.get(k) != v and k not in WHERE and not (k in NEXT and k in started and started[k] == v)}
+
+def class_change(saved:dict|None, # config.json's `data_kw`
+                 given:dict|None, # the `data_kw` given now
+                )->tuple|None: # (the saved classes, the given ones), or None
+    "Whether two `data_kw` differ only in what a run may change: the class list (with its mask mapping and colours) and the evaluation split's scale."
+    def core(dk):
+        dk = dict(dk or {}); cl, mp = dk.pop('classes', None), dk.pop('mapping', None); dk.pop('palette', None)
+        if isinstance(ev := dk.get('eval'), dict): dk['eval'] = {**ev, 'scale': None, 'data_kw': {k: v for k, v in (ev.get('data_kw') or {}).items() if k not in ('classes', 'mapping', 'palette')}}
+        return dk, cl, mp
+    (a, ca, ma), (b, cb, mb) = core(saved), core(given)
+    if a != b or (ca == cb and ma != mb): return None                  # another dataset, or other masks for the same classes
+    return ca, cb
 
 # %% ../nbs/05c_folder.ipynb #9b6742fc
 class RunFolder:
@@ -100,6 +120,8 @@ def history(self:RunFolder)->list: return self.results().get('rounds', [])   # o
 @patch
 def check_start(self:RunFolder, full=False): # a fully supervised run (no labels)
     "A folder with labels or results must have its config.json, and one with finished rounds its labels."
+    if (f := next((p for p in [self.path, *self.path.parents] if p.exists()), None)) is not None and not f.is_dir():
+        raise FileExistsError(f"{self.path}: {f} is a file, not a folder; give the run a folder (a new one, or a run's)")
     if not self.config_file.exists() and (self.results_file.exists() or self.labels_file.exists()):
         raise RunDamaged(f"{self.path} holds labels or results but no config.json, so their settings are unknown; restore config.json from a backup or use another folder")
     if not full and self.config_file.exists() and (hist := self.history) and not self.labels_file.exists():
@@ -111,17 +133,26 @@ def check(self:RunFolder, store, # the run's `LabelStore`
           ):
     "results.json, queries/ and labels.jsonl must agree: each finished round has its queries and all their answers."
     if full: return
-    hist, t, probs = self.history, store.table(), []
+    hist, probs, aside = self.history, [], set(store.aside())
+    rounds = store.rounds()                                              # of every answer kept, in the pool or not, carried ones aside
     for rec in hist:
         k, q = rec['round'], self.query_file(rec['round'])
         if not q.exists(): probs.append(f"queries/{q.name} of finished round {k} is missing")
-        elif len(p := pending(load_queries(q), store)['image']): probs.append(f"labels.jsonl lacks {len(p)} answers to the queries of finished round {k}")
-        n = int((t['round'] <= k).sum())
-        if n < rec.get('labels', 0): probs.append(f"labels.jsonl holds {n} labels of rounds 0..{k} where results.json recorded {rec['labels']}")
+        else:
+            p = pending(load_queries(q, store.images, store.legacy), store)
+            if n := sum(store.images[i] not in aside for i in p['image']): probs.append(f"labels.jsonl lacks {n} answers to the queries of finished round {k}")
+        if (n := store.count(k)) < rec.get('labels', 0): probs.append(f"labels.jsonl holds {n} labels of rounds 0..{k} where results.json recorded {rec['labels']}")
     k, q = len(hist), self.query_file(len(hist))
-    if (t['round'] >= k).any() and not q.exists(): probs.append(f"labels.jsonl has answers of round {k} but queries/{q.name} is missing")
-    if (t['round'] > k).any(): probs.append(f"labels.jsonl has answers of round {int(t['round'].max())} but results.json records only {k} finished rounds (was it deleted or replaced?)")
+    if (rounds >= k).any() and not q.exists(): probs.append(f"labels.jsonl has answers of round {k} but queries/{q.name} is missing")
+    if (rounds > k).any(): probs.append(f"labels.jsonl has answers of round {int(rounds.max())} but results.json records only {k} finished rounds (was it deleted or replaced?)")
     if probs: raise RunDamaged(f"{self.path} is damaged: {'; '.join(probs[:4])}{'; ...' if len(probs) > 4 else ''}. {RECOVER}")
+
+@patch
+def stamp_queries(self:RunFolder, frame:Images): # the pool the run's files index until now (what pool.json records)
+    "Write `frame` into every queries file that has none, before the pool or its size changes: they then read right in any pool."
+    for q in sorted((self.path/'queries').glob('round_*.json')):
+        if 'frame' in (rec := read_queries(q)): continue
+        atomic_write(q, json.dumps({**rec, 'frame': {'names': list(frame), 'shapes': [list(s) for s in frame.shapes]}}))
 
 # %% ../nbs/05c_folder.ipynb #544cc324
 def _abs(p): return None if p is None else str(Path(p).expanduser().resolve())
@@ -130,19 +161,36 @@ def _abs(p): return None if p is None else str(Path(p).expanduser().resolve())
 def open_settings(self:RunFolder, kw:dict, # the settings given (`Config` fields)
                   src:dict=None, # settings that rebuild the given datasets (`run_source`; new runs only)
                   readonly=False, # the folder is only read: it must hold a run
-                 )->tuple: # (Config, (old root, new root) if the data moved, else None)
-    "The run's checked `Config`: the saved one (the given settings must match it) or, for a new run, the given one."
+                  class_map=None, # {old class: new class or 'void'}, when the class list changes (`class_changes`)
+                 )->tuple: # (Config, {setting: (saved, now)} of the changes a reopened run accepts)
+    "The run's checked `Config`: the saved one (the given settings must match it, but for its size, plan and classes) or, for a new run, the given one."
     bad = set(kw) - {f.name for f in fields(Config)}
     if bad: raise TypeError(f"unknown settings {sorted(bad)}; see `Config`")
-    if kw.get('root') is not None: kw = {**kw, 'root': _abs(kw['root'])}       # stored absolute: found from any directory
+    kw = {**kw, **{k: _abs(kw[k]) for k in ('root', 'labels_from') if kw.get(k) is not None}}   # stored absolute: found from any directory
     if (got := self.settings()) is None:
         if readonly: raise RunDamaged(f"{self.path} holds no run (no config.json) and is opened read-only")
-        return Config(**{**(src or {}), **kw}).validate(), None
+        return Config(**{**(src or {}), **kw}).validate(), {}
     saved, moved = self.relocate(got[0], kw.get('root'))
     saved, kw = _as_before(saved, kw)
-    if diff := differences(saved, kw, got[1]): raise ValueError(f"{self.path} holds a run with other settings {{name: (saved, given)}}: {diff}; use another folder or the same settings")
+    if 'data_kw' not in kw: kw = _given_classes(kw, saved, src)
+    diff = differences(saved, kw, got[1])
+    ok = {k: diff.pop(k) for k in SIZE + PLAN if k in diff}
+    if 'data_kw' in diff and (cc := class_change(*diff['data_kw'])) is not None:
+        ok['data_kw'] = diff.pop('data_kw')
+        if cc[0] != cc[1]: class_changes(cc[0], cc[1], class_map); ok['classes'] = cc   # every old class accounted for, before anything is written
+    if 'labels_from' in diff: raise ValueError(f"{self.path} holds a run already: labels come from another run (--labels-from) only when a run starts; start a new run folder with them")
+    if diff: raise ValueError(f"{self.path} holds a run with other settings {{name: (saved, given)}}: {diff}; use another folder or the same settings")
     dev = kw.get('device', saved.get('device', 'cpu'))
-    return Config(**{**saved, 'device': dev if device_ok(dev) or 'device' in kw else 'cpu'}).validate(), moved
+    cfg = Config(**{**saved, **{k: v[1] for k, v in ok.items() if k != 'classes'}, 'device': dev if device_ok(dev) or 'device' in kw else 'cpu'}).validate()
+    return cfg, {**ok, **({'root': moved} if moved else {})}
+
+def _given_classes(kw, saved, src): # the settings given, config.json's, and those of the datasets given from Python
+    "The given settings, with `data_kw` carrying the class list (and colours) of a pool given from Python when it is not the saved one."
+    new, dk = ((src or {}).get('data_kw') or {}), dict(saved.get('data_kw') or {})
+    if new.get('classes') is None or dk.get('classes') is None or list(new['classes']) == list(dk['classes']): return kw
+    dk.update({k: new[k] for k in ('classes', 'mapping', 'palette') if k in new})
+    if isinstance(ev := dk.get('eval'), dict) and 'classes' in (ev.get('data_kw') or {}): dk['eval'] = {**ev, 'data_kw': {**ev['data_kw'], 'classes': list(new['classes'])}}
+    return {**kw, 'data_kw': dk}
 
 def _as_before(saved, kw): # config.json's settings, and the given ones
     "A folder run made before photos were read upright (its config.json has no `long_side`) reads its images as it did then: `data_kw['as_before']`, also in given settings that omit it."
@@ -198,23 +246,138 @@ def labelled_name(self:RunFolder)->str|None:
         except ValueError: return None
 
 # %% ../nbs/05c_folder.ipynb #b8743bf4
+LOOK = 16 # a picture's look: the mean colour of each cell of a LOOK x LOOK grid laid over it
+LOOK_CHANGED = 16 # a cell whose mean colour moved by more than this (of 255) means another picture ...
+LOOK_NOISE = 240 # ... or by more than LOOK_NOISE/sqrt(pixels per cell), when the cells are small: re-saving moves a small cell's mean more
+
+def image_looks(ds)->list: # a loaded split (`SegDataset`)
+    "What each image shows, at any size: the mean colour of each cell of a 16x16 grid over it (base64 of 768 bytes)."
+    from PIL import Image
+    return [base64.b64encode(np.asarray(Image.fromarray(ds[i][0]).resize((LOOK, LOOK), Image.BOX)).tobytes()).decode() for i in range(len(ds))]
+
+def source_ids(ds)->list: # a `SegDataset`
+    "What each image is read from: a SHA-1 of its file's bytes (of its size and 16 blocks of it, for a file over 16 MB) or of an array's; None for a function."
+    def one(src):
+        if isinstance(src, np.ndarray): return hashlib.sha1(np.ascontiguousarray(src).data).hexdigest()[:16]
+        if not isinstance(src, (str, Path)) or not Path(src).is_file(): return None
+        h, n = hashlib.sha1(), os.path.getsize(src); h.update(str(n).encode())
+        with open(src, 'rb') as f:
+            if n <= 16 << 20: h.update(f.read())
+            else:
+                for k in range(16): f.seek((n - (1 << 16))*k//15); h.update(f.read(1 << 16))
+        return h.hexdigest()[:16]
+    return [one(src) for src, _ in ds.items]
+
+def look_changed(a:str, b:str, # two looks (`image_looks`)
+                 pixels=None, # pixels of the smaller of the two images (default: large images)
+                )->bool:
+    "Whether two looks show different pictures: some cell's mean colour moved by more than re-saving or resizing moves it."
+    x, y = (np.frombuffer(base64.b64decode(v), np.uint8).astype(np.int16) for v in (a, b))
+    limit = LOOK_CHANGED if pixels is None else max(LOOK_CHANGED, LOOK_NOISE/np.sqrt(max(pixels/LOOK**2, 1e-9)))
+    return x.shape != y.shape or bool(np.abs(x - y).max() > limit)
+
+def pool_entries(rec:dict)->dict: # a pool.json record (any version)
+    "{image name: what pool.json knows of it: working shape, decoded SHA-1, look, file}, the photos away included."
+    none = [None]*len(rec['names'])
+    out = {n: {'shape': list(s), 'sha1': h, 'look': lk, 'file': fi} for n, s, h, lk, fi in
+           zip(rec['names'], rec['shapes'], rec['sha1'], rec.get('looks') or none, rec.get('files') or none)}
+    return {**{n: v for n, v in (rec.get('away') or {}).items() if isinstance(v, dict)}, **out}
+
+def same_picture(a:dict, b:dict)->bool|None: # two `pool_entries` values
+    "Whether two records show one picture: the same file or pixels (True), looks within `LOOK_CHANGED` (True) or not (False); None when nothing tells."
+    if a.get('file') is not None and a['file'] == b.get('file'): return True
+    if a['sha1'] == b['sha1'] and a['shape'] == b['shape']: return True
+    if a.get('look') is None or b.get('look') is None: return None
+    return not look_changed(a['look'], b['look'], min(np.prod(a['shape']), np.prod(b['shape'])))
+
+# %% ../nbs/05c_folder.ipynb #4833f44a
+@dataclass
+class PoolChange:
+    "How the pool differs from the one `pool.json` recorded, and so what becomes of the answers (`ActiveLearner` acts on it)."
+    record:dict # the pool's record now, for pool.json (with its history)
+    prev:Images|None = None # the pool pool.json recorded: names and working sizes (None: no pool.json yet)
+    added:list = field(default_factory=list) # new to the run: asked their first pixels
+    left:list = field(default_factory=list) # gone (removed, or renamed): their answers kept, out of training, until they return
+    back:list = field(default_factory=list) # returned: their answers are trained again
+    changed:list = field(default_factory=list) # another picture under the same name: answers set aside, asked again
+    kept:list = field(default_factory=list) # the file changed, the picture did not (re-saved, resized): answers kept, features computed again
+    resized:list = field(default_factory=list) # another working size (a new `scale`): answers converted through the photo's pixels
+    renamed:dict = field(default_factory=dict) # {new name: gone name} with the same pixels
+    write:bool = False # pool.json must be (re)written
+    @property
+    def frame_changed(self)->bool: return self.prev is not None and (list(self.prev) != self.record['names'] or self.prev.shapes != [tuple(s) for s in self.record['shapes']])
+
+def _names(v, n=3): return ', '.join(v[:n]) + (f' and {len(v) - n} more' if len(v) > n else '')
+
 @patch
 def check_pool(self:RunFolder, ds, # the loaded pool
-               shapes, # (H,W) of its images
-               root=None, # the dataset folder, to name it
-              )->tuple: # (the pool's record for pool.json, whether pool.json must be (re)written)
-    "The pool must be the run's (`pool.json`: names and sizes); images whose pixels changed are named (their features are rebuilt)."
+               shapes, # (H,W) of its images at the working size
+              )->PoolChange:
+    "The pool against `pool.json`: photos added, gone, back, changed (another picture), re-saved or resized (the same picture), another working size."
     fn, names = self.pool_file, list(ds.names)
-    pool = {'names': names, 'shapes': [list(s) for s in shapes], 'sha1': image_fingerprints(ds)}
-    if not fn.exists(): return pool, True
-    try: rec = json.loads(fn.read_text()); old = dict(zip(rec['names'], zip(map(tuple, rec['shapes']), rec['sha1'])))
-    except (ValueError, KeyError, TypeError) as e: raise RunDamaged(f"{fn} is damaged ({e}); delete it to accept the pool's images as they are now") from e
-    now = dict(zip(names, zip(map(tuple, pool['shapes']), pool['sha1'])))
-    missing, extra = [n for n in old if n not in now], [n for n in now if n not in old]
-    resized = [f"{n} ({'x'.join(map(str, old[n][0]))} -> {'x'.join(map(str, now[n][0]))})" for n in now if n in old and old[n][0] != now[n][0]]
-    if missing or extra or resized or (not missing and not extra and rec['names'] != names):
-        what = '; '.join(f"{k}: {v[:3]}{' ...' if len(v) > 3 else ''}" for k, v in (('missing', missing), ('not in the run', extra), ('other size', resized)) if v) or 'images in another order'
-        raise RunDamaged(f"the pool at {root or ds.name} is not the one {self.path} was labelled on ({what}); give the run its own images back, or start a new run folder")
-    if changed := [n for n in names if now[n][1] != old[n][1]]:
-        warnings.warn(f"{len(changed)} pool image(s) changed since {self.path} last ran ({', '.join(changed[:3])}{' ...' if len(changed) > 3 else ''}): their features are computed again; the labels given so far are kept")
-    return pool, rec != pool
+    now = {'version': 2, 'names': names, 'shapes': [list(map(int, s)) for s in shapes], 'photo': [list(s) for s in ds.photo_shapes],
+           'sha1': image_fingerprints(ds), 'looks': image_looks(ds), 'files': source_ids(ds), 'away': {}, 'history': []}
+    stamp = datetime.datetime.now().isoformat(timespec='seconds')
+    if not fn.exists(): return PoolChange({**now, 'history': [{'time': stamp, 'started': len(names)}]}, write=True)
+    try: rec = json.loads(fn.read_text()); return _compare(rec, now, stamp)
+    except (ValueError, KeyError, TypeError, IndexError) as e:
+        raise RunDamaged(f"{fn} is damaged ({type(e).__name__}: {' '.join(str(e).split())[:80]}): restore it from a backup, or delete it to take the pool's "
+                         "images as they are now (a photo replaced meanwhile would then keep its answers)") from None
+
+def _compare(rec, now, stamp): # pool.json's record, the record now, the time
+    "The `PoolChange` from the pool `rec` recorded to the pool `now`."
+    every = pool_entries(rec); was = {n: every[n] for n in rec['names']}
+    away = {n: v for n, v in every.items() if n not in was}
+    c = PoolChange(now, Images(rec['names'], rec['shapes']))
+    cur = pool_entries(now)
+    for n, v in cur.items():
+        o = was.get(n) or away.get(n)
+        if o is None: c.added.append(n); continue
+        if n in away: c.back.append(n)
+        same = same_picture(o, v)
+        if same is None: same = o['shape'] != v['shape']                  # recorded before looks: the same size, other pixels: changed, to be safe
+        if not same: c.changed.append(n); continue
+        if o['sha1'] != v['sha1'] and o.get('file') != v['file']: c.kept.append(n)   # another file, the same picture: re-saved or resized
+        if o['shape'] != v['shape']: c.resized.append(n)
+    c.left = [n for n in was if n not in cur]
+    c.back = [n for n in c.back if n not in c.changed]
+    gone = {v['sha1']: n for n, v in {**away, **{n: was[n] for n in c.left}}.items()}
+    c.renamed = {n: gone[cur[n]['sha1']] for n in c.added if cur[n]['sha1'] in gone}
+    keep_away = {n: v for n, v in away.items() if n not in cur}
+    now['away'] = {**keep_away, **{n: was[n] for n in c.left}}
+    what = {k: v for k, v in (('added', c.added), ('left', c.left), ('back', c.back), ('changed', c.changed), ('kept', c.kept), ('resized', c.resized)) if v}
+    now['history'] = list(rec.get('history') or []) + ([{'time': stamp, **what}] if what else [])
+    c.write = now != rec
+    return c
+
+@patch
+def notes(self:PoolChange, store, # the run's `LabelStore`, for the numbers of answers
+          where='the pool', # the dataset, to name it
+         )->list: # one line per kind of change
+    "What a run says about its pool's changes: what each kind of change does to the answers."
+    al, ad, out = store.away(), store.aside(), []
+    n = lambda names, d: sum(d.get(k, 0) for k in names)
+    if self.added: out.append(f"{len(self.added)} new photo{'s' if len(self.added) > 1 else ''} in {where} ({_names(self.added)}): {'they get' if len(self.added) > 1 else 'it gets'} first pixels to label in the open round")
+    if self.left: out.append(f"{len(self.left)} photo{'s' if len(self.left) > 1 else ''} left {where} ({_names(self.left)}): {n(self.left, al)} answers kept in labels.jsonl, out of training, trained again if {'they come' if len(self.left) > 1 else 'it comes'} back")
+    if self.back: out.append(f"{len(self.back)} photo{'s' if len(self.back) > 1 else ''} came back ({_names(self.back)}): {sum(len(store.query(image=list(store.images).index(k))['image']) for k in self.back)} answers trained again")
+    if self.changed: out.append(f"{len(self.changed)} photo{'s' if len(self.changed) > 1 else ''} now show{'' if len(self.changed) > 1 else 's'} another picture ({_names(self.changed)}): {n(self.changed, ad)} answers set aside "
+                                "(kept in labels.jsonl, never trained again); asked afresh")
+    if self.kept: out.append(f"{len(self.kept)} photo{'s' if len(self.kept) > 1 else ''} changed on disk but show{'' if len(self.kept) > 1 else 's'} the same picture ({_names(self.kept)}; re-saved or resized: "
+                             f"the mean colours of a {LOOK}x{LOOK} grid over it moved no more than re-saving moves them): answers kept, features computed again")
+    if self.resized and len(self.resized) == len(store.images):
+        a, b = self.prev.shape_of().get(store.images[0]), store.images.shapes[0]
+        out.append(f"the working size changed ({a[0]}x{a[1]} -> {b[0]}x{b[1]} for {store.images[0]}): features extracted again, every answer converted through its photo's pixels")
+    for new, old in self.renamed.items(): out.append(f"{new} has the pixels of {old}, which left {where}: rename it back to {old} to train its {al.get(old, 0)} answers again")
+    return out
+
+@patch
+def round_progress(self:RunFolder, k)->tuple: # a round whose queries file exists
+    "(pixels round `k` asks, how many of them still wait for an answer), from the run's files alone (no dataset): what `pixelpick label` says."
+    from pixelpick.labels import LabelStore
+    if self.pool_file.exists(): rec = json.loads(self.pool_file.read_text()); frame = Images(rec['names'], rec['shapes'])
+    else: frame = Images(json.loads(self.labels_file.read_text().split('\n', 1)[0]).get('images') or [])   # a run from before pool.json: its labels' images
+    st = LabelStore(self.labels_file, frame, None, None, readonly=True, legacy=frame)
+    if not frame and 'frame' not in (qr := read_queries(self.query_file(k))):   # no pool known: the picks less the round's answers
+        return len(qr['image']), max(0, len(qr['image']) - int((st.rounds() == k).sum()))
+    q = load_queries(self.query_file(k), frame, frame)
+    return len(q['image']), len(pending(q, st)['image'])

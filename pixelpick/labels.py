@@ -84,9 +84,10 @@ def class_changes(old, # the class list the labels were given in
         if isinstance(v, str) and v.strip().lower() == 'void': out[c] = None
         elif v not in new: raise ValueError(f"class map {c}:{v}: {v!r} is not one of the classes {new} (or 'void')")
         else: out[c] = v
+    to = next((c for c in new if c not in old), new[0])                    # for the example: a class the new list adds, as a rename would
     if missing: raise ValueError(f"{', '.join(map(repr, missing))} {'is' if len(missing) == 1 else 'are'} not in the new classes {new}: say what "
-                                 f"{'its' if len(missing) == 1 else 'their'} answers become, e.g. --class-map {missing[0]}:{new[0]} (a rename or a merge) or "
-                                 f"--class-map {missing[0]}:void (Python: class_map={{{missing[0]!r}: {new[0]!r}}}); no answer is dropped or shifted silently")
+                                 f"{'its' if len(missing) == 1 else 'their'} answers become, e.g. --class-map {missing[0]}:{to} (a rename or a merge) or "
+                                 f"--class-map {missing[0]}:void (Python: class_map={{{missing[0]!r}: {to!r}}}); no answer is dropped or shifted silently")
     return out
 
 # %% ../nbs/02_labels.ipynb #c994d61e
@@ -178,7 +179,7 @@ class LabelStore:
 
     def _reset(self):
         self._cols, self._active, self._aside, self._offset, self._line, self._memo = {k: [] for k in _KEPT}, [], set(), 0, 0, {}
-        self._codes, self._names, self._frame, self._cls, self._class_log, self._v1 = {}, [], None, None, [], None
+        self._codes, self._names, self._frame, self._cls, self._class_log, self._v1, self._unwritten = {}, [], None, None, [], None, None
     def __len__(self): return len(self._live())
     @property
     def legacy(self)->Images|None: return self._legacy   # the pool the run's files index when they do not say (its `pool.json`)
@@ -193,8 +194,9 @@ def _writable(self:LabelStore):
 
 @patch
 def _write(self:LabelStore, *recs, mode='a'):
-    "Append records, one line each, in one write; flushed and fsynced before returning."
+    "Append records, one line each, in one write; flushed and fsynced before returning (a class change made on opening goes first)."
     self._writable()
+    if self._unwritten is not None: recs, self._unwritten = (self._unwritten, *recs), None
     with open(self.path, mode, encoding='utf-8') as f:
         f.write(''.join(json.dumps(o, separators=(',', ':')) + '\n' for o in recs))
         f.flush(); os.fsync(f.fileno())
@@ -207,12 +209,14 @@ def _code(self:LabelStore, name)->int:
 
 @patch
 def _append(self:LabelStore, o):
-    n = len(self._cols['code'])
-    name = o['name'] if 'name' in o else self._v1[o['image']]            # version 1: an index into the header's images
-    H, W = o.get('size') or (0, 0)                                        # 0: the size it was given at is the image's working size then
-    y, x = (o['y'], o['x']) if 'name' in o else (o['row'], o['col'])
-    for k, v in zip(_KEPT, (self._code(name), y, x, H, W, o['label'], o['round'], o.get('source'), o.get('seconds'), o.get('truth'), o.get('from'), self._line)): self._cols[k].append(v)
-    self._active.append(n)
+    C, byname = self._cols, 'name' in o
+    self._active.append(len(C['code']))
+    C['code'].append(self._code(o['name'] if byname else self._v1[o['image']]))   # version 1: an index into the header's images
+    C['y'].append(o['y'] if byname else o['row']); C['x'].append(o['x'] if byname else o['col'])
+    s = o.get('size'); C['H'].append(s[0] if s else 0); C['W'].append(s[1] if s else 0)   # 0: given at the image's working size then
+    C['label'].append(o['label']); C['round'].append(o['round'])
+    for k in ('source', 'seconds', 'truth', 'from'): C[k].append(o.get(k))
+    C['line'].append(self._line)
 
 # %% ../nbs/02_labels.ipynb #7b98b503
 @patch
@@ -248,8 +252,8 @@ def _sync(self:LabelStore):
     self._offset += len(raw)
     if raw: self._memo = {}                            # what `_live` and `table` worked out is out of date
 
-def _isint(v): return isinstance(v, int) and not isinstance(v, bool)
-def _isnum(v): return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+def _isint(v): return type(v) is int
+def _isnum(v): return (type(v) is int) or (type(v) is float and math.isfinite(v))
 
 @patch
 def _check_rec(self:LabelStore, o):
@@ -272,6 +276,7 @@ def _check_rec(self:LabelStore, o):
 def _apply_classes(self:LabelStore, o):
     "A `classes` line: every label and truth given so far takes its class's new id (or void); later lines are in the new list."
     old, new, m = self._cls, list(o['classes']), o['map']
+    if new == old: return                                                 # applied already, when the store was opened with it
     lut = {VOID: VOID, **{k: (VOID if m.get(c) is None else new.index(m[c])) for k, c in enumerate(old)}}
     for col in ('label', 'truth'): self._cols[col] = [v if v is None else lut.get(v, v) for v in self._cols[col]]
     self._class_log.append((old, m)); self._cls = new
@@ -285,8 +290,13 @@ def _settle_classes(self:LabelStore, class_map):
         raise StoreError(f"{self.path} holds labels in the classes {self._cls}, not {self.classes}: give the run its classes, or say what the "
                          "old ones become (class_map={OLD: NEW or 'void'}; pixelpick run --class-map OLD:NEW); added classes need nothing more")
     rec = {'op': 'classes', 'classes': self.classes, 'map': class_changes(self._cls, self.classes, class_map), 'time': _round4(time.time(), 3)}
-    if self.readonly: self._apply_classes(rec); self._memo = {}            # read-only: changed in memory, the file untouched
-    else: self._write(rec); self._sync()
+    self._apply_classes(rec); self._memo = {}                              # in memory now; in the file with the next write (`settle`)
+    if not self.readonly: self._unwritten = rec
+
+@patch
+def settle(self:LabelStore):
+    "Write the class change the store was opened with, if it is not in the file yet (any other write writes it first too)."
+    if self._unwritten is not None: self._write(); self._sync()
 
 # %% ../nbs/02_labels.ipynb #ba6eeca2
 @patch
@@ -574,8 +584,14 @@ def class_source(self:LabelStore, old, # a class list these labels had (e.g. a c
 @patch
 def count(self:LabelStore, upto)->int: # the last round to count
     "Answers of rounds 0..upto kept in the file, each pixel once: whether their image is in the pool or not, set aside or not (what damage checks count)."
-    self._sync(); C = self._cols
-    return len({(C['code'][j], C['y'][j], C['x'][j], C['H'][j]) for j in self._active if C['round'][j] <= upto})
+    self._sync()
+    if (first := self._memo.get('first')) is None:                     # the round each pixel was first answered in
+        js = np.asarray(self._active, np.int64); C = self._cols
+        key = np.stack([np.asarray(C[k], np.float64)[js] if len(js) else np.zeros(0) for k in ('code', 'y', 'x', 'H')], 1)
+        _, inv = np.unique(key, axis=0, return_inverse=True)
+        first = np.full(inv.max(initial=-1) + 1, np.iinfo(np.int64).max); np.minimum.at(first, inv.ravel(), np.asarray(C['round'], np.int64)[js])
+        self._memo['first'] = first
+    return int((first <= upto).sum())
 
 @patch
 def rounds(self:LabelStore)->np.ndarray:

@@ -81,9 +81,9 @@ def label_plan(out_dir, # folder of a saved run
         lines.append(f"Round {k} is streamed (K = {saved['every']}): {done} of {f'{ppi*n}' if n else 'its'} answers given; the labeller resumes the stream"
                      + ('' if stream else ' (as `pixelpick label --stream` would)') + '.')
     elif q.exists():
-        qs = json.loads(q.read_text()); asked = set(zip(qs['image'], qs['row'], qs['col']))
-        done = {(o['image'], o['row'], o['col']) for o in _active_labels(out/'labels.jsonl') if o['round'] == k}
-        lines.append(f"Round {k} is open: {len(asked - done)} of {len(asked)} queried pixels still to label; the labeller resumes there"
+        from pixelpick.folder import RunFolder
+        asked, left = RunFolder(out).round_progress(k)                    # labels by image name: read through the run's pool
+        lines.append(f"Round {k} is open: {left} of {asked} queried pixels still to label; the labeller resumes there"
                      + ('' if pixels_per_round is None else f" (its pixels are already chosen: --pixels-per-round {pixels_per_round} applies from round {k + 1})") + '.')
     else:
         ppi = cfg.get('init_pixels' if k == 0 else 'pixels_per_round')

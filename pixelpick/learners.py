@@ -15,7 +15,7 @@ from .labels import label_masks
 from .train import train_model, evaluate
 
 # %% auto #0
-__all__ = ['LEARNERS', 'learner', 'Learner', 'create_learner', 'FinetuneLearner']
+__all__ = ['LEARNERS', 'learner', 'Learner', 'create_learner', 'FinetuneLearner', 'remap_outputs']
 
 # %% ../nbs/05a_learners.ipynb #13cf2ac5
 LEARNERS = {} # name -> `Learner` subclass: what `Config.training` may be
@@ -92,3 +92,17 @@ class FinetuneLearner(Learner):
         return image_probs(model, self.ds if split == 'pool' else self.eval_ds)(idxs, mc_passes, seed, samples)
     def evaluate(self, model): return evaluate(model, self.eval_ds)
     def load(self, state): m = self.new(None); m.load_state_dict(state); return m.eval()
+
+# %% ../nbs/05a_learners.ipynb #f4577acb
+def remap_outputs(state:dict, # a model's state dict, its output layer last (weight, then bias)
+                  src:list, # for each class now, the index of its output in `state` (-1: a class added since)
+                 )->dict:
+    "The state with its output layer's rows in today's classes; an added class gets a row that never wins until trained (weights 0, bias 10 below the lowest)."
+    state, keys = dict(state), [k for k in state if k.endswith(('.weight', '.bias'))]
+    w, b = keys[-2], keys[-1]
+    if not (w.endswith('.weight') and b.endswith('.bias') and len(state[w]) == len(state[b])): raise ValueError(f"the state's last layer ({w}, {b}) is not an output layer with a bias")
+    idx, new = torch.tensor([max(s, 0) for s in src]), torch.tensor([s < 0 for s in src])
+    W, B = state[w][idx].clone(), state[b][idx].clone()
+    W[new], B[new] = 0, state[b].min() - 10
+    state[w], state[b] = W, B
+    return state

@@ -12,18 +12,18 @@ import torch
 from fastcore.basics import patch
 from .data import SegDataset, atomic_write, check_classes
 from .models import create_model
-from .labels import LabelStore, VOID, unlock_folder, round_file
+from .labels import LabelStore, VOID, unlock_folder, round_file, Images, active_lines, labels_fingerprint, check_class_names, class_changes
 from .acquire import score_pool, key_seed
-from .learners import Learner, create_learner
-from .oracle import Oracle, Person, as_oracle, HumanOracle, save_queries, load_queries, pending, query_seconds
+from .learners import Learner, create_learner, remap_outputs, LEARNERS
+from .oracle import Oracle, Person, as_oracle, HumanOracle, save_queries, load_queries, read_queries, pending, query_seconds
 from .config import Config, check_pixels
 from .distributed import get_state
 from .train import long_step
-from .folder import RunFolder, RunDamaged, RECOVER, NEXT_ROUNDS, run_source
+from .folder import RunFolder, RunDamaged, RECOVER, NEXT_ROUNDS, WHERE, SIZE, run_source, RunNotice, pool_entries, same_picture
 _all_ = ['Config', 'RunDamaged', 'NEXT_ROUNDS']                     # still importable from here
 
 # %% auto #0
-__all__ = ['ActiveLearner', 'LearnerClosed', 'Step', 'Config', 'RunDamaged', 'NEXT_ROUNDS']
+__all__ = ['ActiveLearner', 'LearnerClosed', 'Step', 'run_answers', 'Config', 'RunDamaged', 'NEXT_ROUNDS']
 
 # %% ../nbs/06_loop.ipynb #c8c64f52
 class ActiveLearner:
@@ -35,12 +35,13 @@ class ActiveLearner:
                  oracle='gt', # who answers: 'gt' (the masks, with `noise`), 'human' (a `Person`, through the labeller), an `Oracle`, or a function (image,row,col,round)->labels
                  progress=True, # fastprogress bars in a notebook, a line on stderr for each long step in a terminal (`train.progress_mode`)
                  readonly=None, # only read (no lock, no writes); default: True for an existing folder you cannot write
+                 class_map=None, # {old class: new class or 'void'}: a reopened run goes on with other classes (`class_changes`; an added class needs none)
                  **kw, # `Config` fields
                 ):
         self.out, self._closed = Path(out_dir), False
         self.folder = RunFolder(self.out)                                 # its files, config.json's one writer, results.json
         self.readonly = (self.out.is_dir() and not os.access(self.out, os.W_OK)) if readonly is None else readonly
-        self.cfg = self._config(kw, run_source(train_ds, eval_ds))           # every setting checked; nothing written yet
+        self.cfg = self._config(kw, run_source(train_ds, eval_ds), class_map)   # every setting checked; nothing written yet
         if train_ds is None: train_ds, eval_ds = self.folder.datasets(self.cfg)
         if self.cfg.dataset == 'folder': train_ds.name = self.folder.labelled_name() or train_ds.name   # a folder that moved keeps the name its labels were saved under
         if self.cfg.n_train: train_ds = train_ds.subset(range(min(self.cfg.n_train, len(train_ds))))
@@ -51,26 +52,41 @@ class ActiveLearner:
         self._check(); self._check_pool()
         self.oracle:Oracle = as_oracle(oracle, self.ds, self.cfg.noise, self.cfg.seed)
         self.dist = get_state(self.cfg.device)                            # one process, or this one's share of an `accelerate launch`
-        self._open()                                                      # only now: the folder, its writer lock, config.json
+        self._open()                                                      # only now: the folder, its writer lock, a new run's config.json
         with self.dist.main_first():                                      # one writer: the main process; the others read its files
-            self.store = LabelStore(self.folder.labels_file, self.ds.names, self.ds.classes, self.ds.name, readonly=self.readonly or not self.dist.is_main_process)
-        self._check_folder()
+            self.store = LabelStore(self.folder.labels_file, Images(self.ds.names, self._shapes(), self.ds.photo_shapes), self.ds.classes, self.ds.name,
+                                    readonly=self.readonly or not self.dist.is_main_process, legacy=self._pool.prev, class_map=self._class_map)
+        self._check_folder()                                              # the files agree, before anything of this opening is written
+        with self.dist.main_first():
+            if not self.store.readonly: self._grow()                     # what changed since it last ran, written in an order a kill cannot break
+        if not self.store.readonly: self._carry()
         self.model, self.model_round = None, None
 
 # %% ../nbs/06_loop.ipynb #c00d9beb
 @patch
-def _config(self:ActiveLearner, kw, src=None): # given settings; settings that rebuild the given datasets (new runs only)
-    cfg, self._moved = self.folder.open_settings(kw, src, self.readonly); return cfg
+def _config(self:ActiveLearner, kw, src=None, class_map=None): # given settings; settings that rebuild the given datasets (new runs only); the class map
+    cfg, self._changes = self.folder.open_settings(kw, src, self.readonly, class_map)
+    self._class_map = (class_map or {}) if 'classes' in self._changes else class_map
+    if cfg.labels_from is not None and self.folder.settings() is None:    # a new run from another's answers: that run must be there
+        f = RunFolder(cfg.labels_from)
+        if not (f.labels_file.is_file() and f.config_file.is_file()): raise ValueError(f"labels_from={cfg.labels_from!r}: not a run folder (no labels.jsonl and config.json); give the folder of the run whose answers to start from")
+    return cfg
 
 @patch
 def _check(self:ActiveLearner):
     c = self.cfg
+    check_class_names(self.ds.classes, 'classes')                                 # two classes at least, none empty or twice
     check_pixels(c, self._shapes())                                                # the rounds fit the smallest image and its top-M%
     create_model(self.ds.c, c.arch, c.encoder, None, c.dropout)                   # fails early on a bad arch or encoder
 
 @patch
-def _check_pool(self:ActiveLearner): self._pool, self._pool_new = self.folder.check_pool(self.ds, self._shapes(), self.cfg.root)
-
+def _check_pool(self:ActiveLearner):
+    "How the pool differs from the one the run last saw (`PoolChange`); a change of frame while a streamed round is open is refused here, before any write."
+    self._pool = c = self.folder.check_pool(self.ds, self._shapes())
+    q = self._qpath(self.round)
+    if c.frame_changed and q.exists() and _streamed(q):
+        raise ValueError(f"round {self.round} of {self.out} is streamed and not finished, and the pool changed since it started "
+                         f"({', '.join(k for k in ('added', 'left', 'changed', 'resized') if getattr(c, k))}): finish the round with its pool first, then change it")
 
 # %% ../nbs/06_loop.ipynb #5d35fdde
 @patch
@@ -97,19 +113,44 @@ def _save_results(self:ActiveLearner, hist):
 # %% ../nbs/06_loop.ipynb #2ab724cd
 @patch
 def _open(self:ActiveLearner):
-    "Create the folder, take its writer lock, write config.json and pool.json (a read-only learner writes and locks nothing)."
+    "Create the folder and take its writer lock; a new run gets its config.json and pool.json (a read-only learner writes and locks nothing)."
     f = self.folder; f.check_start(self.cfg.full)
     if self.readonly or not self.dist.is_main_process: return
     self._unlock = weakref.finalize(self, unlock_folder, f.lock()); self._unlock.atexit = False   # close() or garbage collection gives it back
-    if not f.config_file.exists(): f.write_settings(asdict(self.cfg))
-    elif self._moved:                                                     # the data moved: config.json follows (after the pool check)
-        saved, started = f.settings(); f.write_settings({**saved, 'root': self.cfg.root, 'data_kw': self.cfg.data_kw}, started)
-        warnings.warn(f"{self.out}: its dataset moved from {self._moved[0]} to {self._moved[1]}; config.json now records the new place")
-    if self._pool_new: atomic_write(f.pool_file, json.dumps(self._pool))
+    if not f.config_file.exists(): f.write_settings(asdict(self.cfg)); atomic_write(f.pool_file, json.dumps(self._pool.record)); self._pool.write = False
+
+@patch
+def _say(self:ActiveLearner, msg): warnings.warn(RunNotice(msg), stacklevel=3)   # a notice: what changed, and what it does to the answers
+
+@patch
+def _grow(self:ActiveLearner):
+    "Act on what changed since the run last opened, each write before the one that would forget it: sizes of old labels and queries, set-asides, pool.json, config.json."
+    f, c, st = self.folder, self._pool, self.store
+    st.settle()                                                           # a class change first: config.json says it last
+    if c.frame_changed: st.keep_frame(c.prev); f.stamp_queries(c.prev)  # what the files index so far, kept before pool.json forgets it
+    if c.changed: st.set_aside(c.changed, 'its picture changed')
+    if c.write: atomic_write(f.pool_file, json.dumps(c.record))
+    st.legacy = Images(self.ds.names, self._shapes())                     # what pool.json records now
+    ch = self._changes
+    if ch:
+        saved, started = f.settings()
+        f.write_settings({**saved, **{k: getattr(self.cfg, k) for k in ('root', 'data_kw', *SIZE, 'rounds') if k in ch or (k == 'data_kw' and 'root' in ch)}}, started)
+    if 'root' in ch: warnings.warn(f"{self.out}: its dataset moved from {ch['root'][0]} to {ch['root'][1]}; config.json now records the new place")
+    if 'rounds' in ch: self._say(f"{self.out}: {ch['rounds'][1]} round{'s' if ch['rounds'][1] != 1 else ''} planned (was {ch['rounds'][0]})")
+    if 'classes' in ch: self._say(f"{self.out}: {_class_news(*ch['classes'], self._class_map)}")
+    for line in c.notes(st, self.cfg.root and Path(self.cfg.root).name or 'the pool'): self._say(f"{self.out}: {line}")
+
+def _class_news(old, new, class_map)->str: # the classes before and now, and the map given
+    "What a class change did, in words."
+    m = class_changes(old, new, class_map); into = {}
+    for a, b in m.items(): into.setdefault(b, []).append(a)
+    said = [f"added {', '.join(c for c in new if c not in into)}"] if any(c not in into for c in new) else []
+    said += [f"{a[0]} renamed {b}" if len(a) == 1 else f"{', '.join(a)} merged into {b}" for b, a in into.items() if b is not None and a != [b]]
+    said += [f"the answers of {', '.join(into[None])} are void now"] if None in into else []
+    return f"the classes changed ({'; '.join(said)}): the learner gets an output per class, the labeller a key; every answer keeps its class"
 
 @patch
 def _check_folder(self:ActiveLearner): self.folder.check(self.store, self.cfg.full)   # the files agree (`RunFolder.check`)
-
 
 # %% ../nbs/06_loop.ipynb #e37bbc8d
 class LearnerClosed(RuntimeError):
@@ -155,24 +196,53 @@ def _asked(self:ActiveLearner):
 def _long(self:ActiveLearner, what): return long_step(what, self.progress and self.dist.is_main_process)   # a line when it takes long
 
 @patch
+def _wanted(self:ActiveLearner, k)->dict: # a round
+    "{pixels: image indices} that round `k` asks: round 0 tops every image up to `init_pixels` answers (answers carried from another run count); later rounds ask `pixels_per_round`, and `init_pixels` of an image with no answer yet."
+    c, known = self.cfg, np.bincount(self.store.table()['image'], minlength=len(self.ds))
+    n = np.maximum(0, c.init_pixels - known) if k == 0 else np.where(known > 0, c.pixels_per_round, c.init_pixels)
+    return {int(v): np.flatnonzero(n == v).tolist() for v in np.unique(n) if v > 0}
+
+@patch
+def _pick(self:ActiveLearner, k, n, idxs, asked): # the round, pixels per image, the images, what is asked already
+    "Round `k`'s picks for images `idxs`: at random in round 0, else by the round-(k-1) model's `strategy` (random for 'random')."
+    c, idxs = self.cfg, None if len(idxs) == len(self.ds) else idxs
+    if k == 0: return score_pool(None, self._shapes(), n, 'random', asked, seed=self._seed(k, 1), idxs=idxs, shard=self.dist.shard)
+    model = self.get_model(k - 1) if c.strategy != 'random' else None    # MC-dropout masks come from (seed, round, image)
+    return self.learner.score(model, n, c.strategy, asked, c.top_percent, c.mc_passes, seed=self._seed(k, 1), shard=self.dist.shard, idxs=idxs)
+
+@patch
 def query(self:ActiveLearner, k=None): # round to query for (default: the next one)
     "Pick the pixels of round `k` and save them to `queries/round_k.json` (random in round 0)."
     c, k = self.cfg, self.round if k is None else k
     self._writable(); t0 = time.time()
     with self._long(f'round {k}: choosing pixels ({c.strategy if k else "random"})'):
-        if k == 0: picks = score_pool(None, self._shapes(), c.init_pixels, 'random', self._asked(), seed=self._seed(k, 1), shard=self.dist.shard)
-        else:
-            model = self.get_model(k - 1) if c.strategy != 'random' else None      # MC-dropout masks come from (seed, round, image)
-            picks = self.learner.score(model, c.pixels_per_round, c.strategy, self._asked(), c.top_percent, c.mc_passes, seed=self._seed(k, 1), shard=self.dist.shard)
+        asked = self._asked()
+        parts = [self._pick(k, n, idxs, asked) for n, idxs in self._wanted(k).items()]
+    picks = {f: np.concatenate([p[f] for p in parts]) if parts else np.zeros(0, int) for f in ('image', 'row', 'col')}
     picks = self.dist.gather_picks(picks)                                 # each process scored its share of the images
-    if self.dist.is_main_process: save_queries(self._qpath(k), picks, k, seconds=time.time() - t0)
+    if self.dist.is_main_process: save_queries(self._qpath(k), picks, k, seconds=time.time() - t0, images=self.store.images)
     self.dist.wait()
     return picks
+
+@patch
+def _join(self:ActiveLearner, k): # the open round
+    "Images with no answer and no pick in open round `k` (new to the pool, or asked afresh): their first `init_pixels` pixels, added to the round's queries."
+    q = self._qpath(k)
+    if self.cfg.full or self.store.readonly or k != self.round or not q.exists() or _streamed(q): return
+    cur = load_queries(q, self.store.images, self.store.legacy)
+    new = sorted(set(range(len(self.ds))) - set(self.store.table()['image'].tolist()) - set(cur['image'].tolist()))
+    if not new: return
+    c = self.cfg
+    p = self._pick(k, c.init_pixels, new, self._asked())
+    save_queries(q, {f: np.concatenate([cur[f], p[f]]) for f in ('image', 'row', 'col')}, k, seconds=query_seconds(q), images=self.store.images)
+    how = 'at random' if k == 0 or c.strategy == 'random' else f"by the round-{k - 1} model ({c.strategy})"
+    self._say(f"{self.out}: {len(new)} image{'s' if len(new) > 1 else ''} with no answer yet ({', '.join(self.ds.names[i] for i in new[:3])}{' ...' if len(new) > 3 else ''}) "
+              f"join{'' if len(new) > 1 else 's'} round {k}: {c.init_pixels} pixels each, chosen {how}")
 
 # %% ../nbs/06_loop.ipynb #2f59e613
 @patch
 def get_model(self:ActiveLearner, k): # the round whose final model we need
-    "The final model of round `k` (in memory, or loaded from `models/round_k.pt`)."
+    "The final model of round `k` (in memory, or loaded from `models/round_k.pt`): refused, with the file named, when it is not this run's."
     if self.model is not None and self.model_round == k: return self.model
     fn = self._mpath(k)
     if not fn.exists() and (self.out/'model.pt').exists(): fn = self.out/'model.pt'           # a folder from before per-round checkpoints
@@ -180,9 +250,15 @@ def get_model(self:ActiveLearner, k): # the round whose final model we need
     try: ck = torch.load(fn, map_location=self.cfg.device, weights_only=True)
     except Exception as e: raise RunDamaged(f"{fn} is damaged and cannot be read ({' '.join(str(e).split())[:120]}). {RECOVER}") from None
     if not isinstance(ck, dict) or ck.get('round') != k: raise RunDamaged(f"{fn} does not hold round {k}'s model. {RECOVER}")
-    if ck.get('labels', mine := self._trained_on(k)) != mine:
+    if ck.get('labels', mine := (self._trained_on(k) if 'format' in ck else self._trained_on_v1(k))) != mine:
         raise RunDamaged(f"{fn} was trained on other labels than this run's rounds 0..{k} (copied from another run?). {RECOVER}")
-    m = self.learner.load(ck['model'])
+    if 'format' in ck and (diff := {key: (v, ck['learner'].get(key)) for key, v in self._identity().items() if ck['learner'].get(key) != v}):
+        raise RunDamaged(f"{fn} was made by another learner than this run's {{setting: (this run, the file)}}: {diff} (copied from another run?). {RECOVER}")
+    state, old = ck['model'], ck.get('classes') or self.store.initial_classes
+    if list(old) != list(self.ds.classes): state = remap_outputs(state, self.store.class_source(old))   # classes added or mapped since: outputs follow by name
+    try: m = self.learner.load(state)
+    except (RuntimeError, KeyError, ValueError, IndexError) as e:
+        raise RunDamaged(f"{fn} does not fit this run's {self.cfg.training!r} model ({' '.join(str(e).split())[:120]}): it was made with other settings. {RECOVER}") from None
     self.model, self.model_round = m.eval(), k
     return m
 
@@ -191,7 +267,7 @@ def pending_queries(self:ActiveLearner, k=None)->dict:
     "Pixels queried in round `k` (default: the current round) that have no answer yet."
     k = self.round if k is None else k
     if not self._qpath(k).exists(): return {'image': np.zeros(0, int), 'row': np.zeros(0, int), 'col': np.zeros(0, int)}
-    return pending(load_queries(self._qpath(k)), self.store)
+    return pending(load_queries(self._qpath(k), self.store.images, self.store.legacy), self.store)
 
 @patch(as_prop=True)
 def waiting(self:ActiveLearner)->int:
@@ -214,10 +290,11 @@ def label(self:ActiveLearner, k=None)->int: # the round (default: the current on
 
 @patch
 def human_oracle(self:ActiveLearner, k=None)->HumanOracle:
-    "A `HumanOracle` for round `k`'s queries (querying them first if needed): what the keyboard labeller drives."
+    "A `HumanOracle` for round `k`'s queries (querying them first if needed, and adding images with no answer yet): what the keyboard labeller drives."
     k = self.round if k is None else k
     self._writable()
     if not self._qpath(k).exists(): self.query(k)
+    else: self._join(k)
     return HumanOracle(self.ds, self.store, self._qpath(k), closed=lambda: f'round {k} is closed: it has been trained' if self.round > k else f'{self.out} was closed: open the run again to label' if self._closed else None)
 
 # %% ../nbs/06_loop.ipynb #bda0abf4
@@ -244,11 +321,33 @@ def _save_checkpoint(ck, fn): # the checkpoint dict, and its file
 
 @patch
 def _trained_on(self:ActiveLearner, k)->str: # a round
-    "A fingerprint of what round `k` trains on (the pool's image names and the labels of rounds 0..k), kept in its checkpoint."
-    t = self.store.table(); sel = t['round'] <= k
-    lab = np.stack([t[f][sel] for f in ('image', 'row', 'col', 'label')]).astype(np.int64)
-    lab = lab[:, np.lexsort(lab[::-1])] if lab.shape[1] else lab                          # in pixel order: how they were given does not matter
-    return hashlib.sha1(json.dumps(self._pool['names']).encode() + lab.tobytes()).hexdigest()[:16]   # names, not pixels: an edited image is a notice, not damage
+    "A fingerprint of what round `k` trains on, kept in its checkpoint: the answers of rounds 0..k as written (`labels_fingerprint`); photos added, gone or set aside later leave it unchanged."
+    return labels_fingerprint(self.store.path, k)
+
+@patch
+def _trained_on_v1(self:ActiveLearner, k)->str: # a round
+    "The fingerprint a checkpoint kept before labels were kept by name: the pool's names and the (image, row, col, label) of rounds 0..k, from the file's labels by index."
+    raw = self.store.path.read_bytes(); names = json.loads(raw.split(b'\n', 1)[0]).get('images') or list(self.ds.names)
+    last = {}
+    for o in map(json.loads, active_lines(raw)):
+        if 'image' in o: last.pop(key := (o['image'], o['row'], o['col']), None); last[key] = o      # a pixel named twice: its latest answer
+    lab = np.array([[*key, o['label']] for key, o in last.items() if o['round'] <= k], np.int64).reshape(-1, 4).T
+    lab = lab[:, np.lexsort(lab[::-1])] if lab.shape[1] else lab
+    return hashlib.sha1(json.dumps(names).encode() + np.ascontiguousarray(lab).tobytes()).hexdigest()[:16]
+
+@patch
+def _identity(self:ActiveLearner)->dict:
+    "What a checkpoint must have been made by: the learner, its settings, and the identity of its encoder's weights (a frozen encoder is not in the checkpoint)."
+    c = self.cfg; lr = self.learner
+    if getattr(self, '_ident', None) is None:
+        w = getattr(lr, 'encoder', None)
+        if w is not None:
+            h = hashlib.sha1()
+            for key, v in getattr(w, 'net', w).encoder.state_dict().items(): h.update(key.encode()); h.update(v.detach().cpu().numpy().tobytes())   # the encoder alone: the run's head is not in it
+            wid = h.hexdigest()[:16]
+        else: wid = hashlib.sha1(Path(c.weights).read_bytes()).hexdigest()[:16] if c.weights not in (None, 'imagenet') else c.weights
+        self._ident = {'training': c.training, **{s: getattr(c, s) for s in LEARNERS[c.training].settings if s not in WHERE}, 'weights_id': wid}
+    return self._ident
 
 @patch
 def _record(self:ActiveLearner, k, log, ev, t_eval)->dict: # round, training log, evaluation and its seconds
@@ -275,7 +374,8 @@ def train_round(self:ActiveLearner, k=None, callback=None): # round, and a callb
     t_eval, fn = time.time() - t0, self._mpath(k)
     if self.dist.is_main_process:
         fn.parent.mkdir(exist_ok=True)
-        _save_checkpoint({'round': k, 'labels': self._trained_on(k), 'model': self.learner.state(model)}, fn)   # before results.json
+        _save_checkpoint({'format': 2, 'round': k, 'labels': self._trained_on(k), 'classes': list(self.ds.classes), 'learner': self._identity(),
+                          'model': self.learner.state(model)}, fn)           # before results.json
     self.model, self.model_round = model.eval(), k
     rec = self._record(k, log, ev, t_eval)
     if self.dist.is_main_process: self._save_results(self.history + [rec])
@@ -294,7 +394,7 @@ class Step:
 
 def _streamed(fn)->bool: # a round's queries file
     "Whether its round is streamed (`pixelpick.stream`) and not finished: only the stream may add its picks."
-    return not json.loads(Path(fn).read_text()).get('stream', {'complete': True}).get('complete')
+    return not read_queries(fn).get('stream', {'complete': True}).get('complete')
 
 @patch
 def step(self:ActiveLearner, callback=None)->Step: # per-epoch training callback
@@ -303,26 +403,61 @@ def step(self:ActiveLearner, callback=None)->Step: # per-epoch training callback
     if not self.cfg.full:
         if not self._qpath(k).exists(): self.query(k)
         elif _streamed(self._qpath(k)): raise ValueError(f"round {k} of {self.out} is streamed and not finished ({self._qpath(k)} names its micro-rounds): go on with `pixelpick.stream.Stream`, not step() or run()")
+        else: self._join(k)                                               # images with no answer yet (new to the pool) get their first pixels
         self.label(k)
         if not self.oracle.answers_now and (n := self.waiting): return Step(k, pending=n)
     return Step(k, self.train_round(k, callback))
 
 @patch
 def run(self:ActiveLearner,
-        rounds=None, # total rounds (default: the config's)
+        rounds=None, # total rounds planned (default: the config's); a round opened beyond them, by labelling, is trained too
         callback=None, # per-epoch training callback(epoch, losses)
         on_round=None, # called as on_round(learner, results) after each trained round (e.g. to keep a snapshot)
        )->list:
-    "Run (or resume) rounds until `rounds` are done, or a person has queries to answer; returns the history."
+    "Run (or resume) rounds until `rounds` are done and no later round was opened, or a person has queries to answer; returns the history."
     rounds = 1 if self.cfg.full else (rounds or self.cfg.rounds)
     if self.readonly and self.round < rounds: raise PermissionError(f"{self.out} is read-only and its run has {self.round} of {rounds} rounds; copy it to a folder you can write to go on")
-    while self.round < rounds:
+    while self.round < rounds or (not self.cfg.full and not self.readonly and self._qpath(self.round).exists()):   # `rounds` is a plan: answers given beyond it are trained
         s = self.step(callback)
         if not s.trained: break
         r = s.results
         if on_round is not None: on_round(self, r)
         if self.progress and self.dist.is_main_process: print(f"round {r['round']}: {r['pixels_per_image']:.0f} px/img, mIoU {r['miou'] if r['miou'] is None else round(r['miou'], 2)}")
     return self.history
+
+@patch
+def untrained(self:ActiveLearner)->dict:
+    "Answers kept in the run that no model trains on, and why: {'away': {image: n}, 'aside': {image: n}, 'waiting': pixels of the open round still unanswered}."
+    return {'away': self.store.away(), 'aside': self.store.aside(), 'waiting': self.waiting}
+
+# %% ../nbs/06_loop.ipynb #29862e3b
+def run_answers(folder, # a run folder
+                pool:dict=None, # `pool_entries` of the photos they are carried to: answers of a photo that shows another picture are left out
+               )->tuple: # (answers as `LabelStore.answers` gives them, names of photos left out)
+    "Every answer of a run (any version, read only), by image name and class name, without its dataset."
+    f = RunFolder(folder)
+    rec = json.loads(f.pool_file.read_text()) if f.pool_file.exists() else {}
+    frame = Images(rec['names'], rec['shapes'], rec.get('photo')) if rec else Images([])
+    ans = LabelStore(f.labels_file, frame, None, None, readonly=True, legacy=frame if rec else None).answers()
+    theirs = pool_entries(rec) if rec else {}
+    differ = {n for n, v in theirs.items() if pool and n in pool and same_picture(v, pool[n]) is False}
+    return [a for a in ans if a['name'] not in differ], sorted(differ)
+
+@patch
+def _carry(self:ActiveLearner):
+    "A new run from another's answers (`labels_from`): written as round 0 before round 0 is asked, so that it asks only what they leave short."
+    src = self.cfg.labels_from
+    if src is None or self._qpath(0).exists(): return
+    ans, differ = run_answers(src, pool_entries(self._pool.record))
+    n, shown = self.store.carry(ans, src, self._class_map), _shown(src)
+    if n: self._say(f"{self.out}: {n} answers carried from {shown} as round 0 ({sum(a['label'] is None for a in ans)} void, {(m := len({a['name'] for a in ans} - set(self.ds.names)))} image{'s' if m != 1 else ''} not in this pool); "
+                    f"round 0 asks only the images they leave short of {self.cfg.init_pixels} answers")
+    if differ: self._say(f"{self.out}: {len(differ)} photos show another picture than in {shown} ({', '.join(differ[:3])}{' ...' if len(differ) > 3 else ''}): their answers were not carried")
+
+def _shown(p): # a path stored absolute
+    "The path as a person would type it here: relative to the working directory when it lies below it."
+    p, here = Path(p).resolve(), Path.cwd().resolve()
+    return str(p.relative_to(here)) if p.is_relative_to(here) else str(p)
 
 # %% ../nbs/06_loop.ipynb #df67a3e2
 @patch

@@ -140,7 +140,7 @@ def round_picks(al, # an `ActiveLearner` (anything with `.out` and `.store`)
     fn = round_file(al.out, 'queries', k)
     t = al.store.table()
     if fn.exists():
-        q = load_queries(fn)
+        q = load_queries(fn, al.store.images, al.store.legacy)                 # in the pool as it is now
         lab = {(i, r, c): y for i, r, c, y in zip(t['image'].tolist(), t['row'].tolist(), t['col'].tolist(), t['label'].tolist())}
         q['label'] = np.array([lab.get(o, PENDING) for o in zip(q['image'].tolist(), q['row'].tolist(), q['col'].tolist())], int)
     else: q = {f: t[f][t['round'] == k] for f in ('image', 'row', 'col', 'label')}          # labels imported without queries

@@ -117,3 +117,21 @@ def test_a_run_made_before_photos_were_read_upright_keeps_its_labels(tmp_path, m
     assert rc == 0, out
     for n, m in hidden.items():                                                    # its masks: at the photo's size as a viewer shows it
         assert Image.open(tmp_path/'old_masks'/'masks'/f'{n}.png').size == m.shape[::-1], n
+
+
+def test_a_reopened_run_keeps_its_working_size_unless_another_is_typed(tmp_path):
+    "The same command without --scale keeps the run's working size (argparse's default 1.0 is not a typed change); a typed --long-side changes it, every answer kept."
+    hidden = phone_photos(tmp_path/'my_photos', orientations=(1, 6), hw=(240, 320))
+    run = ['run', '--dataset', 'folder', '--root', 'my_photos', '--classes', CLASSES, '--eval-split', 'none', '--head-steps', '20', '--out', 'runs/r']
+    cfg = lambda: json.loads((tmp_path/'runs'/'r'/'config.json').read_text())
+    rc, out = pixelpick(*run, '--scale', '0.5', cwd=tmp_path)
+    assert rc == 0 and cfg()['scale'] == 0.5, out
+    n = answer(tmp_path/'runs'/'r', hidden)
+    rc, out = pixelpick(*run, cwd=tmp_path)                                      # --scale not typed
+    assert rc == 0 and cfg()['scale'] == 0.5 and 'round 1' in out, out
+    rc, out = pixelpick(*run, '--long-side', '100', cwd=tmp_path)                 # another working size, typed
+    assert rc == 0 and cfg()['long_side'] == 100 and cfg()['scale'] == 0.5, out
+    from pixelpick.loop import ActiveLearner
+    with ActiveLearner(tmp_path/'runs'/'r', oracle='human', progress=False, readonly=True) as al:
+        assert max(al.ds[i][0].shape[:2] == (75, 100) or al.ds[i][0].shape[:2] == (100, 75) for i in range(2))
+        assert len(al.store.query(round=0)['image']) == n                         # round 0's answers all kept
