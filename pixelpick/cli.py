@@ -20,17 +20,20 @@ from .train import long_step
 __all__ = ['OWN_IMAGES', 'parser', 'plot_runs', 'run_command', 'untrained_lines', 'demo', 'predict_command', 'RunStopped', 'main']
 
 # %% ../nbs/07_cli.ipynb #3b9aec6f
+_KEPT = ('scale',)   # settings a reopened run keeps when they are not typed (the rest must match, or are a plan)
+
 def _add_config_args(p, skip=('data_kw',)):
     "One option per `Config` field; its help is the field's docment (the comment beside it)."
     helps = docments(Config)
     for f in fields(Config):
         if f.name in skip: continue
         flag, default = '--' + f.name.replace('_', '-'), f.default
+        if f.name in _KEPT: default = None                              # not typed: None, so that a reopened run keeps its own
         h = (helps.get(f.name) or '').replace('%', '%%')
         if f.type in ('bool', bool): p.add_argument(flag, action='store_true', help=h)
         else:
             typ = {'int': int, 'float': float}.get(str(f.type).split('|')[0].strip(), str)
-            p.add_argument(flag, type=typ, default=default, help=f"{h} (default: {default})")
+            p.add_argument(flag, type=typ, default=default, help=f"{h} (default: {f.default})")
 
 OWN_IMAGES = ("Your own images: --dataset folder --root ROOT, where ROOT/images/ holds the images (.png, .jpg, ...) and, "
               "optionally, ROOT/masks/ holds masks with the same file stems (class ids as pixel values, 255 = void).")
@@ -95,6 +98,7 @@ def run_command(args):
                 raise RunStopped(f"the {args.processes} processes stopped (exit status {rc}; the launcher's report is in {LAUNCH_LOG}); run the same command again to resume")
             return json.loads((Path(args.out)/'results.json').read_text())['rounds'] if (Path(args.out)/'results.json').exists() else []
     kw, oracle, class_map = _run_settings(args)
+    if note := _working_size(args, kw): print(note)
     with ActiveLearner(args.out, oracle=oracle, class_map=class_map, **kw) as al:   # `oracle`: 'gt' or 'human', made an object by the learner
         hist = al.run()
     if not al.dist.is_main_process: return hist                   # the main process reports
@@ -118,6 +122,20 @@ def untrained_lines(al)->list: # an `ActiveLearner`
     if u['aside']: said.append(f"{sum(u['aside'].values())} answers set aside: their {len(u['aside'])} photos show another picture now ({names(u['aside'])}); kept in labels.jsonl, never trained")
     return said
 
+def _working_size(args, kw)->str|None: # parsed `args`, and the settings `_run_settings` made of them
+    "A new run: its working size checked, or chosen for a folder of images when neither --long-side nor --scale is given (`worksize.working_size`); a reopened run keeps its own."
+    from pixelpick.worksize import working_size, LONG_SIDES
+    if (Path(args.out)/'config.json').exists():
+        if kw.get('long_side') is None: kw.pop('long_side', None)                   # not typed: the run's own
+        return None
+    cfg, chosen = Config(**kw).validate(), kw.get('dataset') == 'folder' and kw.get('long_side') is None and kw.get('scale') == 1
+    if getattr(args, 'processes', 1) > 1:                                       # every process must take the same size: the default, not the memory each sees
+        if chosen: kw['long_side'] = LONG_SIDES[0]
+        return None
+    note = working_size(cfg, args.out, chosen)
+    kw['long_side'] = cfg.long_side
+    return note
+
 # %% ../nbs/07_cli.ipynb #0f621fbd
 _NONE = ('root', 'weights', 'eval_split')   # options where 'none' means None
 
@@ -134,6 +152,7 @@ def _run_settings(args)->tuple: # parsed `args`
         else: kw['training'] = 'context' if args.dataset == 'folder' else 'finetune'
     for k in ('rounds', 'labels_from'):                             # not typed: a reopened run keeps its plan and its origin
         if kw.get(k) is None and (reopen or k == 'rounds'): kw.pop(k)
+    if kw.get('scale') is None: kw['scale'] = _saved(args.out, 'scale', 1.0) if reopen else 1.0   # not typed: a reopened run keeps its working size
     class_map = _class_map(args.class_map)
     if args.dataset != 'folder':
         if args.classes or args.mapping: raise ValueError(f"--classes and --mapping are for --dataset folder, not {args.dataset!r}")
@@ -148,6 +167,11 @@ def _run_settings(args)->tuple: # parsed `args`
     if not has_masks and kw['eval_split'] and (root/kw['eval_split']).is_dir():        # labelled by hand, evaluated on a split with masks
         kw['data_kw']['eval'] = {'dataset': 'folder', 'root': str((root/kw['eval_split']).resolve()), 'scale': kw['scale'], 'data_kw': {'classes': classes, 'mapping': mapping}}
     return kw, 'gt' if has_masks else 'human', class_map
+
+def _saved(out, key, default): # a run folder, a setting, its value when config.json cannot tell
+    "A setting of the run in `out` as its config.json holds it (a damaged file is reported by the run itself, later)."
+    try: return json.loads((Path(out)/'config.json').read_text()).get(key, default)
+    except (OSError, ValueError): return default
 
 def _class_map(spec)->dict|None: # --class-map as typed
     "'car:vehicle,bush:void' as {'car': 'vehicle', 'bush': 'void'}; each pair checked."
@@ -227,8 +251,16 @@ class RunStopped(RuntimeError):
 
 _OWN = (ValueError, FileNotFoundError, FileExistsError, PermissionError, RuntimeError)   # errors whose message is for the user
 
+def _return_freed_memory():
+    "Large blocks freed go back to the system at once (glibc): by default, after the first such free glibc keeps later ones in its heap, where a pool's per-image temporaries piled up as resident memory (+350 MB over the first run of 192 photos)."
+    import ctypes, ctypes.util
+    if not sys.platform.startswith('linux'): return
+    try: ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6').mallopt(-3, 128*1024)   # M_MMAP_THRESHOLD, fixed: blocks of 128 KB and more are mapped, and unmapped when freed
+    except (OSError, AttributeError): pass                                           # another C library: its own behaviour
+
 def main(argv=None): # arguments (default: sys.argv)
     "Entry point of the `pixelpick` command: an error is one line, `pixelpick: error: ...`, exit status 2 (`--debug`: the traceback)."
+    _return_freed_memory()
     args = parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     show = warnings.showwarning

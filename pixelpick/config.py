@@ -24,6 +24,7 @@ class Config:
     dataset:str = 'synthetic' # dataset name for `get_dataset` ('synthetic', 'camvid', 'voc', 'cityscapes', 'folder')
     root:str|None = None # dataset folder
     scale:float = 1.0 # image resize factor: the working size (a reopened run may change it; its answers are converted)
+    long_side:int|None = None # work at most this many pixels on each image's long side, after `scale` (None: no limit; `pixelpick run` picks one that fits this machine for a new folder of images; a reopened run may change it)
     eval_split:str = 'val' # split to report mIoU on
     arch:str = 'deeplabv3plus' # smp architecture
     encoder:str = DEFAULT_ENCODER # smp encoder
@@ -45,7 +46,7 @@ class Config:
     warm_start:bool = False # start each round from the previous round's weights
     training:str = 'finetune' # 'finetune': the whole network every round (the paper); 'head': frozen encoder, cached features, a per-pixel head (rounds in seconds); 'context': the same with a head that also sees each pixel's neighbours
     head_steps:int|None = None # 'head' and 'context' only: AdamW steps per round (default: `HeadRecipe`)
-    feature_budget_gb:float = 4.0 # 'head' and 'context' only: GB of features kept in memory per split; beyond it they are memory-mapped in the run folder
+    feature_budget_gb:float = 2.0 # 'head' and 'context' only: GB of features kept in memory per split; beyond it they are read from the run folder's feature file when used
     full:bool = False # fully supervised baseline: one round on every pixel
     exclude_void:bool = False # simulation only: never query void pixels (the official code peeks at the ground truth)
     n_train:int|None = None # use only the first n training images (quick experiments)
@@ -76,6 +77,7 @@ def validate(self:Config):
     need(c.dataset in DATASETS + ('custom',), 'dataset', f"expected one of {DATASETS}")
     need(c.dataset in ('synthetic', 'custom') or (c.root is not None and Path(c.root).is_dir()), 'root', 'expected an existing dataset folder')
     need(isnum(c.scale) and 0 < c.scale <= 8, 'scale', 'expected a resize factor in (0, 8]')
+    need(c.long_side is None or (isint(c.long_side) and c.long_side >= 16), 'long_side', 'expected a number of pixels >= 16, or None')
     need(c.eval_split is None or (isinstance(c.eval_split, str) and c.eval_split != ''), 'eval_split', 'expected a split name, or None for no evaluation')
     need(c.dataset != 'synthetic' or c.eval_split in (None, 'train', 'val', 'test'), 'eval_split', "the embedded scenes have 'train', 'val' and 'test'")
     need(c.arch in ARCHS, 'arch', f"expected one of {list(ARCHS)}")

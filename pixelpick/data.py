@@ -14,9 +14,9 @@ from .scenes import SCENE_CLASSES, SCENE_PALETTE, make_scene, synthetic_scenes
 
 # %% auto #0
 __all__ = ['DISK_FULL', 'ORIENTATION', 'MEMORY_ENV', 'IMG_EXTS', 'DATASETS', 'DataError', 'atomic_write', 'read_image',
-           'read_mask', 'write_png', 'scaled_size', 'resize_image', 'resize_mask', 'SegDataset', 'default_palette',
-           'NotEnoughMemory', 'available_memory', 'check_memory', 'to_batch', 'size_groups', 'parse_mapping',
-           'mapping_json', 'folder_dataset', 'check_classes', 'get_dataset', 'from_source']
+           'read_mask', 'write_png', 'scaled_size', 'work_size', 'resize_image', 'resize_mask', 'SegDataset',
+           'default_palette', 'NotEnoughMemory', 'available_memory', 'check_memory', 'to_batch', 'size_groups',
+           'parse_mapping', 'mapping_json', 'folder_dataset', 'check_classes', 'get_dataset', 'from_source']
 
 # %% ../nbs/00_data.ipynb #10836d0d
 class DataError(ValueError):
@@ -56,24 +56,37 @@ def _oriented(im): # an open PIL image
     "The image as a viewer shows it: its EXIF orientation applied (a phone's portrait photo is stored sideways), other pixels untouched."
     return ImageOps.exif_transpose(im) if im.getexif().get(ORIENTATION, 1) not in (1, None) else im
 
+def _draft(im, # an open PIL image, not yet decoded
+           size, # (h,w) wanted at least, as a viewer shows it
+          ):
+    "Let a JPEG decode straight at 1/2, 1/4 or 1/8 of its size, the smallest of them no smaller than `size` (the DCT scaled: no full-size buffer)."
+    if size is None or im.format != 'JPEG': return
+    h, w = size
+    im.draft('RGB', (h, w) if im.getexif().get(ORIENTATION, 1) in (5, 6, 7, 8) else (w, h))   # in the file's own orientation
+
 def read_image(fn, # path to an image file
+               size=None, # (h,w) the image is wanted at: a JPEG is decoded at a reduced size no smaller than it (resize it after)
+               upright=True, # apply the EXIF orientation; False: the stored pixels, as runs made before it read them
               )->np.ndarray: # (H,W,3) uint8 RGB
     "Read `fn` as an RGB uint8 array, upright as a viewer shows it (EXIF orientation), with a clear error if it is missing or not an image."
     fn = Path(fn)
     if not fn.exists(): raise DataError(f"missing image file: {fn}")
     try:
-        with Image.open(fn) as im: return _rgb8(_oriented(im))
+        with Image.open(fn) as im:
+            _draft(im, size if upright else None)
+            return _rgb8(_oriented(im) if upright else im)
     except Image.DecompressionBombError as e: raise DataError(f"cannot read image {fn}: {e}; downscale it (or raise PIL.Image.MAX_IMAGE_PIXELS if you trust the file)") from e
     except (UnidentifiedImageError, OSError) as e: raise DataError(f"cannot read image {fn}: {e}; save it again (PNG or JPEG) or remove it") from e
 
 def read_mask(fn, # path to a label image (class ids, palette indices or RGB colours)
+              upright=True, # apply the EXIF orientation, as `read_image` does
              )->np.ndarray: # (H,W) integers, or (H,W,3) for RGB masks
     "Read the label image `fn` without changing its values (palette PNGs give their indices), upright as its image."
     fn = Path(fn)
     if not fn.exists(): raise DataError(f"missing mask file: {fn}")
     try:
         with Image.open(fn) as im:
-            im = _oriented(im)                                  # a transpose: values unchanged
+            if upright: im = _oriented(im)                      # a transpose: values unchanged
             if im.mode in ('RGB','RGBA'): return np.asarray(im.convert('RGB'))
             return np.asarray(im)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e: raise DataError(f"cannot read mask {fn}: {e}; save it again as PNG or remove it and its image") from e
@@ -85,6 +98,14 @@ def write_png(fn, arr):
 
 # %% ../nbs/00_data.ipynb #d374203d
 def scaled_size(hw, scale): return max(1, round(hw[0]*scale)), max(1, round(hw[1]*scale))
+
+def work_size(hw, # a photo's own (H,W)
+              scale=1.0, # resize factor
+              long_side=None, # at most this many pixels on the long side (None: no limit)
+             )->tuple: # (h,w)
+    "The size a run works at: `hw` scaled by `scale`, then shrunk (never grown) to a long side of at most `long_side`."
+    f = scale if long_side is None else min(scale, long_side/max(hw))
+    return tuple(hw) if f == 1 else scaled_size(hw, f)
 
 def resize_image(img, hw): # uint8 (H,W,3) image, target (h,w)
     "Resize an RGB uint8 image to `hw` with bilinear filtering."
@@ -115,9 +136,11 @@ class SegDataset:
                  name='dataset', # shown in errors and reprs
                  names=None, # an id per item, e.g. the file stem
                  mask_map=None, # function that turns a raw mask into class ids
+                 long_side=None, # shrink each image to at most this many pixels on its long side, after `scale` (None: no limit)
+                 as_before=False, # read as runs made before photos were read upright did: EXIF orientation ignored, JPEGs decoded at full size
                 ):
         if len(items) == 0: raise DataError(f"{name}: empty split, no images found")
-        store_attr('ignore_index,scale,name,mask_map')
+        store_attr('ignore_index,scale,name,mask_map,long_side,as_before')
         self.items, self.classes = list(items), list(classes)
         self.palette = np.asarray(palette if palette is not None else default_palette(len(classes)), dtype=np.uint8)
         self.names = list(names) if names is not None else [_stem(i, o[0]) for i,o in enumerate(self.items)]
@@ -126,7 +149,7 @@ class SegDataset:
     @property
     def c(self): return len(self.classes)
     def __len__(self): return len(self.items)
-    def __repr__(self): return f"{type(self).__name__}({self.name!r}, {len(self)} images, {self.c} classes, scale={self.scale})"
+    def __repr__(self): return f"{type(self).__name__}({self.name!r}, {len(self)} images, {self.c} classes, scale={self.scale}{'' if self.long_side is None else f', long_side={self.long_side}'})"
     @property
     def has_masks(self): return all(m is not None for _,m in self.items)
 
@@ -140,11 +163,11 @@ def default_palette(n): # number of classes
 def _stem(i, src): return Path(src).stem if isinstance(src, (str, Path)) else f'{i:05d}'
 
 # %% ../nbs/00_data.ipynb #29a0e1db
-def _check_mask(ds, i, img, mask):
+def _check_mask(ds, i, hw, mask): # the dataset, the item, its image's own (H,W), its mask
     if mask.ndim != 2: raise DataError(f"{ds.name}: mask of {ds.names[i]} has shape {mask.shape}; expected (H,W) class ids (give mask_map for RGB masks)")
-    if mask.shape != img.shape[:2]:
-        raise DataError(f"{ds.name}: image {ds.items[i][0]} is {img.shape[0]}x{img.shape[1]} but its mask {ds.items[i][1]} is {mask.shape[0]}x{mask.shape[1]}; "
-                        f"a mask must be the size of its image: save it at {img.shape[0]}x{img.shape[1]}, or check that it is this image's mask")
+    if mask.shape != tuple(hw):
+        raise DataError(f"{ds.name}: image {ds.items[i][0]} is {hw[0]}x{hw[1]} but its mask {ds.items[i][1]} is {mask.shape[0]}x{mask.shape[1]}; "
+                        f"a mask must be the size of its image: save it at {hw[0]}x{hw[1]}, or check that it is this image's mask")
     vals = np.unique(mask)
     bad = vals[((vals < 0) | (vals >= ds.c)) & (vals != ds.ignore_index)]
     if len(bad):
@@ -156,21 +179,23 @@ def _check_mask(ds, i, img, mask):
 
 def _load_item(ds, i):
     isrc, msrc = ds.items[i]
-    img = _load(isrc, read_image)
+    if isinstance(isrc, (str, Path)): img = read_image(isrc, None if ds.as_before else ds.work_shape(i), not ds.as_before)   # a JPEG decoded straight at about the working size
+    else: img = _load(isrc, read_image); ds._photo[i] = ds._photo[i] or tuple(img.shape[:2])
     if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8: raise DataError(f"{ds.name}: image {ds.names[i]} must be (H,W,3) uint8, got {img.shape} {img.dtype}")
-    mask = None
-    if msrc is not None:
-        mask = _load(msrc, read_mask)
-        if ds.mask_map is not None:
-            try: mask = ds.mask_map(mask)
-            except DataError as e: raise DataError(f"{e} (in {msrc if isinstance(msrc, (str, Path)) else f'the mask of {ds.names[i]}'})") from None
-        _check_mask(ds, i, img, mask)
-        mask = mask.astype(np.uint8 if mask.max(initial=0) < 256 and ds.ignore_index < 256 else np.int32)
-    if ds.scale != 1:
-        hw = scaled_size(img.shape[:2], ds.scale)
-        img = resize_image(img, hw)
-        if mask is not None: mask = resize_mask(mask, hw)
-    return img, mask
+    hw = ds.work_shape(i)
+    return resize_image(img, hw), None if msrc is None else resize_mask(ds.photo_mask(i), hw)
+
+@patch
+def photo_mask(self:SegDataset, i)->np.ndarray|None: # an item's index
+    "Mask `i` at its photo's own size, as class ids (mapped and checked; not cached); None without one."
+    msrc = self.items[i][1]
+    if msrc is None: return None
+    mask = _load(msrc, lambda fn: read_mask(fn, not self.as_before))
+    if self.mask_map is not None:
+        try: mask = self.mask_map(mask)
+        except DataError as e: raise DataError(f"{e} (in {msrc if isinstance(msrc, (str, Path)) else f'the mask of {self.names[i]}'})") from None
+    _check_mask(self, i, self.photo_shape(i), mask)
+    return mask.astype(np.uint8 if mask.max(initial=0) < 256 and self.ignore_index < 256 else np.int32)
 
 @patch
 def item(self:SegDataset, i):
@@ -239,12 +264,14 @@ def check_memory(need:dict, # {part: bytes} of the work about to start
 # %% ../nbs/00_data.ipynb #ca339d03
 _FRACTIONS = (0.75, 0.5, 0.375, 0.25, 0.125, 0.0625)       # scales tried, relative to the current one, for the options that fit
 
-def _source_size(src)->tuple|None: # an image or mask source
+def _source_size(src, # an image or mask source
+                 upright=True, # as a viewer shows it (False: as stored)
+                )->tuple|None:
     "(H,W) without decoding, as a viewer shows it: an array's shape, a file's header (EXIF orientation applied); None for a function or an unreadable file (its own error comes when it is read)."
     if isinstance(src, np.ndarray): return tuple(src.shape[:2])
     if src is None or callable(src): return None
     try:
-        with Image.open(src) as im: return _viewed_size(im)
+        with Image.open(src) as im: return _viewed_size(im) if upright else im.size[::-1]
     except Exception: return None
 
 def _viewed_size(im): # an open PIL image
@@ -252,25 +279,36 @@ def _viewed_size(im): # an open PIL image
     w, h = im.size
     return (w, h) if im.getexif().get(ORIENTATION, 1) in (5, 6, 7, 8) else (h, w)
 
-def _item_bytes(ds, i, hw, scale):
-    "(bytes kept, peak bytes while decoding) of item `i` of full size `hw` at `scale`."
+def _decoded(hw, # a file's own (H,W)
+             want, # the (h,w) wanted
+             jpeg, # whether it is a JPEG read with `read_image(fn, size=want)`
+            )->tuple:
+    "The size a file decodes at: a JPEG at 1/2, 1/4 or 1/8 of its own (the smallest no smaller than `want`, as PIL's `draft` picks it), anything else at its own."
+    if not jpeg: return tuple(hw)
+    s = next(s for s in (8, 4, 2, 1) if min(hw[0]//max(want[0], 1), hw[1]//max(want[1], 1)) >= s)
+    return -(-hw[0]//s), -(-hw[1]//s)
+
+def _item_bytes(ds, i, hw, scale, long_side):
+    "(bytes kept, peak bytes while decoding) of item `i` of own size `hw` worked at `scale` and `long_side`."
     isrc, msrc = ds.items[i]
-    h, w = scaled_size(hw, scale) if scale != 1 else hw
-    held = isinstance(isrc, np.ndarray)
-    kept = (0 if held and scale == 1 else 3*h*w) + (0 if msrc is None else h*w*(1 if ds.ignore_index < 256 else 4))
-    peak = (4 if scale != 1 else 0)*hw[0]*hw[1] if held else hw[0]*hw[1]*(24 if ds.mask_map is not None else 12)
-    return kept, peak
+    h, w = work_size(hw, scale, long_side); small = (h, w) != tuple(hw)
+    kept = (0 if isinstance(isrc, np.ndarray) and not small else 3*h*w) + (0 if msrc is None else h*w*(1 if ds.ignore_index < 256 else 4))
+    if isinstance(isrc, np.ndarray): return kept, (4 if small else 0)*hw[0]*hw[1]
+    dh, dw = _decoded(hw, (h, w), not ds.as_before and Path(isrc).suffix.lower() in ('.jpg', '.jpeg'))
+    return kept, 14*dh*dw + (0 if msrc is None else (18 if ds.mask_map is not None else 4)*hw[0]*hw[1])
 
 @patch
 def decode_estimate(self:SegDataset, scale=None, # default: the dataset's
                     n=None, # only the first `n` items
                     skip=(), # indices of items left out
+                    long_side=None, # default: the dataset's
                    )->dict: # {part: bytes}
     "Bytes that decoding the items not yet in memory takes, from the files' headers: what is kept, and the peak while the largest decodes."
     scale, kept, peak = self.scale if scale is None else scale, 0, 0
+    L = self.long_side if long_side is None else long_side
     for i in range(len(self) if n is None else min(n, len(self))):
-        if i in skip or self._cache[i] is not None or (hw := _source_size(self.items[i][0])) is None: continue
-        k, p = _item_bytes(self, i, hw, scale); kept, peak = kept + k, max(peak, p)
+        if i in skip or self._cache[i] is not None or (hw := self._photo[i] or _source_size(self.items[i][0], not self.as_before)) is None: continue
+        k, p = _item_bytes(self, i, hw, scale, L); kept, peak = kept + k, max(peak, p)
     return {'decoded images and masks': kept, 'while decoding the largest': peak}
 
 def _largest(sizes, name): # {index: (H,W)}, index -> its name
@@ -292,9 +330,10 @@ def _check_decode(ds):
     need, avail = ds.decode_estimate(), available_memory()[0]
     if avail is None or sum(need.values()) <= avail: return
     fits = lambda **kw: sum(ds.decode_estimate(**kw).values()) <= avail
-    opts = [f"--scale {ds.scale*f:g} (about {_gb(sum(ds.decode_estimate(ds.scale*f).values()))})" for f in _FRACTIONS if fits(scale=ds.scale*f)][:1]
+    if ds.long_side is None: opts = [f"--scale {ds.scale*f:g} (about {_gb(sum(ds.decode_estimate(ds.scale*f).values()))})" for f in _FRACTIONS if fits(scale=ds.scale*f)][:1]
+    else: opts = [f"--long-side {L} (about {_gb(sum(ds.decode_estimate(long_side=L).values()))})" for L in (round(ds.long_side*f) for f in _FRACTIONS) if L and fits(long_side=L)][:1]
     if k := _most(lambda k: fits(n=k), len(ds)): opts.append(f"the first {k} images (--n-train {k})")
-    sizes = {i: hw for i in range(len(ds)) if ds._cache[i] is None and (hw := _source_size(ds.items[i][0])) is not None}
+    sizes = {i: hw for i in range(len(ds)) if ds._cache[i] is None and (hw := _source_size(ds.items[i][0], not ds.as_before)) is not None}
     name = lambda i: str(ds.items[i][0]) if isinstance(ds.items[i][0], (str, Path)) else ds.names[i]
     big, largest = _largest(sizes, name)
     out = next((big[:j] for j in range(1, len(big) + 1) if len(big[:j]) < len(sizes) and fits(skip=big[:j])), None)
@@ -305,8 +344,13 @@ def _check_decode(ds):
 @patch
 def photo_shape(self:SegDataset, i)->tuple: # an item's index
     "(H,W) of item `i` at its own size, upright as a viewer shows it (EXIF orientation applied); read from the file's header when it can be."
-    if self._photo[i] is None: self._photo[i] = tuple(_source_size(self.items[i][0]) or _load(self.items[i][0], read_image).shape[:2])
+    if self._photo[i] is None: self._photo[i] = tuple(_source_size(self.items[i][0], not self.as_before) or _load(self.items[i][0], read_image).shape[:2])
     return self._photo[i]
+
+@patch
+def work_shape(self:SegDataset, i)->tuple: # an item's index
+    "(h,w) item `i` is worked at: its photo's size scaled by `scale` and shrunk to `long_side` (`work_size`), without decoding."
+    return work_size(self.photo_shape(i), self.scale, self.long_side)
 
 @patch(as_prop=True)
 def photo_shapes(self:SegDataset)->list: return [self.photo_shape(i) for i in range(len(self))]   # (H,W) of every item at its own size
@@ -343,7 +387,8 @@ def class_counts(self:SegDataset):
 def subset(self:SegDataset, idxs): # indices of the items to keep
     "A new dataset holding the items `idxs` (the decoded cache is shared, not copied)."
     idxs = list(idxs)
-    res = SegDataset([self.items[i] for i in idxs], self.classes, self.palette, self.ignore_index, self.scale, self.name, [self.names[i] for i in idxs], self.mask_map)
+    res = SegDataset([self.items[i] for i in idxs], self.classes, self.palette, self.ignore_index, self.scale, self.name, [self.names[i] for i in idxs], self.mask_map,
+                     self.long_side, self.as_before)
     res._cache, res._photo = [self._cache[i] for i in idxs], [self._photo[i] for i in idxs]
     return res
 
@@ -492,19 +537,22 @@ def folder_dataset(root, # the dataset folder
                    palette=None, # (n_classes,3) colours
                    scale=1.0, # resize factor
                    name=None, # dataset name for messages
+                   long_side=None, # work at most this many pixels on an image's long side (after `scale`; None: no limit)
+                   as_before=False, # read as runs made before photos were read upright (`SegDataset`)
                   )->SegDataset:
     "Your own images (and optional masks matched by file stem) as a `SegDataset`."
     root = Path(root); name = name or root.name
     _unique_classes(classes, name)
     mapping = parse_mapping(mapping, classes, ignore_index, name)
-    src = {'dataset': 'folder', 'root': str(root.resolve()), 'scale': scale, 'data_kw': {'classes': list(classes), 'images': images, 'masks': masks,
-           'mapping': mapping_json(mapping), 'ignore_index': ignore_index, **({} if palette is None else {'palette': np.asarray(palette).tolist()})}}
+    src = {'dataset': 'folder', 'root': str(root.resolve()), 'scale': scale, **({} if long_side is None else {'long_side': long_side}),
+           'data_kw': {'classes': list(classes), 'images': images, 'masks': masks, 'mapping': mapping_json(mapping), 'ignore_index': ignore_index,
+                       **({} if palette is None else {'palette': np.asarray(palette).tolist()}), **({'as_before': True} if as_before else {})}}
     idir = root/images
     if not idir.is_dir(): raise DataError(f"{name}: image folder not found: {idir}; give the dataset folder, the one that holds {images}/")
     imgs = _image_files(idir, name)
     if not imgs: raise DataError(f"{name}: no images ({', '.join(sorted(IMG_EXTS))}) in {idir}; put the images there, or give the folder that holds them")
     _one_per_stem(imgs, name)
-    if masks is None: return _with_source(SegDataset([(p, None) for p in imgs], classes, palette, ignore_index, scale, name), src)
+    if masks is None: return _with_source(SegDataset([(p, None) for p in imgs], classes, palette, ignore_index, scale, name, long_side=long_side, as_before=as_before), src)
     mdir = root/masks
     if not mdir.is_dir(): raise DataError(f"{name}: mask folder not found: {mdir} (pass masks=None for unlabelled images)")
     mlist = _image_files(mdir, name)
@@ -518,7 +566,7 @@ def folder_dataset(root, # the dataset folder
     if no_mask or no_img:
         raise DataError(f"{name}: image and mask stems do not match; images without masks: {no_mask[:10]}, masks without images: {no_img[:10]}")
     return _with_source(SegDataset([(p, mfiles[p.stem]) for p in imgs], classes, palette, ignore_index, scale, name,
-                      mask_map=_mapper(mapping, ignore_index, name)), src)
+                      mask_map=_mapper(mapping, ignore_index, name), long_side=long_side, as_before=as_before), src)
 
 def _one_per_stem(files, name):
     "Two files with one stem (a.png and a.jpg) would be two pool items with one id: refuse."
@@ -564,9 +612,17 @@ def get_dataset(name, # one of `DATASETS`
                 split='train', # split name
                 root=None, # dataset folder (not needed for 'synthetic')
                 scale=1.0, # resize factor
+                long_side=None, # at most this many pixels on an image's long side, after `scale` (None: no limit)
                 **kw, # passed on to the dataset function (e.g. `classes`, `mapping` for 'folder')
                )->SegDataset:
     "The `split` of dataset `name` as a `SegDataset`."
+    ds = _dataset(name, split, root, scale, **kw)
+    if long_side is not None:                                                # nothing is decoded yet: the working size may still change
+        ds.long_side = long_side
+        if getattr(ds, 'source', None) is not None: ds.source['long_side'] = long_side
+    return ds
+
+def _dataset(name, split, root, scale, **kw): # as `get_dataset` takes them
     if name not in DATASETS: raise DataError(f"unknown dataset {name!r}; expected one of {DATASETS}")
     if name == 'synthetic': return synthetic_scenes(split=split, scale=scale, **kw)
     if root is None: raise DataError(f"dataset {name!r} needs a root folder")
@@ -584,5 +640,5 @@ def from_source(src, # a dataset's `source` record
                )->SegDataset:
     "Rebuild a dataset from the `source` that `folder_dataset`, `synthetic_scenes` and the named datasets record."
     kw = {k: tuple(v) if k == 'size' else v for k, v in (src.get('data_kw') or {}).items()}
-    if src['dataset'] == 'folder': return folder_dataset(src['root'], scale=src.get('scale', 1.0), **kw)
-    return get_dataset(src['dataset'], src.get('split', 'train'), src.get('root'), src.get('scale', 1.0), **kw)
+    if src['dataset'] == 'folder': return folder_dataset(src['root'], scale=src.get('scale', 1.0), long_side=src.get('long_side'), **kw)
+    return get_dataset(src['dataset'], src.get('split', 'train'), src.get('root'), src.get('scale', 1.0), src.get('long_side'), **kw)

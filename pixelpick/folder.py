@@ -24,7 +24,7 @@ __all__ = ['WHERE', 'NEXT', 'NEXT_ROUNDS', 'SIZE', 'PLAN', 'RECOVER', 'LOOK', 'L
 WHERE = ('device', 'feature_budget_gb') # where a run runs, not what it is: free to differ on reopening
 NEXT = ('pixels_per_round',) # how the rounds to come are asked: `pixelpick label` may change them
 NEXT_ROUNDS = 'next_rounds' # config.json: {setting: the value the run was started with} for the `NEXT` settings changed since
-SIZE = ('scale',) # the working size: a reopened run may change it (features extracted again, every label converted through its photo's pixels)
+SIZE = ('scale', 'long_side') # the working size: a reopened run may change it (features extracted again, every label converted through its photo's pixels)
 PLAN = ('rounds',) # the rounds planned: a plan, not a wall; the one given last is kept
 
 class RunNotice(UserWarning):
@@ -171,6 +171,7 @@ def open_settings(self:RunFolder, kw:dict, # the settings given (`Config` fields
         if readonly: raise RunDamaged(f"{self.path} holds no run (no config.json) and is opened read-only")
         return Config(**{**(src or {}), **kw}).validate(), {}
     saved, moved = self.relocate(got[0], kw.get('root'))
+    saved, kw = _as_before(saved, kw)
     if 'data_kw' not in kw: kw = _given_classes(kw, saved, src)
     diff = differences(saved, kw, got[1])
     ok = {k: diff.pop(k) for k in SIZE + PLAN if k in diff}
@@ -190,6 +191,14 @@ def _given_classes(kw, saved, src): # the settings given, config.json's, and tho
     dk.update({k: new[k] for k in ('classes', 'mapping', 'palette') if k in new})
     if isinstance(ev := dk.get('eval'), dict) and 'classes' in (ev.get('data_kw') or {}): dk['eval'] = {**ev, 'data_kw': {**ev['data_kw'], 'classes': list(new['classes'])}}
     return {**kw, 'data_kw': dk}
+
+def _as_before(saved, kw): # config.json's settings, and the given ones
+    "A folder run made before photos were read upright (its config.json has no `long_side`) reads its images as it did then: `data_kw['as_before']`, also in given settings that omit it."
+    sk = dict(saved.get('data_kw') or {})
+    if saved.get('dataset') == 'folder' and 'long_side' not in saved: sk['as_before'] = True   # its labels are on the pixels as stored: never turned
+    if not sk.get('as_before'): return saved, kw
+    if isinstance(kw.get('data_kw'), dict) and 'as_before' not in kw['data_kw']: kw = {**kw, 'data_kw': {**kw['data_kw'], 'as_before': True}}
+    return {**saved, 'data_kw': sk}, kw
 
 @patch
 def relocate(self:RunFolder, saved, root): # config.json's settings; the root given now (absolute) or None
@@ -213,7 +222,7 @@ def run_source(tr, ev): # the pool and the evaluation split given (or None)
     if s is None: return {'dataset': 'custom'}
     kw = dict(s.get('data_kw') or {})
     if ev is not None: kw['eval'] = getattr(ev, 'source', None) or 'custom'
-    return {'dataset': s['dataset'], 'root': s.get('root'), 'scale': s.get('scale', 1.0), 'data_kw': kw, **({} if ev is not None else {'eval_split': None})}
+    return {'dataset': s['dataset'], 'root': s.get('root'), 'scale': s.get('scale', 1.0), 'long_side': s.get('long_side'), 'data_kw': kw, **({} if ev is not None else {'eval_split': None})}
 
 @patch
 def datasets(self:RunFolder, c:Config)->tuple: # the run's settings
@@ -223,9 +232,9 @@ def datasets(self:RunFolder, c:Config)->tuple: # the run's settings
     kw = {k: tuple(v) if isinstance(v, list) and k == 'size' else v for k, v in (c.data_kw or {}).items()}
     esrc = kw.pop('eval', None)
     if esrc == 'custom': raise DataError(f"{self.path} was started from Python with an evaluation split pixelpick cannot rebuild; {how}")
-    tr = get_dataset(c.dataset, 'train', c.root, c.scale, **kw)
-    if esrc: return tr, from_source(esrc)
-    ev = get_dataset(c.dataset, c.eval_split, c.root, c.scale, **{k: v for k, v in kw.items() if k != 'n'}) if c.eval_split else None   # 'n' sizes the pool only
+    tr = get_dataset(c.dataset, 'train', c.root, c.scale, c.long_side, **kw)
+    if esrc: ev = from_source(esrc); ev.long_side, ev.as_before = c.long_side, tr.as_before   # the run's working size and reading, for both splits
+    else: ev = get_dataset(c.dataset, c.eval_split, c.root, c.scale, c.long_side, **{k: v for k, v in kw.items() if k != 'n'}) if c.eval_split else None   # 'n' sizes the pool only
     return tr, ev
 
 @patch

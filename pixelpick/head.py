@@ -19,9 +19,9 @@ from .learners import Learner, learner
 from .train import miou_from_confusion, confusion_matrix, progress_bars, NoBar, long_step, adam
 
 # %% auto #0
-__all__ = ['hypercolumns', 'sample_features', 'FeatureCache', 'image_fingerprints', 'feature_memory', 'extract_features',
-           'conv_mlp', 'folded_1x1', 'PixelHead', 'HeadRecipe', 'gather_labelled', 'train_head', 'cached_probs',
-           'evaluate_cached', 'FrozenSegModel', 'HeadLearner']
+__all__ = ['hypercolumns', 'sample_features', 'DiskMap', 'FeatureCache', 'image_fingerprints', 'feature_memory',
+           'extract_features', 'conv_mlp', 'folded_1x1', 'PixelHead', 'HeadRecipe', 'gather_labelled', 'train_head',
+           'cached_probs', 'evaluate_cached', 'FrozenSegModel', 'HeadLearner']
 
 # %% ../nbs/05b_head.ipynb #07a55f48
 @torch.no_grad()
@@ -53,16 +53,37 @@ def sample_features(fmap, # (C,h,w) features on a stride-`stride` grid
                    )->torch.Tensor: # (N,C) float
     "Features at pixel centres, as a bilinear resize of `fmap` to the image (align_corners=False) gives them."
     rows, cols = torch.as_tensor(rows), torch.as_tensor(cols)
+    if not isinstance(fmap, (np.ndarray, torch.Tensor)): fmap = np.asarray(fmap)   # a map on disk (`DiskMap`): read once
     r0, r1, wr0, wr1 = _corners(rows, fmap.shape[1], stride)
     c0, c1, wc0, wc1 = _corners(cols, fmap.shape[2], stride)
-    np_map = isinstance(fmap, np.ndarray)                                # a cached map (fp16, maybe a read-only memmap): only the cells used are read
+    np_map = isinstance(fmap, np.ndarray)                                # a cached map (fp16): only the cells used are converted
     at = lambda r, c: torch.from_numpy(np.asarray(fmap[:, r.numpy(), c.numpy()], np.float32)) if np_map else fmap[:, r, c].float()
     return (at(r0, c0)*(wr0*wc0) + at(r0, c1)*(wr0*wc1) + at(r1, c0)*(wr1*wc0) + at(r1, c1)*(wr1*wc1)).T
 
 # %% ../nbs/05b_head.ipynb #7a8458a7
+class DiskMap:
+    "One image's features in a cache file, read from it each time they are used (`np.asarray(m)`, `m[...]`): nothing of it stays in memory."
+    def __init__(self, path, # the .npy file
+                 offset, # byte where the map starts
+                 shape, # (C,h,w)
+                 dtype=np.float16):
+        self.path, self.offset, self.shape, self.dtype = Path(path), int(offset), tuple(shape), np.dtype(dtype)
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: math.prod(self.shape))
+    nbytes = property(lambda self: self.size*self.dtype.itemsize)
+    def __repr__(self): return f"DiskMap({str(self.path)!r}, {self.shape})"
+    def read(self)->np.ndarray:
+        "The map, read from the file now (the page cache keeps it warm; this process keeps nothing)."
+        with open(self.path, 'rb') as f:
+            f.seek(self.offset); a = np.fromfile(f, self.dtype, self.size)
+        if a.size != self.size: raise OSError(f"{self.path} is shorter than its header says; delete it (the features are extracted again)")
+        return a.reshape(self.shape)
+    def __array__(self, dtype=None, copy=None): return self.read() if dtype is None else self.read().astype(dtype)
+    def __getitem__(self, k): return self.read()[k]
+
 class FeatureCache:
     "Per-image fp16 hypercolumns (C,h,w) of a split, with the image sizes and standardisation statistics."
-    def __init__(self, feats, # list of (C,h,w) arrays (in memory or views of a memmap)
+    def __init__(self, feats, # list of (C,h,w) arrays, in memory or read from a file when used (`DiskMap`)
                  shapes, # (H,W) of each image
                  mean=None, std=None, # (C,) standardisation; default: computed over `feats`
                  stride=4):
@@ -146,12 +167,18 @@ def _damage(path, meta, info, key, cells)->str|None:
     if (size := p.stat().st_size) != start + 2*n: return f"{path} is {size} bytes, not the {start + 2*n} its header says (truncated or extended)"
     if info['check'] != _sample_hash(p) or info.get('sha1', '') not in ('', _full_hash(p)): return f"{path} does not match what was written (its bytes changed)"
 
-def _open_complete(path, meta, info, key, cells)->np.memmap|None:
-    "The complete feature file at `path`, checked and opened read-only; None when it must be extracted again (with a one-line notice if it was damaged or unfinished)."
+def _npy_start(path)->int:
+    "The byte where a .npy file's values start (after its header)."
+    with open(path, 'rb') as f:
+        v = np.lib.format.read_magic(f); (np.lib.format.read_array_header_1_0 if v == (1, 0) else np.lib.format.read_array_header_2_0)(f)
+        return f.tell()
+
+def _open_complete(path, meta, info, key, cells)->int|None:
+    "Where the values of the complete feature file at `path` start, once checked; None when it must be extracted again (with a one-line notice if it was damaged or unfinished)."
     if path is None or info is None: return None                      # never written: a first extraction
     why = _damage(path, meta, info, key, cells)
     if why is None:
-        try: return np.lib.format.open_memmap(path, mode='r')
+        try: return _npy_start(path)
         except (OSError, ValueError) as e: why = f"{path} cannot be opened ({' '.join(str(e).split())[:80]})"
     if why: warnings.warn(f"{why}; extracting the features again", stacklevel=3)
     return None
@@ -162,7 +189,7 @@ _BATCH_BYTES, _BATCH_FIXED = 11, 64e6   # one batch, beyond the fp16 features ke
 def feature_memory(shapes, # (H,W) of each image
                    channels, # hypercolumn channels (496 for EfficientNet-Lite0)
                    bs=8, # images per batch
-                   budget=4e9, # bytes of features kept in memory, as `extract_features` gets it
+                   budget=2e9, # bytes of features kept in memory, as `extract_features` gets it
                    on_disk=True, # the features go to a file: beyond `budget` they are read from it, not kept in memory
                    extract=True, # False: a complete file is reused, no batch is computed
                    multiple=32, # the encoder's padding multiple
@@ -196,7 +223,7 @@ def _remove(*fns):
     for fn in fns:
         with contextlib.suppress(OSError): Path(fn).unlink(missing_ok=True)
 
-def _new_file(path, meta, key, channels, n)->np.memmap:
+def _new_file(path, meta, key, channels, n)->int:
     "An fp16 .npy of `n` values at `path`, its sidecar marked unfinished first, its disk blocks reserved now: a full disk fails here, leaving no file, not later in a write."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     need = 2*n + 4096
@@ -210,7 +237,7 @@ def _new_file(path, meta, key, channels, n)->np.memmap:
             except AttributeError: pass                                                          # no posix_fallocate (macOS): the free-space check above only
             except OSError as e:
                 if e.errno in DISK_FULL: raise
-        return np.lib.format.open_memmap(path, mode='r+')
+        return _npy_start(path)
     except OSError as e:
         _remove(path, meta)
         if e.errno in DISK_FULL: raise _disk_full(path, need, shutil.disk_usage(path.parent).free) from e
@@ -223,7 +250,7 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
                      bs=8, # images per batch
                      progress=False, # a fastprogress bar
                      path=None, # .npy file that keeps the cache on disk: written at the first extraction, reused while it matches
-                     budget=4e9, # bytes of features to keep in memory (beyond it they are read from the memory-mapped file)
+                     budget=2e9, # bytes of features to keep in memory (beyond it they are read from the file at `path` when used)
                      stats_from:FeatureCache=None, # standardise with this cache's statistics (the pool's) instead of our own
                      dist=None, # several processes (`pixelpick.distributed`): each extracts its share of the batches into the file at `path`
                      write=True, # False: reuse a complete file at `path` but never write one (a read-only run)
@@ -237,19 +264,21 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
     key, meta = key or _cache_key(model, ds), None if path is None else Path(path).with_suffix('.json')
     info = _read_meta(meta)
     N, main = (1, True) if dist is None else (dist.num_processes, dist.is_main_process)
-    mm = _open_complete(path, meta, info, key, cells) if main else None   # a complete file, checked against its sidecar: reused
-    done = mm is not None
+    start = _open_complete(path, meta, info, key, cells) if main else None   # a complete file, checked against its sidecar: reused
+    done = start is not None
     if N > 1: done = dist.gather(done)[0]                                 # the main process decides
     C = info['channels'] if done else hypercolumns(model, torch.zeros(1, 3, 2*model.multiple, 2*model.multiple, device=dev)).shape[1]   # from a small probe
     sizes = [C*h*w for h, w in grids]
     in_mem = 2*sum(sizes) <= budget
     on_disk = path is not None and (done or (write and main) or N > 1)   # several processes share their features through the file
     _check_features(ds, shapes, C, bs, budget, path if on_disk else None, not done, model.multiple)   # before any large allocation
+    fh = None
     if on_disk:
-        if not done and main: mm = _new_file(path, meta, key, C, sum(sizes))
+        if not done and main: start = _new_file(path, meta, key, C, sum(sizes))
         if N > 1: dist.wait()                                             # the main process creates the file, the others open it
-        if mm is None: mm = np.lib.format.open_memmap(path, mode='r' if done else 'r+')
-    off = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        if start is None: start = _npy_start(path)
+        if not done: fh = open(path, 'r+b')                               # written through the file, not a mapping: nothing written stays in memory
+    off = (start or 0) + 2*np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)   # each image's first byte in the file (when there is one)
     feats, s1, s2, n = [None]*len(ds), 0, 0, 0
     if not done:
         try:
@@ -261,25 +290,25 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
                 v = hc[..., :math.ceil(shapes[b[0]][0]/4), :math.ceil(shapes[b[0]][1]/4)].float()   # the cells over the images
                 s1, s2, n = s1 + v.sum((2, 3)).sum(0).double().cpu(), s2 + (v*v).sum((2, 3)).sum(0).double().cpu(), n + v[:, 0].numel()   # statistics on the fly, of the stored values
                 for i, f in zip(b, hc.cpu().numpy()):
-                    if mm is None or in_mem: feats[i] = f
-                    if mm is not None: mm[off[i]:off[i+1]] = f.ravel()
+                    if fh is None or in_mem: feats[i] = f
+                    if fh is not None: fh.seek(off[i]); fh.write(f.tobytes())
             if N > 1:
                 s1, s2, n = (sum(v) for v in zip(*dist.gather((s1, s2, n))))
-                if mm is None: feats = [f for part in zip(*dist.gather(feats)) for f in part if f is not None]   # no file: every process gets all
+                if fh is None: feats = [f for part in zip(*dist.gather(feats)) for f in part if f is not None]   # no file: every process gets all
             mean, std = (s1/n).float(), (s2/n - (s1/n)**2).clamp_min(1e-12).sqrt().float()
-            if mm is not None: mm.flush()
+            if fh is not None: fh.flush(); os.fsync(fh.fileno()); fh.close(); fh = None   # on the disk before the sidecar says complete
             if N > 1: dist.wait()
-            if mm is not None and main:
-                del mm; mm = np.lib.format.open_memmap(path, mode='r')
+            if on_disk and main:
                 sha = {'sha1': _full_hash(path)} if os.path.getsize(path) <= _FULL_HASH else {}
                 atomic_write(meta, json.dumps({'key': key, 'channels': C, 'complete': True, 'mean': mean.tolist(), 'std': std.tolist(), 'check': _sample_hash(path), **sha}))
         except BaseException:
+            if fh is not None: fh.close()
             if main and on_disk: _remove(path, meta)                      # no partial file left behind (a kill -9 leaves one, marked unfinished)
             raise
     else: mean, std = torch.tensor(info['mean']), torch.tensor(info['std'])    # a complete file reused, with its statistics
-    if mm is not None and not all(f is not None for f in feats):
-        feats = [mm[off[i]:off[i+1]].reshape(C, *g) for i, g in enumerate(grids)]
-        if in_mem: feats = [np.array(f) for f in feats]                        # within the budget: read once into memory
+    if on_disk and not all(f is not None for f in feats):
+        feats = [DiskMap(path, off[i], (C, *g)) for i, g in enumerate(grids)]   # beyond the budget: read from the file when used
+        if in_mem: feats = [f.read() for f in feats]                            # within it: read once into memory
     if stats_from is not None: mean, std = stats_from.mean, stats_from.std
     return FeatureCache(feats, shapes, mean, std)
 
@@ -431,7 +460,7 @@ class HeadLearner(Learner):
                  ds, eval_ds=None, # the pool and the evaluation split
                  recipe:HeadRecipe=None, # head hyper-parameters
                  folder=None, # where the feature files go (the run folder)
-                 budget=4e9, # bytes of features kept in memory, per split
+                 budget=2e9, # bytes of features kept in memory, per split
                  progress=False,
                  dist=None, # several processes share the feature extraction (`pixelpick.distributed`)
                  write=True): # False: reuse the feature files in `folder`, never write them (a read-only run)

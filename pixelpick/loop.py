@@ -19,7 +19,7 @@ from .oracle import Oracle, Person, as_oracle, HumanOracle, save_queries, load_q
 from .config import Config, check_pixels
 from .distributed import get_state
 from .train import long_step
-from .folder import RunFolder, RunDamaged, RECOVER, NEXT_ROUNDS, WHERE, run_source, RunNotice, pool_entries, same_picture
+from .folder import RunFolder, RunDamaged, RECOVER, NEXT_ROUNDS, WHERE, SIZE, run_source, RunNotice, pool_entries, same_picture
 _all_ = ['Config', 'RunDamaged', 'NEXT_ROUNDS']                     # still importable from here
 
 # %% auto #0
@@ -134,7 +134,7 @@ def _grow(self:ActiveLearner):
     ch = self._changes
     if ch:
         saved, started = f.settings()
-        f.write_settings({**saved, **{k: getattr(self.cfg, k) for k in ('root', 'data_kw', 'scale', 'rounds') if k in ch or (k == 'data_kw' and 'root' in ch)}}, started)
+        f.write_settings({**saved, **{k: getattr(self.cfg, k) for k in ('root', 'data_kw', *SIZE, 'rounds') if k in ch or (k == 'data_kw' and 'root' in ch)}}, started)
     if 'root' in ch: warnings.warn(f"{self.out}: its dataset moved from {ch['root'][0]} to {ch['root'][1]}; config.json now records the new place")
     if 'rounds' in ch: self._say(f"{self.out}: {ch['rounds'][1]} round{'s' if ch['rounds'][1] != 1 else ''} planned (was {ch['rounds'][0]})")
     if 'classes' in ch: self._say(f"{self.out}: {_class_news(*ch['classes'], self._class_map)}")

@@ -4,21 +4,20 @@
 
 # %% ../nbs/06b_predict.ipynb #b4d0fa45
 from __future__ import annotations
-import contextlib, copy, json, time
+import contextlib, json, math, time
 from pathlib import Path
 import numpy as np
 import torch
-import torch.nn.functional as F
-from PIL import Image
-from .data import SegDataset, DataError, NotEnoughMemory, MEMORY_ENV, folder_dataset, size_groups, to_batch, atomic_write, scaled_size, check_memory, _gb, _largest, IMG_EXTS
+from PIL import Image, ImageDraw, ImageFont
+from .data import SegDataset, DataError, NotEnoughMemory, MEMORY_ENV, ORIENTATION, folder_dataset, size_groups, to_batch, atomic_write, check_memory, _largest
 from .labels import lock_folder, unlock_folder, lock_holder, RunLocked
 from .train import miou_from_confusion
 from .loop import ActiveLearner
 
 # %% auto #0
-__all__ = ['RECORD', 'OUTPUTS', 'open_run', 'round_probs', 'upsample', 'margin_map', 'save_mask', 'overlay', 'contact_sheet',
-           'folders_read', 'check_out', 'claimed', 'predict_memory', 'out_of_memory', 'export_predictions',
-           'summary_line']
+__all__ = ['RECORD', 'OUTPUTS', 'open_run', 'round_probs', 'bands', 'margin_map', 'own_size', 'save_mask', 'upright', 'overlay',
+           'thumb', 'contact_sheet', 'sheet_name', 'contact_sheets', 'folders_read', 'check_out', 'claimed',
+           'predict_memory', 'out_of_memory', 'export_predictions', 'summary_line']
 
 # %% ../nbs/06b_predict.ipynb #0e9ed853
 def open_run(run, # a run folder
@@ -38,8 +37,9 @@ def _images(al:ActiveLearner, images)->tuple: # 'pool', 'eval', or a folder
     d = Path(images)
     if not d.is_dir(): raise DataError(f"--images {images}: not a folder ('pool', 'eval', or a folder of images, or a folder with images/ and masks/)")
     kw = {k: v for k, v in ((al.ds.source or {}).get('data_kw') or {}).items() if k in ('mapping', 'ignore_index')} if getattr(al.ds, 'source', None) else {}
-    if (d/'images').is_dir(): return folder_dataset(d, al.ds.classes, masks='masks' if (d/'masks').is_dir() else None, palette=al.ds.palette, scale=al.ds.scale, **kw), None
-    return folder_dataset(d.parent, al.ds.classes, images=d.name, masks=None, palette=al.ds.palette, scale=al.ds.scale, name=d.name), None
+    at = dict(palette=al.ds.palette, scale=al.ds.scale, long_side=al.ds.long_side)       # the run's working size
+    if (d/'images').is_dir(): return folder_dataset(d, al.ds.classes, masks='masks' if (d/'masks').is_dir() else None, **at, **kw), None
+    return folder_dataset(d.parent, al.ds.classes, images=d.name, masks=None, name=d.name, **at), None
 
 # %% ../nbs/06b_predict.ipynb #0570bb3b
 @torch.no_grad()
@@ -59,23 +59,44 @@ def round_probs(al:ActiveLearner, # an open run
         yield from zip(b, model(to_batch([ds[i][0] for i in b], dev)).softmax(1).cpu())
 
 # %% ../nbs/06b_predict.ipynb #644dbaf7
-def _full_size(ds:SegDataset)->SegDataset:
-    "The same items decoded at their own size (scale 1): what the written masks must match."
-    if ds.scale == 1: return ds
-    full = copy.copy(ds); full.scale, full._cache = 1.0, [None]*len(ds)
-    return full
+_BAND = 16e6 # bytes of float32 probabilities in one band of rows of an image at its own size
 
-def upsample(probs, # (C,h,w) probabilities
-             hw, # (H,W) the image's own size
-            )->torch.Tensor:
-    "Probabilities at the image's own size (bilinear; argmax after, so classes keep smooth edges)."
-    if tuple(probs.shape[-2:]) == tuple(hw): return probs
-    return F.interpolate(probs[None].float(), size=tuple(hw), mode='bilinear', align_corners=False)[0]
+def _planes(probs)->list: # (C,h,w) probabilities
+    "Each class's probabilities as a 32-bit PIL image, to be resized."
+    return [Image.fromarray(np.ascontiguousarray(np.asarray(p, np.float32)), 'F') for p in probs]
+
+def bands(probs, # (C,h,w) probabilities at the working size
+          hw, # (H,W) the image's own size
+          rows=None, # rows a band (default: about 16 MB of float32)
+         ):
+    "Yield (first row, (C,rows,W) float32) of `probs` resized bilinearly to `hw`, a band of rows at a time."
+    (C, h, w), (H, W) = probs.shape, hw
+    planes, rows = _planes(probs), rows or max(1, int(_BAND//(4*C*W)))
+    for r in range(0, H, rows):
+        R = min(rows, H - r); box = (0, r*h/H, w, (r + R)*h/H)               # the band's rows, in the small image's coordinates
+        yield r, np.stack([np.asarray(p.resize((W, R), Image.BILINEAR, box=box)) for p in planes])
 
 def margin_map(probs)->np.ndarray: # (C,H,W) probabilities
     "8-bit uncertainty: 255 where the two likeliest classes tie (margin 0), 0 where the first is certain."
     top = probs.topk(2, 0).values if probs.shape[0] > 1 else torch.cat([probs, torch.zeros_like(probs)])
     return ((1 - (top[0] - top[1])).clamp(0, 1)*255).round().byte().numpy()
+
+def own_size(probs, # (C,h,w) probabilities at the working size
+             hw, # (H,W) the image's own size
+             rows=256, # rows a band
+            )->tuple: # ((H,W) uint8 class ids, (H,W) uint8 uncertainty)
+    "The class (argmax) and the uncertainty (`margin_map`) of every pixel of `probs` resized to `hw`, a band and a class at a time: two 8-bit maps of the photo, never its probabilities."
+    (C, h, w), (H, W) = probs.shape, hw
+    if (h, w) == tuple(hw): return probs.argmax(0).numpy().astype(np.uint8), margin_map(probs)
+    cls, unc, planes = np.empty(hw, np.uint8), np.empty(hw, np.uint8), _planes(probs)
+    for r in range(0, H, rows):
+        R = min(rows, H - r); box = (0, r*h/H, w, (r + R)*h/H)
+        best, second, arg = np.full((R, W), -1, np.float32), np.full((R, W), -1, np.float32), np.zeros((R, W), np.uint8)
+        for k, p in enumerate(planes):                                        # the two likeliest classes so far
+            v = np.asarray(p.resize((W, R), Image.BILINEAR, box=box)); top = v > best
+            np.copyto(second, np.where(top, best, np.maximum(second, v))); np.copyto(best, v, where=top); arg[top] = k
+        cls[r:r + R], unc[r:r + R] = arg, np.round(np.clip(1 - (best - (second if C > 1 else 0)), 0, 1)*255)
+    return cls, unc
 
 def save_mask(fn, # the PNG to write
               mask, # (H,W) class ids
@@ -86,6 +107,20 @@ def save_mask(fn, # the PNG to write
     im.putpalette(np.asarray(palette, np.uint8).ravel().tolist()); Path(fn).parent.mkdir(parents=True, exist_ok=True)
     im.save(fn)
 
+_UPRIGHT = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1], 5: lambda a: np.rot90(a, -1)[:, ::-1],
+            6: lambda a: np.rot90(a, -1), 7: lambda a: np.rot90(a, 1)[:, ::-1], 8: lambda a: np.rot90(a, 1)}
+
+def upright(a, # (H,W,...) an array on a photo's pixels as stored: a mask, an image
+            orientation, # the photo's EXIF orientation (1: upright)
+           )->np.ndarray:
+    "`a` turned as a viewer turns the photo."
+    return np.ascontiguousarray(_UPRIGHT.get(orientation, lambda a: a)(a))
+
+def _orientation(src)->int: # an image source
+    "The EXIF orientation of an image file (1 for anything else)."
+    if not isinstance(src, (str, Path)): return 1
+    with Image.open(src) as im: return im.getexif().get(ORIENTATION, 1) or 1
+
 # %% ../nbs/06b_predict.ipynb #2e868178
 def overlay(img, # (H,W,3) uint8
             mask, # (H,W) class ids
@@ -95,22 +130,56 @@ def overlay(img, # (H,W,3) uint8
     "The image with each pixel tinted by its predicted class."
     return (img*(1 - alpha) + np.asarray(palette, np.float32)[mask]*alpha).astype(np.uint8)
 
+def thumb(a, # (H,W,3) uint8
+          width=240, # the thumbnail's width
+         )->np.ndarray:
+    "`a` resized to `width` pixels wide."
+    h = max(1, round(a.shape[0]*width/a.shape[1]))
+    return a if a.shape[1] == width else np.asarray(Image.fromarray(a).resize((width, h), Image.BILINEAR))
+
+def _legend(width, classes, palette, font)->Image.Image: # the sheet's width; the class names, their colours, the font
+    "A band of the class colours, each with its name, wrapped to `width`."
+    d, at, x, y = ImageDraw.Draw(Image.new('RGB', (1, 1))), [], 4, 4
+    for c, col in zip(classes, palette):
+        w = 30 + math.ceil(d.textlength(str(c), font=font))
+        if x + w > width and x > 4: x, y = 4, y + 18
+        at.append((x, y, str(c), tuple(int(v) for v in col))); x += w
+    im = Image.new('RGB', (width, y + 22), 'white'); d = ImageDraw.Draw(im)
+    for x, y, c, col in at: d.rectangle([x, y + 2, x + 12, y + 14], fill=col, outline='black'); d.text((x + 17, y + 2), c, fill='black', font=font)
+    return im
+
 def contact_sheet(pairs, # [(name, image, overlay)] at any sizes
                   fn, # the PNG to write
                   width=240, # width of each tile
                   cols=2, # image | prediction pairs per row
+                  classes=None, palette=None, # the class names and colours: a legend at the bottom
                  )->Path:
-    "Image and prediction side by side, a few images a sheet: one PNG to check by eye."
-    def thumb(a): h = max(1, round(a.shape[0]*width/a.shape[1])); return Image.fromarray(a).resize((width, h), Image.BILINEAR)
-    rows = [(thumb(im), thumb(ov)) for _, im, ov in pairs]
-    hs = [max(a.height for a, _ in rows[r:r+cols]) for r in range(0, len(rows), cols)]
-    sheet = Image.new('RGB', (2*width*cols + 4*(cols - 1), sum(hs) + 4*(len(hs) - 1)), 'white')
-    y = 0
+    "Each image beside its prediction under its name, and the class colours' legend: one PNG to check by eye."
+    font, cap = ImageFont.load_default(), 16
+    rows = [(n, Image.fromarray(thumb(im, width)), Image.fromarray(thumb(ov, width))) for n, im, ov in pairs]
+    hs = [cap + max(a.height for _, a, _ in rows[r:r+cols]) for r in range(0, len(rows), cols)]
+    W = 2*width*cols + 4*(cols - 1)
+    legend = None if classes is None else _legend(W, classes, palette, font)
+    sheet = Image.new('RGB', (W, sum(hs) + 4*(len(hs) - 1) + (0 if legend is None else legend.height + 4)), 'white')
+    d, y = ImageDraw.Draw(sheet), 0
     for r, h in zip(range(0, len(rows), cols), hs):
-        for j, (a, b) in enumerate(rows[r:r+cols]): x = j*(2*width + 4); sheet.paste(a, (x, y)); sheet.paste(b, (x + width, y))
+        for j, (n, a, b) in enumerate(rows[r:r+cols]):
+            x = j*(2*width + 4); d.text((x + 2, y + 1), str(n), fill='black', font=font); sheet.paste(a, (x, y + cap)); sheet.paste(b, (x + width, y + cap))
         y += h + 4
+    if legend is not None: sheet.paste(legend, (0, y))
     Path(fn).parent.mkdir(parents=True, exist_ok=True); sheet.save(fn)
     return Path(fn)
+
+def sheet_name(page): return 'contact_sheet.png' if page == 0 else f'contact_sheet_{page + 1}.png'   # page 0, 1, ... of the contact sheet
+
+def contact_sheets(pairs, # [(name, image, overlay)]
+                   out, # the folder
+                   per_page=16, # pairs a page
+                   classes=None, palette=None, # for the legend
+                  )->list: # the pages written
+    "Every pair, sorted by name, on pages of `per_page`: contact_sheet.png, contact_sheet_2.png, ..."
+    pairs = sorted(pairs, key=lambda p: p[0])
+    return [contact_sheet(pairs[k:k + per_page], Path(out)/sheet_name(k//per_page), classes=classes, palette=palette) for k in range(0, len(pairs), per_page)]
 
 # %% ../nbs/06b_predict.ipynb #2c9af8ea
 RECORD = '.pixelpick-predictions.json' # in a predictions folder: its run and the files it holds (or is writing)
@@ -195,36 +264,35 @@ def claimed(out, run, read, # as `check_out` takes them
     finally: unlock_folder(o)
 
 # %% ../nbs/06b_predict.ipynb #b331b65a
-_CELL_BYTES, _FULL_BYTES, _SHEET_BYTES = 7, 90, 6 # bytes per feature cell and channel of a batch at the run's size (the encoder's maps or the cached ones, and the head's, fp32), per pixel of an image at its own size (decoded, class ids, overlay), per pixel of a contact-sheet pair kept
+_CELL_BYTES, _SHEET_BYTES = 7, 2*240*180*3 # bytes per feature cell and channel of a batch at the working size (its maps and the head's, fp32); per image on the contact sheet (its two thumbnails)
 
-def predict_memory(run_shapes, # (H,W) of each image at the run's size
-                   full_shapes, # (H,W) of each at its own size
+def predict_memory(work_shapes, # (h,w) of each image at the working size
+                   photo_shapes, # (H,W) of each at its own size
                    classes:int, # classes
                    channels:int, # feature channels of the encoder
-                   uncertainty=False, probs=False, previews=False, # what is written, as `export_predictions` takes them
-                   sheet=8, # images on the contact sheet
+                   probs=False, # probabilities are written too (`export_predictions`)
+                   sheet=16, # images a contact-sheet page (0: none)
+                   masks=0, # bytes per pixel of a mask read at its own size (0: no masks; 5, or 19 with a mapping)
+                   encoder=False, # the encoder runs (images the run has no features of)
                    bs=8, # images per batch
                    multiple=32, # the encoder's padding multiple
                   )->dict: # {part: bytes}
-    "Memory `export_predictions` takes: the larger of a batch at the run's size and the largest image at its own size, and the contact sheet."
-    from pixelpick.head import _grid
-    pix = lambda s: s[0]*s[1]
-    cells = [pix(_grid(s, multiple)) for s in run_shapes]
-    batch = max((sum(cells[i] for i in b) for b in size_groups(None, range(len(run_shapes)), bs, sizes=run_shapes)), default=0)
-    at_run = _CELL_BYTES*channels*batch + 12*classes*16*batch                       # the maps of the batch (read, or from the encoder), logits and softmax
-    big = max(map(pix, full_shapes), default=0)
-    own = (_FULL_BYTES + 4*classes + (36 if uncertainty else 0) + (2*classes if probs else 0) + (12 if previews else 0))*big
-    return {("a batch of class probabilities at the run's size" if at_run >= own else 'the largest image at its own size'): max(at_run, own),
-            'contact sheet': _SHEET_BYTES*sum(sorted(map(pix, full_shapes))[-sheet:]) if sheet else 0}
+    "Memory `export_predictions` takes: a batch at the working size, or the largest image written at its own size a strip at a time (with its batch's probabilities), and the contact sheet."
+    from pixelpick.head import _grid, feature_memory
+    pix, b = (lambda s: s[0]*s[1]), list(size_groups(None, range(len(work_shapes)), bs, sizes=work_shapes))
+    batch = max((sum(pix(_grid(work_shapes[i], multiple)) for i in g) for g in b), default=0)     # feature cells of the largest batch
+    held = max((sum(pix(work_shapes[i]) for i in g) for g in b), default=0)*4*classes               # its probabilities, float32
+    at_work = _CELL_BYTES*channels*batch + 3*held + (feature_memory(work_shapes, channels, bs, 0)['extracting the largest batch'] if encoder else 0)
+    own = held + 6*_BAND + 63*max(map(pix, work_shapes), default=0) + max(map(pix, photo_shapes), default=0)*(4 + masks + 2*classes*probs)
+    return {("a batch of class probabilities at the working size" if at_work >= own else 'the largest image at its own size'): max(at_work, own),
+            'contact sheet': _SHEET_BYTES*len(work_shapes) if sheet else 0}
 
-def _check_predict(al, k, ds, full, uncertainty, probs, previews, sheet)->int:
+def _check_predict(al, k, ds, cached, probs, sheet)->int:
     "Estimate the prediction's memory (`predict_memory`) from the images' headers and refuse it (`NotEnoughMemory`) when it does not fit."
-    model = al.get_model(k)
-    run_shapes = [scaled_size(full.photo_shape(i), ds.scale) for i in range(len(ds))]
-    full_shapes = [full.photo_shape(i) for i in range(len(ds))]
-    need = predict_memory(run_shapes, full_shapes, ds.c, _channels(model), uncertainty, probs, previews, sheet)
-    big = _largest(dict(enumerate(full_shapes)), lambda i: ds.names[i])[1]
-    return check_memory(need, f"predicting {len(ds)} image{'s' if len(ds) != 1 else ''} of {ds.name}", (), big)
+    photo = ds.photo_shapes
+    masks = 0 if not ds.has_masks else 19 if ds.mask_map is not None else 5
+    need = predict_memory([ds.work_shape(i) for i in range(len(ds))], photo, ds.c, _channels(al.get_model(k)), probs, sheet, masks, cached is None)
+    return check_memory(need, f"predicting {len(ds)} image{'s' if len(ds) != 1 else ''} of {ds.name}", (), _largest(dict(enumerate(photo)), lambda i: ds.names[i])[1])
 
 def _channels(model)->int: # a trained model of a run
     "Feature channels its head reads (the frozen-encoder learners), or its encoder's."
@@ -250,20 +318,37 @@ def _confusion(pred, gt, C, ignore): # predicted and true class ids, (H,W) each
     ok = gt != ignore
     return np.bincount(gt[ok].astype(np.int64)*C + pred[ok], minlength=C*C)
 
-def _files(names, uncertainty, probs, previews)->list: # the images' names; what is written
+def _files(names, uncertainty, probs, previews, pages)->list: # the images' names; what is written; contact-sheet pages
     "The files a prediction writes, relative to its folder."
     subs = [d for d, on in zip(OUTPUTS, (True, uncertainty, probs, previews)) if on]
-    return ['predictions.json', 'contact_sheet.png'] + [f"{d}/{n}{OUTPUTS[d]}" for d in subs for n in names]
+    return ['predictions.json'] + [sheet_name(k) for k in range(pages)] + [f"{d}/{n}{OUTPUTS[d]}" for d in subs for n in names]
+
+def _own_size(out, ds, i, p, o, uncertainty, probs): # the folder; the images, one's index, its probabilities at the working size, the orientation to apply
+    "Write image `i`'s mask (and uncertainty, probabilities) at its own size from `p`; return its confusion with its mask there, if any."
+    n, hw, C = ds.names[i], ds.photo_shape(i), ds.c
+    (pred, unc), gt, cm = own_size(p, hw), ds.photo_mask(i), np.zeros(C*C, np.int64)
+    for r in range(0, hw[0], 256):                                            # against its own mask: in bands of rows
+        if gt is not None: cm += _confusion(pred[r:r + 256], gt[r:r + 256], C, ds.ignore_index)
+    save_mask(out/'masks'/f'{n}.png', upright(pred, o), ds.palette)
+    if uncertainty: Image.fromarray(upright(unc, o)).save(_mkdir(out/'uncertainty')/f'{n}.png', compress_level=1)
+    if probs:
+        pr = np.lib.format.open_memmap(_mkdir(out/'probs')/f'{n}.npy', 'w+', np.float16, (C, *hw))
+        for r, b in bands(p, hw): pr[:, r:r + b.shape[1]] = b
+        pr.flush(); del pr
+        if o != 1: np.save(out/'probs'/f'{n}.npy', np.moveaxis(upright(np.moveaxis(np.load(out/'probs'/f'{n}.npy'), 0, -1), o), -1, 0))
+    return cm
+
+def _mkdir(d): d.mkdir(parents=True, exist_ok=True); return d
 
 def export_predictions(run, # the run folder
-                       out, # folder for masks/, uncertainty/, probs/, previews/, contact_sheet.png, predictions.json
+                       out, # folder for masks/, uncertainty/, probs/, previews/, contact_sheet*.png, predictions.json
                        round:int=None, # trained round whose model predicts (default: the latest)
                        images='pool', # 'pool', 'eval', or a folder of images (or one with images/ and masks/)
                        uncertainty=False, # also write uncertainty/NAME.png (8-bit, 255 = the two likeliest classes tie)
                        probs=False, # also write probs/NAME.npy: (C,H,W) float16 class probabilities
-                       previews=False, # also write previews/NAME.png: the image beside its prediction
+                       previews=False, # also write previews/NAME.png: the image beside its prediction, at the working size
                        root=None, # the dataset's new place, if it moved
-                       sheet=8, # images on contact_sheet.png
+                       sheet=16, # images on a page of the contact sheet (every image is on one; 0: no sheet)
                       )->dict:
     "Predicted masks of every image at its own size, with a summary (and its scores where masks exist)."
     t0 = time.time()
@@ -275,25 +360,24 @@ def export_predictions(run, # the run folder
             if not 0 <= k < al.round: raise DataError(f"round {round}: {run} has trained rounds 0..{al.round - 1}")
             ds, cached = _images(al, images)
             read = folders_read(al, ds, images); check_out(out, run, read)          # before anything is written
-            full, out, C, pal = _full_size(ds), Path(out), ds.c, ds.palette
-            _check_predict(al, k, ds, full, uncertainty, probs, previews, sheet)
-            with claimed(out, run, read, _files(ds.names, uncertainty, probs, previews)):
+            out, C, pal = Path(out), ds.c, ds.palette
+            _check_predict(al, k, ds, cached, probs, sheet)
+            pages = -(-len(ds)//sheet) if sheet else 0
+            with claimed(out, run, read, _files(ds.names, uncertainty, probs, previews, pages)):
                 cm_run, cm_full, pairs, names = np.zeros(C*C, np.int64), np.zeros(C*C, np.int64), [], []
                 for i, p in round_probs(al, k, ds, cached):
-                    img, gt = full[i]
-                    if ds.has_masks: cm_run += _confusion(p.argmax(0).numpy(), ds[i][1], C, ds.ignore_index)     # what the run's evaluation measures
-                    P = upsample(p, img.shape[:2]); pred = P.argmax(0).numpy().astype(np.uint8)
-                    save_mask(out/'masks'/f'{ds.names[i]}.png', pred, pal); names.append(ds.names[i])
-                    if gt is not None: cm_full += _confusion(pred, gt, C, ds.ignore_index)
-                    if uncertainty: (out/'uncertainty').mkdir(parents=True, exist_ok=True); Image.fromarray(margin_map(P)).save(out/'uncertainty'/f'{ds.names[i]}.png')
-                    if probs: (out/'probs').mkdir(parents=True, exist_ok=True); np.save(out/'probs'/f'{ds.names[i]}.npy', P.half().numpy())
-                    if previews or len(pairs) < sheet: ov = overlay(img, pred, pal)
-                    if previews: contact_sheet([(ds.names[i], img, ov)], out/'previews'/f'{ds.names[i]}.png', width=img.shape[1], cols=1)
-                    if len(pairs) < sheet: pairs.append((ds.names[i], img, ov))
-                    if full is not ds: full._cache[i] = None                                 # one full-size image in memory at a time
-                if pairs: contact_sheet(sorted(pairs), out/'contact_sheet.png')
+                    img, small = ds[i][0], p.argmax(0).numpy().astype(np.uint8)    # at the working size
+                    if ds.has_masks: cm_run += _confusion(small, ds[i][1], C, ds.ignore_index)     # what the run's evaluation measures
+                    o = _orientation(ds.items[i][0]) if ds.as_before else 1            # a run made before photos were read upright: turned now
+                    cm_full += _own_size(out, ds, i, p, o, uncertainty, probs); names.append(ds.names[i])
+                    if previews or sheet: ov = upright(overlay(img, small, pal), o)
+                    if previews: contact_sheet([(ds.names[i], upright(img, o), ov)], _mkdir(out/'previews')/f'{ds.names[i]}.png', width=ov.shape[1], cols=1, classes=ds.classes, palette=pal)
+                    if sheet: pairs.append((ds.names[i], thumb(upright(img, o)), thumb(ov)))
+                    if cached is None: ds._cache[i] = None                             # images the run does not hold: one at a time
+                contact_sheets(pairs, out, sheet, ds.classes, pal)
                 res = {'run': str(Path(run).resolve()), 'round': k, 'images': images if images in ('pool', 'eval', None) else str(Path(images).resolve()),
-                       'n_images': len(names), 'classes': ds.classes, 'palette': np.asarray(pal).tolist(), 'scale': ds.scale, 'seconds': float(f'{time.time() - t0:.2f}'),
+                       'n_images': len(names), 'classes': ds.classes, 'palette': np.asarray(pal).tolist(), 'scale': ds.scale, 'long_side': ds.long_side,
+                       'contact_sheets': [sheet_name(k) for k in range(pages)], 'seconds': float(f'{time.time() - t0:.2f}'),
                        'scores': {'own_size': miou_from_confusion(cm_full.reshape(C, C)), 'run_scale': miou_from_confusion(cm_run.reshape(C, C))} if ds.has_masks else None}
                 atomic_write(out/'predictions.json', json.dumps(res, indent=1))
         finally: al.close()

@@ -163,12 +163,12 @@ def test_memory_is_estimated_before_work(run, monkeypatch):
 
 def test_an_allocation_that_fails_is_one_line(run, monkeypatch):
     import pixelpick.predict as pp
-    def upsample(*a): raise RuntimeError("[enforce fail at alloc_cpu.cpp:114] data. DefaultCPUAllocator: can't allocate memory: you tried to allocate 123456789 bytes.")
-    monkeypatch.setattr(pp, 'upsample', upsample)
+    def own_size(*a): raise RuntimeError("[enforce fail at alloc_cpu.cpp:114] data. DefaultCPUAllocator: can't allocate memory: you tried to allocate 123456789 bytes.")
+    monkeypatch.setattr(pp, 'own_size', own_size)
     rc, err = predict('--out', 'oom', cwd=run)
     assert rc == 2 and err.count('\n') == 1 and 'ran out of memory' in err and 'PIXELPICK_MEMORY_LIMIT_GB' in err, err
     assert 'RuntimeError' not in err and 'DefaultCPUAllocator' not in err, err
-    monkeypatch.setattr(pp, 'upsample', lambda *a: (_ for _ in ()).throw(MemoryError()))
+    monkeypatch.setattr(pp, 'own_size', lambda *a: (_ for _ in ()).throw(MemoryError()))
     rc, err = predict('--out', 'oom', cwd=run)
     assert rc == 2 and 'ran out of memory' in err and 'MemoryError' not in err, err
     assert not (run/'oom'/'predictions.json').exists()
