@@ -1,9 +1,9 @@
 """Speed and memory of a frozen-encoder learner against today's context head, in one run (issue 39).
 
-    python benchmarks/fine_speed.py --root ../shared/data/camvid --reps 3 --threads 2
+    python benchmarks/fullres_speed.py --root ../shared/data/camvid --reps 3 --threads 2
 
 Each learner runs in its own process (so that each peak memory is its own), one after the other, on CamVid's 367 pool
-images: `--runs` gives `training:scale` pairs (default: `context:0.5`, today's runs, and `fine:1.0`, the full-resolution
+images: `--runs` gives `training:scale` pairs (default: `context:0.5`, today's runs, and `fullres:1.0`, the full-resolution
 learner). For each:
 - feature extraction (`extract_features` on the learner's grid) against a bare `model.net.encoder(x)` over the same
   images and batches, alternating, `reps` times: the ratio of the medians;
@@ -11,7 +11,7 @@ learner). For each:
   (`--strategy`, top 5%, 10 px/img), `reps` times (medians);
 - evaluation on val from the cached features;
 - the process's peak RSS and the sizes of the feature caches.
-Writes benchmarks/results/fine-speed-camvid.json with the load average before and after.
+Writes benchmarks/results/fullres-speed-camvid.json with the load average before and after.
 """
 import argparse, json, os, resource, statistics, subprocess, sys, time
 from pathlib import Path
@@ -58,9 +58,9 @@ def one(a, training, scale):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--root', required=True); p.add_argument('--reps', type=int, default=3); p.add_argument('--threads', type=int, default=2)
-    p.add_argument('--runs', nargs='+', default=['context:0.5', 'fine:1.0'], help='training:scale, one process each')
+    p.add_argument('--runs', nargs='+', default=['context:0.5', 'fullres:1.0'], help='training:scale, one process each')
     p.add_argument('--strategy', default='margin_interior')
-    p.add_argument('--out', default='benchmarks/results/fine-speed-camvid.json')
+    p.add_argument('--out', default='benchmarks/results/fullres-speed-camvid.json')
     p.add_argument('--one', help=argparse.SUPPRESS)
     a = p.parse_args(); torch.set_num_threads(a.threads)
     if a.one:
