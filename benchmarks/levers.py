@@ -133,6 +133,10 @@ class Setup:
         return ContextHead(p.channels, self.K, self.proj, r.hidden, r.dropout, p.mean, p.std, sp.get('dilation', 2), stride=p.stride)
 
     def fit(self, lab, seed):
+        if self.sp.get('ens', 1) > 1:                                              # an ensemble: heads from seeds seed, seed+1, ...
+            sp = self.sp; self.sp = {**sp, 'ens': 1}
+            try: return Ensemble([self.fit(lab, seed + j) for j in range(sp['ens'])])
+            finally: self.sp = sp
         ok = (lab['label'] >= 0) & (lab['label'] < self.K)
         im, r, c, y = (lab[k][ok] for k in ('image', 'row', 'col', 'label'))
         torch.manual_seed(seed); head = self.new_head()
@@ -173,6 +177,16 @@ class Setup:
                 gt = torch.from_numpy(self.va[i][1].astype(np.int64)); ok = gt != self.va.ignore_index
                 out[i] = torch.bincount(gt[ok]*K + pred[j][ok], minlength=K*K).view(K, K).numpy()
         return out
+
+class Ensemble(nn.Module):
+    "Heads whose probabilities are averaged: `maps` gives the log of the mean."
+    def __init__(self, heads): super().__init__(); self.heads = nn.ModuleList(heads)
+    @property
+    def stride(self): return self.heads[0].stride
+    @stride.setter
+    def stride(self, v):
+        for h in self.heads: h.stride = v
+    def maps(self, f, hw): return torch.stack([h.maps(f, hw).softmax(1) for h in self.heads]).mean(0).log()
 
 def train_weighted(head, X, y, r, seed, cb, w=None):
     "`train_head` with class-balanced cross-entropy (weights count**-cb, mean 1 over the labelled pixels) and per-pixel weights `w`."
