@@ -11,7 +11,7 @@ ordinary `pixelpick` runs (`ActiveLearner`), resumable: run the same command aga
 Every round's checkpoint is evaluated on val split in two halves by sorted file name: A, the first 50 images
 (sequence 0016E5 frames up to 08057), and B, the other 51. **Split-half selection**: for each half, the strategy with
 the best mean mIoU over seeds and over 20 and 30 px/img on the *other* half is the one reported on this half, so no
-reported number was used to choose it. Writes `<out>/summary.json` and `benchmarks/results/context-camvid-0.5.json`.
+reported number was used to choose it. Writes `<out>/summary.json` and `--result` (`benchmarks/results/context-camvid-0.5.json`).
 """
 import argparse, json, os, time
 from pathlib import Path
@@ -50,6 +50,7 @@ def main():
     p.add_argument('--no-full', action='store_true')
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--scale', type=float, default=0.5)
+    p.add_argument('--result', default=str(RESULT), help='where the results are copied (default: %(default)s)')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     tr, ev = camvid(a.root, 'train', a.scale).load_all(), camvid(a.root, 'val', a.scale).load_all()
@@ -83,7 +84,7 @@ def main():
             first.close()
     res['table'] = table(res, a.learners, a.strategies, a.seeds)
     (out/'summary.json').write_text(json.dumps(res, indent=1))
-    RESULT.parent.mkdir(exist_ok=True); RESULT.write_text(json.dumps(res, indent=1))
+    Path(a.result).parent.mkdir(exist_ok=True); Path(a.result).write_text(json.dumps(res, indent=1))
     print(json.dumps(res['table'], indent=1))
 
 def table(res, learners, strategies, seeds):

@@ -6,9 +6,9 @@ __version__ = "0.1.0"
 # %% auto #0
 __all__ = ['Config', 'ActiveLearner', 'Step', 'RunDamaged', 'LearnerClosed', 'RunFolder', 'Learner', 'FinetuneLearner',
            'LEARNERS', 'learner', 'create_learner', 'HeadLearner', 'HeadRecipe', 'extract_features', 'ContextLearner',
-           'ContextHead', 'ACQUISITIONS', 'STRATEGIES', 'acquisition', 'score_pool', 'uncertainty', 'get_dataset',
-           'synthetic_scenes', 'folder_dataset', 'SegDataset', 'DataError', 'camvid', 'download_camvid', 'LabelStore',
-           'Oracle', 'Person', 'export_predictions', 'open_run', 'labeller', 'live_labeller']
+           'ContextHead', 'FullResLearner', 'ACQUISITIONS', 'STRATEGIES', 'acquisition', 'score_pool', 'uncertainty',
+           'get_dataset', 'synthetic_scenes', 'folder_dataset', 'SegDataset', 'DataError', 'camvid', 'download_camvid',
+           'LabelStore', 'Oracle', 'Person', 'export_predictions', 'open_run', 'labeller', 'live_labeller']
 
 # %% ../nbs/12_api.ipynb #1e9c9061
 from .config import Config
@@ -17,6 +17,7 @@ from .folder import RunFolder
 from .learners import Learner, FinetuneLearner, LEARNERS, learner, create_learner
 from .head import HeadLearner, HeadRecipe, extract_features
 from .context import ContextLearner, ContextHead
+from .fullres import FullResLearner
 from .acquire import ACQUISITIONS, STRATEGIES, acquisition, score_pool, uncertainty
 from .data import get_dataset, synthetic_scenes, folder_dataset, SegDataset, DataError
 from .datasets import camvid, download_camvid
@@ -25,4 +26,4 @@ from .oracle import Oracle, Person
 from .predict import export_predictions, open_run
 from .labeller import labeller
 from .live import live_labeller
-_all_ = ['Config', 'ActiveLearner', 'Step', 'RunDamaged', 'LearnerClosed', 'RunFolder', 'Learner', 'FinetuneLearner', 'LEARNERS', 'learner', 'create_learner', 'HeadLearner', 'HeadRecipe', 'extract_features', 'ContextLearner', 'ContextHead', 'ACQUISITIONS', 'STRATEGIES', 'acquisition', 'score_pool', 'uncertainty', 'get_dataset', 'synthetic_scenes', 'folder_dataset', 'SegDataset', 'DataError', 'camvid', 'download_camvid', 'LabelStore', 'Oracle', 'Person', 'export_predictions', 'open_run', 'labeller', 'live_labeller']
+_all_ = ['Config', 'ActiveLearner', 'Step', 'RunDamaged', 'LearnerClosed', 'RunFolder', 'Learner', 'FinetuneLearner', 'LEARNERS', 'learner', 'create_learner', 'HeadLearner', 'HeadRecipe', 'extract_features', 'ContextLearner', 'ContextHead', 'FullResLearner', 'ACQUISITIONS', 'STRATEGIES', 'acquisition', 'score_pool', 'uncertainty', 'get_dataset', 'synthetic_scenes', 'folder_dataset', 'SegDataset', 'DataError', 'camvid', 'download_camvid', 'LabelStore', 'Oracle', 'Person', 'export_predictions', 'open_run', 'labeller', 'live_labeller']

@@ -71,6 +71,7 @@ class ContextHead(nn.Module):
     def forward(self, x): return self.mlp(x)   # (N, C + 8k) inputs -> (N, n_classes) logits
     def maps(self, fmap, # (B,C,h,w) features
              hw, # (H,W) image size to crop to
+             up=None, # output pixels per cell side (default `stride`: the image's; fewer: a coarser map, e.g. for scoring)
             ): # (B,n_classes,H,W) logits
         "The MLP on every cell, as convolutions: its first layer a 1x1 on the cell plus a dilated 3x3 on the projections."
         lin, C, d, f = self.mlp[0], fmap.shape[1], self.dilation, fmap.float()
@@ -79,7 +80,8 @@ class ContextHead(nn.Module):
         for j, (dy, dx) in enumerate(OFFSETS): w3[:, :, dy + 1, dx + 1] = wn[:, j]
         x = folded_1x1(f, lin.weight[:, :C], lin.bias, self.mean, self.std) + F.conv2d(self.project(f), w3, dilation=d)
         x = conv_mlp(self.mlp[1:], x)
-        return F.interpolate(x, size=(f.shape[2]*self.stride, f.shape[3]*self.stride), mode='bilinear', align_corners=False)[..., :hw[0], :hw[1]]
+        up = up or self.stride
+        return F.interpolate(x, size=(f.shape[2]*up, f.shape[3]*up), mode='bilinear', align_corners=False)[..., :hw[0], :hw[1]]
 
 # %% ../nbs/05d_context.ipynb #77145d22
 @learner('context')
@@ -94,4 +96,4 @@ class ContextLearner(HeadLearner):
         "An untrained context head for this pool, on the encoder's device."
         r = self.recipe
         return ContextHead(self.pool.channels, self.ds.c, self.proj, r.hidden, r.dropout, self.pool.mean, self.pool.std,
-                           self.dilation).to(next(self.encoder.parameters()).device)
+                           self.dilation, self.pool.stride).to(next(self.encoder.parameters()).device)

@@ -29,11 +29,14 @@ def hypercolumns(model, # a `SegModel`: only its normalisation, padding and enco
                  x, # (B,3,H,W) float in [0,1]
                  min_stride=4, # keep the encoder maps of this stride and coarser
                  dtype=None, # of the result (default: the encoder's); each map is resized straight into it
-                )->torch.Tensor: # (B,C,Hp/4,Wp/4) for the padded size (Hp,Wp)
-    "Encoder maps of stride >= `min_stride`, resized to the finest of them and concatenated."
-    wp = math.ceil(x.shape[-1]/model.multiple)*model.multiple                 # the padded width
+                 stride=None, # pixels per cell of the result (default: the finest kept map's); finer maps are folded into channels
+                )->torch.Tensor: # (B,C,Hp/stride,Wp/stride) for the padded size (Hp,Wp)
+    "Encoder maps of stride >= `min_stride` on a grid of `stride` pixels: coarser maps resized, finer ones folded (`pixel_unshuffle`), concatenated."
+    hp, wp = (math.ceil(v/model.multiple)*model.multiple for v in x.shape[-2:])   # the padded size
     fs = [f for f in model.features(x) if wp // f.shape[-1] >= min_stride]
-    size = fs[0].shape[-2:]
+    s = stride or wp // fs[0].shape[-1]
+    fs = [F.pixel_unshuffle(f, k) if (k := s*f.shape[-1]//wp) > 1 else f for f in fs]   # a 4-px map on an 8-px grid: its 2x2 cells side by side, 4x the channels
+    size = (hp//s, wp//s)
     out, c = torch.empty(len(x), sum(f.shape[1] for f in fs), *size, dtype=dtype or fs[0].dtype, device=x.device), 0
     for f in fs:                                                                # no concatenated copy: one write per map
         out[:, c:c + f.shape[1]] = f if f.shape[-2:] == size else F.interpolate(f, size=size, mode='bilinear', align_corners=False)
@@ -112,9 +115,10 @@ def image_fingerprints(ds)->list: # a loaded split (`SegDataset`)
     "A short SHA-1 of each decoded image: what a run's labels and features were made on."
     return [hashlib.sha1(np.ascontiguousarray(ds[i][0]).data).hexdigest()[:16] for i in range(len(ds))]
 
-def _cache_key(model, ds):
-    "What the features depend on: encoder weights, image list, sizes and pixels (`image_fingerprints`), scale."
+def _cache_key(model, ds, stride=4): # `stride`: pixels per feature cell
+    "What the features depend on: encoder weights, image list, sizes and pixels (`image_fingerprints`), scale, grid."
     h = hashlib.sha1()
+    if stride != 4: h.update(f'stride {stride}'.encode())                   # the 4-px grid's keys are those of the files written before there was a choice
     for k, v in model.net.encoder.state_dict().items(): h.update(k.encode()); h.update(v.detach().cpu().numpy().tobytes())
     h.update(json.dumps([ds.name, ds.scale, list(ds.names), [list(ds[i][0].shape) for i in range(len(ds))], image_fingerprints(ds)]).encode())   # an image edited between rounds changes the key
     return h.hexdigest()[:16]
@@ -193,16 +197,18 @@ def feature_memory(shapes, # (H,W) of each image
                    on_disk=True, # the features go to a file: beyond `budget` they are read from it, not kept in memory
                    extract=True, # False: a complete file is reused, no batch is computed
                    multiple=32, # the encoder's padding multiple
+                   stride=4, # pixels per feature cell
                   )->dict: # {part: bytes}
     "Memory `extract_features` takes: the fp16 features it keeps in memory, and the peak of its largest batch."
-    sizes = [channels*h*w for h, w in (_grid(s, multiple) for s in shapes)]
+    sizes = [channels*h*w for h, w in (_grid(s, multiple, stride) for s in shapes)]
     kept = 2*sum(sizes) if not on_disk or 2*sum(sizes) <= budget else 0
-    batch = max((sum(sizes[i] for i in b) for b in size_groups(None, range(len(shapes)), bs, sizes=shapes)), default=0)
+    cells4 = [channels*h*w for h, w in (_grid(s, multiple) for s in shapes)]      # a batch's peak is the encoder's maps at full size: counted on the 4-px grid whatever grid is kept
+    batch = max((sum(cells4[i] for i in b) for b in size_groups(None, range(len(shapes)), bs, sizes=shapes)), default=0)
     return {'features kept in memory': kept, 'extracting the largest batch': _BATCH_BYTES*batch + _BATCH_FIXED if extract and batch else 0}
 
-def _check_features(ds, shapes, channels, bs, budget, path, extract, multiple):
+def _check_features(ds, shapes, channels, bs, budget, path, extract, multiple, stride=4):
     "Refuse an extraction (or a reuse) whose estimate does not fit, with the scale, feature budget and number of images that do."
-    est = lambda shp=shapes, b=budget, ext=extract: feature_memory(shp, channels, bs, b, path is not None, ext, multiple)
+    est = lambda shp=shapes, b=budget, ext=extract: feature_memory(shp, channels, bs, b, path is not None, ext, multiple, stride)
     need, avail = est(), available_memory()[0]
     if avail is None or sum(need.values()) <= avail: return
     fits, opts = lambda *a: sum(est(*a).values()) <= avail, []
@@ -254,24 +260,25 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
                      stats_from:FeatureCache=None, # standardise with this cache's statistics (the pool's) instead of our own
                      dist=None, # several processes (`pixelpick.distributed`): each extracts its share of the batches into the file at `path`
                      write=True, # False: reuse a complete file at `path` but never write one (a read-only run)
-                     key=None, # `_cache_key(model, ds)`, when the caller has it already
+                     key=None, # `_cache_key(model, ds, stride)`, when the caller has it already
+                     stride=4, # pixels per feature cell (8: the 4-px map folded into channels, `hypercolumns`)
                     )->FeatureCache:
     "Hypercolumns of every image of `ds`, computed once (fp16), kept on disk at `path` for the next process."
     model = model.eval(); dev = next(model.parameters()).device
     shapes = [ds[i][0].shape[:2] for i in range(len(ds))]
-    grids = [_grid(s, model.multiple) for s in shapes]
+    grids = [_grid(s, model.multiple, stride) for s in shapes]
     cells = sum(h*w for h, w in grids)
-    key, meta = key or _cache_key(model, ds), None if path is None else Path(path).with_suffix('.json')
+    key, meta = key or _cache_key(model, ds, stride), None if path is None else Path(path).with_suffix('.json')
     info = _read_meta(meta)
     N, main = (1, True) if dist is None else (dist.num_processes, dist.is_main_process)
     start = _open_complete(path, meta, info, key, cells) if main else None   # a complete file, checked against its sidecar: reused
     done = start is not None
     if N > 1: done = dist.gather(done)[0]                                 # the main process decides
-    C = info['channels'] if done else hypercolumns(model, torch.zeros(1, 3, 2*model.multiple, 2*model.multiple, device=dev)).shape[1]   # from a small probe
+    C = info['channels'] if done else hypercolumns(model, torch.zeros(1, 3, 2*model.multiple, 2*model.multiple, device=dev), stride=stride).shape[1]   # from a small probe
     sizes = [C*h*w for h, w in grids]
     in_mem = 2*sum(sizes) <= budget
     on_disk = path is not None and (done or (write and main) or N > 1)   # several processes share their features through the file
-    _check_features(ds, shapes, C, bs, budget, path if on_disk else None, not done, model.multiple)   # before any large allocation
+    _check_features(ds, shapes, C, bs, budget, path if on_disk else None, not done, model.multiple, stride)   # before any large allocation
     fh = None
     if on_disk:
         if not done and main: start = _new_file(path, meta, key, C, sum(sizes))
@@ -286,8 +293,8 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
             groups = list(size_groups(ds, range(len(ds)), bs, sizes=shapes))
             if dist is not None: groups = dist.shard(groups)
             for b in (pbar(groups) if pbar is not NoBar else groups):
-                hc = hypercolumns(model, to_batch([ds[i][0] for i in b], dev), dtype=torch.float16)   # stored as computed: no second copy
-                v = hc[..., :math.ceil(shapes[b[0]][0]/4), :math.ceil(shapes[b[0]][1]/4)].float()   # the cells over the images
+                hc = hypercolumns(model, to_batch([ds[i][0] for i in b], dev), dtype=torch.float16, stride=stride)   # stored as computed: no second copy
+                v = hc[..., :math.ceil(shapes[b[0]][0]/stride), :math.ceil(shapes[b[0]][1]/stride)].float()   # the cells over the images
                 s1, s2, n = s1 + v.sum((2, 3)).sum(0).double().cpu(), s2 + (v*v).sum((2, 3)).sum(0).double().cpu(), n + v[:, 0].numel()   # statistics on the fly, of the stored values
                 for i, f in zip(b, hc.cpu().numpy()):
                     if fh is None or in_mem: feats[i] = f
@@ -310,7 +317,7 @@ def extract_features(model, # a `SegModel` whose encoder gives the features
         feats = [DiskMap(path, off[i], (C, *g)) for i, g in enumerate(grids)]   # beyond the budget: read from the file when used
         if in_mem: feats = [f.read() for f in feats]                            # within it: read once into memory
     if stats_from is not None: mean, std = stats_from.mean, stats_from.std
-    return FeatureCache(feats, shapes, mean, std)
+    return FeatureCache(feats, shapes, mean, std, stride)
 
 # %% ../nbs/05b_head.ipynb #cdb1ce9c
 def conv_mlp(layers, # Linear, BatchNorm1d, ReLU and Dropout modules
@@ -441,7 +448,7 @@ class FrozenSegModel(nn.Module):
                  head:PixelHead):
         super().__init__()
         self.encoder, self.head = encoder.eval().requires_grad_(False), head
-    def features(self, x): return hypercolumns(self.encoder, x)   # (B,3,H,W) float in [0,1] -> (B,C,h,w)
+    def features(self, x): return hypercolumns(self.encoder, x, stride=self.head.stride)   # (B,3,H,W) float in [0,1] -> (B,C,h,w) on the head's grid
     def decode(self, f, hw): return self.head.maps(f, hw)           # features -> logits cropped to `hw`
     split_mc = True # MC-dropout samples only the head: the frozen encoder runs once
     def forward(self, x): # (B,3,H,W) float in [0,1]
@@ -456,6 +463,7 @@ _FEATURES = {}
 class HeadLearner(Learner):
     "Frozen-encoder training, scoring and evaluation for a run (`training='head'`)."
     settings, live = ('arch', 'encoder', 'weights', 'head_steps', 'feature_budget_gb'), True
+    stride = 4 # pixels per feature cell (`extract_features`)
     def __init__(self, encoder, # a `SegModel` with the run's (pretrained) encoder
                  ds, eval_ds=None, # the pool and the evaluation split
                  recipe:HeadRecipe=None, # head hyper-parameters
@@ -478,13 +486,13 @@ class HeadLearner(Learner):
         hl.cfg = cfg; return hl
 
     def _extract(self, ds, name, stats_from=None):
-        key = _cache_key(self.encoder, ds)                                # the features, not their standardisation: shared by every pool's runs
+        key = _cache_key(self.encoder, ds, self.stride)                   # the features, not their standardisation: shared by every pool's runs
         if key in _FEATURES: _FEATURES[key] = _FEATURES.pop(key)          # the most recently used is kept longest
         else:
             if len(_FEATURES) >= 4: _FEATURES.pop(next(iter(_FEATURES)))
             path = None if self.folder is None else Path(self.folder)/'features'/f'{name}.npy'
             with long_step(f'features of {len(ds)} {name} images', self.progress and (self.dist is None or self.dist.is_main_process)):   # a line in a terminal
-                _FEATURES[key] = extract_features(self.encoder, ds, path=path, budget=self.budget, progress=self.progress, dist=self.dist, write=self.write, key=key)
+                _FEATURES[key] = extract_features(self.encoder, ds, path=path, budget=self.budget, progress=self.progress, dist=self.dist, write=self.write, key=key, stride=self.stride)
         fc = _FEATURES[key]
         return fc if stats_from is None else FeatureCache(fc.feats, fc.shapes, stats_from.mean, stats_from.std, fc.stride)   # the same maps, standardised as the pool
 
@@ -502,7 +510,7 @@ class HeadLearner(Learner):
 def new_head(self:HeadLearner)->PixelHead:
     "An untrained head for this pool, on the encoder's device."
     r = self.recipe
-    return PixelHead(self.pool.channels, self.ds.c, r.hidden, r.dropout, self.pool.mean, self.pool.std).to(next(self.encoder.parameters()).device)
+    return PixelHead(self.pool.channels, self.ds.c, r.hidden, r.dropout, self.pool.mean, self.pool.std, self.pool.stride).to(next(self.encoder.parameters()).device)
 
 @patch
 def fit_head(self:HeadLearner, image, row, col, label, # labelled pixels (void and out-of-range labels are dropped)
@@ -521,10 +529,10 @@ def fit_head(self:HeadLearner, image, row, col, label, # labelled pixels (void a
     return head
 
 @patch
-def full_pixels(self:HeadLearner, frac=0.02, # share of each image's labelled pixels
+def full_pixels(self:HeadLearner, frac=None, # share of each image's labelled pixels (default: 2% on a 4-px grid, as many per feature cell on another)
                 seed=0)->tuple: # image, row, col, label
     "A random `frac` of every image's ground-truth pixels: full supervision for a head (neighbours share features)."
-    rng, out = np.random.default_rng(seed), []
+    rng, out, frac = np.random.default_rng(seed), [], 0.02*(4/self.stride)**2 if frac is None else frac
     for i in range(len(self.ds)):
         m = self.ds[i][1]; r, c = np.nonzero(m != self.ds.ignore_index)
         s = rng.choice(len(r), max(1, round(frac*len(r))), replace=False) if len(r) else np.zeros(0, int)
