@@ -11,6 +11,12 @@ __all__ = ['Config', 'ActiveLearner', 'Step', 'RunDamaged', 'LearnerClosed', 'Ru
            'LabelStore', 'Oracle', 'Person', 'export_predictions', 'open_run', 'labeller', 'live_labeller']
 
 # %% ../nbs/12_api.ipynb #1e9c9061
+__doc__ = """pixelpick: PixelPick, active learning for semantic segmentation from a few well-chosen pixels.
+
+A model learns from sparse labelled pixels; each round it scores the pool's unlabelled pixels, picks the most
+uncertain ones, asks an oracle (the masks, or a person at the keyboard) for their classes, and retrains.
+`ActiveLearner` runs the rounds in a run folder; `labeller` asks a person; `export_predictions` writes the masks.
+The algorithm on one screen: the chapter "PixelPick in one screen" (nbs/00_algorithm.ipynb)."""
 from .config import Config
 from .loop import ActiveLearner, Step, RunDamaged, LearnerClosed
 from .folder import RunFolder
