@@ -30,6 +30,7 @@ def acquisition(name:str, # the name `strategy` will take
         return fn
     return _register
 
+# %% ../nbs/03_acquire.ipynb #71582c68
 class _Strategies:
     "What `strategy` may be: a registered acquisition function, or 'random'. A live view: registering adds to it."
     def __iter__(self): return iter((*ACQUISITIONS, 'random'))
@@ -38,7 +39,6 @@ class _Strategies:
     def __repr__(self): return repr(tuple(self))
 
 STRATEGIES = _Strategies()
-
 
 # %% ../nbs/03_acquire.ipynb #7c16bc67
 @acquisition('margin')
@@ -52,6 +52,7 @@ def entropy(probs):
     "Entropy of the class distribution (clamped: no NaN at p = 0)."
     return -(probs * probs.clamp_min(1e-12).log()).sum(1)
 
+# %% ../nbs/03_acquire.ipynb #afd03c67
 @acquisition('least_confidence')
 def least_confidence(probs):
     "One minus the top class's probability."
@@ -69,6 +70,7 @@ def margin_interior(probs):
     "Margin, with predicted class boundaries ranked last."
     return margin(probs) - 2*class_boundary(probs)
 
+# %% ../nbs/03_acquire.ipynb #64016ff7
 def uncertainty(probs, # (B,C,H,W) class probabilities, or (T,B,C,H,W): T MC-dropout passes
                 strategy='margin', # a name in `ACQUISITIONS`
                ):
@@ -80,6 +82,7 @@ def uncertainty(probs, # (B,C,H,W) class probabilities, or (T,B,C,H,W): T MC-dro
     elif probs.dim() == 5: probs = sum(probs)/len(probs)                    # the others see the mean of the passes
     return ACQUISITIONS[strategy](probs)
 
+# %% ../nbs/03_acquire.ipynb #050720eb
 def random_scores(h, w, # the image's size
                   generator=None, # the image's own torch.Generator (CPU)
                  )->torch.Tensor: # (1,h,w)
@@ -112,9 +115,12 @@ def select_pixels(scores, # (B,H,W) uncertainty, higher = more uncertain
 
 # %% ../nbs/03_acquire.ipynb #345dfdb7
 def _take(z, j): return [t[j:j+1] for t in z] if isinstance(z, (list, tuple)) else z[j:j+1]
+
 def key_seed(*key)->int: return int(np.random.default_rng(list(key)).integers(2**31))   # a seed drawn from a key of ints, e.g. (run seed, round, what)
+
 def image_seed(seed, i): return key_seed(seed, i)   # one image's own random stream
 
+# %% ../nbs/03_acquire.ipynb #0bc46f09
 @torch.no_grad()
 def mc_probs(decode, # fn(z) -> logits: the part of the model that dropout samples
              z, # its input for the whole batch (a tensor or a list of tensors, batch first), computed once
@@ -133,6 +139,7 @@ def mc_probs(decode, # fn(z) -> logits: the part of the model that dropout sampl
             out.append(torch.cat(ps) if samples else sum(ps)/mc_passes)
     return torch.stack(out, 1) if samples else torch.cat(out)
 
+# %% ../nbs/03_acquire.ipynb #29ea8c0f
 @torch.no_grad()
 def predict_probs(model, # a `SegModel` (or any images-to-logits module)
                   x, # (B,3,H,W) float in [0,1] on the model's device
@@ -148,7 +155,6 @@ def predict_probs(model, # a `SegModel` (or any images-to-logits module)
     if getattr(model, 'split_mc', False): return mc_probs(lambda f: model.decode(f, hw), model.features(x), model, idxs, mc_passes, seed, samples)
     return mc_probs(model, x, model, idxs, mc_passes, seed, samples)          # dropout in the encoder too: whole passes
 
-
 # %% ../nbs/03_acquire.ipynb #80ebffec
 def image_probs(model, # a `SegModel` (None: only 'random' can be scored)
                 ds, # the images it predicts
@@ -158,6 +164,7 @@ def image_probs(model, # a `SegModel` (None: only 'random' can be scored)
     def probs(b, mc_passes=0, seed=0, samples=False): return predict_probs(model, to_batch([ds[i][0] for i in b], dev), mc_passes, b, seed, samples)
     return probs
 
+# %% ../nbs/03_acquire.ipynb #ffe22c02
 def score_pool(probs, # fn(idxs, mc_passes, seed, samples) -> probabilities of those images (`Learner.probs`), or a `SegModel` (None for 'random')
                pool, # the pool: a `SegDataset`, or the (H,W) of each image
                n, # pixels to pick per image
@@ -189,4 +196,3 @@ def score_pool(probs, # fn(idxs, mc_passes, seed, samples) -> probabilities of t
     res = {k: np.concatenate(v).astype(int) if v else np.zeros(0, int) for k, v in out.items()}
     if keep_maps: res['maps'] = maps
     return res
-

@@ -35,6 +35,7 @@ def _add_config_args(p, skip=('data_kw',)):
             typ = {'int': int, 'float': float}.get(str(f.type).split('|')[0].strip(), str)
             p.add_argument(flag, type=typ, default=default, help=f"{h} (default: {f.default})")
 
+# %% ../nbs/07_cli.ipynb #77c71a82
 OWN_IMAGES = ("Your own images: --dataset folder --root ROOT, where ROOT/images/ holds the images (.png, .jpg, ...) and, "
               "optionally, ROOT/masks/ holds masks with the same file stems (class ids as pixel values, 255 = void).")
 
@@ -88,6 +89,7 @@ def plot_runs(runs, # {name: history list} or {name: results.json path}
     if fn: fig.savefig(fn, dpi=100)
     return fig
 
+# %% ../nbs/07_cli.ipynb #eb652c60
 def run_command(args):
     "Run the experiment described by parsed `args`."
     if args.threads: torch.set_num_threads(args.threads)
@@ -114,6 +116,7 @@ def run_command(args):
     if hist and not n: print(f"predicted masks of every image: pixelpick predict {out}")
     return hist
 
+# %% ../nbs/07_cli.ipynb #4d66f35c
 def untrained_lines(al)->list: # an `ActiveLearner`
     "What `pixelpick run` says of the answers it kept but did not train: whose photo left the pool, and whose photo changed."
     u, said = al.untrained(), []
@@ -122,6 +125,7 @@ def untrained_lines(al)->list: # an `ActiveLearner`
     if u['aside']: said.append(f"{sum(u['aside'].values())} answers set aside: their {len(u['aside'])} photos show another picture now ({names(u['aside'])}); kept in labels.jsonl, never trained")
     return said
 
+# %% ../nbs/07_cli.ipynb #d00c1ac2
 def _working_size(args, kw)->str|None: # parsed `args`, and the settings `_run_settings` made of them
     "A new run: its working size checked, or chosen for a folder of images when neither --long-side nor --scale is given (`worksize.working_size`); a reopened run keeps its own."
     from pixelpick.worksize import working_size, LONG_SIDES
@@ -168,11 +172,13 @@ def _run_settings(args)->tuple: # parsed `args`
         kw['data_kw']['eval'] = {'dataset': 'folder', 'root': str((root/kw['eval_split']).resolve()), 'scale': kw['scale'], 'data_kw': {'classes': classes, 'mapping': mapping}}
     return kw, 'gt' if has_masks else 'human', class_map
 
+# %% ../nbs/07_cli.ipynb #98ff6aab
 def _saved(out, key, default): # a run folder, a setting, its value when config.json cannot tell
     "A setting of the run in `out` as its config.json holds it (a damaged file is reported by the run itself, later)."
     try: return json.loads((Path(out)/'config.json').read_text()).get(key, default)
     except (OSError, ValueError): return default
 
+# %% ../nbs/07_cli.ipynb #8738a590
 def _class_map(spec)->dict|None: # --class-map as typed
     "'car:vehicle,bush:void' as {'car': 'vehicle', 'bush': 'void'}; each pair checked."
     if spec is None: return None
@@ -180,7 +186,6 @@ def _class_map(spec)->dict|None: # --class-map as typed
     if not pairs or any(len(p) != 2 or not p[0].strip() or not p[1].strip() for p in pairs):
         raise ValueError(f"--class-map {spec!r}: expected OLD:NEW pairs, e.g. car:vehicle,bush:void (NEW a class of --classes, or void)")
     return {a.strip(): b.strip() for a, b in pairs}
-
 
 # %% ../nbs/07_cli.ipynb #678179a7
 def demo(out='pixelpick-demo', # folder for the runs
@@ -238,6 +243,7 @@ def _command(args):
         label_command(args.out, open_browser=not args.no_browser, pixels_per_round=args.pixels_per_round, stream=args.stream, every=args.every)
     elif args.cmd == 'predict': predict_command(args)
 
+# %% ../nbs/07_cli.ipynb #64d8c230
 def predict_command(args):
     "`pixelpick predict RUN`: the masks, then one line saying what was written and how good it is."
     from pixelpick.predict import export_predictions, summary_line
@@ -249,6 +255,7 @@ def predict_command(args):
 class RunStopped(RuntimeError):
     "The processes of a `--processes N` run stopped before it finished (the same command resumes it)."
 
+# %% ../nbs/07_cli.ipynb #2353a1f3
 _OWN = (ValueError, FileNotFoundError, FileExistsError, PermissionError, RuntimeError)   # errors whose message is for the user
 
 def _return_freed_memory():
@@ -258,6 +265,7 @@ def _return_freed_memory():
     try: ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6').mallopt(-3, 128*1024)   # M_MMAP_THRESHOLD, fixed: blocks of 128 KB and more are mapped, and unmapped when freed
     except (OSError, AttributeError): pass                                           # another C library: its own behaviour
 
+# %% ../nbs/07_cli.ipynb #e46d4330
 def main(argv=None): # arguments (default: sys.argv)
     "Entry point of the `pixelpick` command: an error is one line, `pixelpick: error: ...`, exit status 2 (`--debug`: the traceback)."
     _return_freed_memory()

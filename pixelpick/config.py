@@ -62,6 +62,7 @@ def device_ok(d): # a torch device name
     if dev.type == 'mps': return torch.backends.mps.is_available()
     return dev.type == 'cpu'
 
+# %% ../nbs/06a_config.ipynb #5cf6f8a7
 @patch
 def validate(self:Config):
     "Check every setting at once; a `ValueError` names each bad one and what it should be."
@@ -104,6 +105,7 @@ def validate(self:Config):
     if errs: raise ValueError("invalid settings: " + '; '.join(errs))
     return self
 
+# %% ../nbs/06a_config.ipynb #8e332f43
 @patch
 def recipe_(self:Config)->Recipe:
     "The training recipe: the preset ('paper' is the paper's recipe for the dataset) with `epochs`, `lr`, `bs` overrides."

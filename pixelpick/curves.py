@@ -32,11 +32,13 @@ def class_shares(run, # an `ActiveLearner` or a `LabelStore`
     cnt = np.bincount(y, minlength=n)[:n].astype(float)
     return cnt/max(cnt.sum(), 1)*100
 
+# %% ../nbs/09a_curves.ipynb #0aaafadd
 def data_shares(ds)->np.ndarray: # a dataset with masks
     "Percentage of each class among the (non-void) pixels of `ds`."
     cnt = ds.class_counts().astype(float)
     return cnt/max(cnt.sum(), 1)*100
 
+# %% ../nbs/09a_curves.ipynb #7e72820c
 def plot_class_histogram(runs=None, # {name: ActiveLearner or LabelStore}
                          ds=None, # dataset for the data's shares (default: the first run's pool)
                          from_round=1, # count labels of this round and later
@@ -72,6 +74,7 @@ def label_seconds(source=None, # None (the paper's 1.42 s), a number, or a Label
     if med is None: return PAPER_SECONDS, f"paper's {PAPER_SECONDS} s/label (no timed labels)"
     return float(med), f'measured {med:.2f} s/label'
 
+# %% ../nbs/09a_curves.ipynb #4c19de23
 def _histories(v):
     "A list of histories (lists of round dicts) from a history, a learner, a run folder, results.json, or a list of them."
     if hasattr(v, 'history'): return [v.history]
@@ -82,6 +85,7 @@ def _histories(v):
     if isinstance(v, (list, tuple)): return [h for o in v for h in _histories(o)]
     raise TypeError(f"cannot read runs from {type(v).__name__}")
 
+# %% ../nbs/09a_curves.ipynb #a243f5f7
 def curve_stats(runs, # one run or a list of runs (seeds)
                )->tuple: # (pixels per image, mean mIoU, std mIoU or None, number of seeds)
     "Mean and sample standard deviation of mIoU over seeds, round by round."
@@ -92,6 +96,7 @@ def curve_stats(runs, # one run or a list of runs (seeds)
     y = np.array([[o['miou'] for o in h[:n]] for h in hs], float)
     return x, y.mean(0), (y.std(0, ddof=1) if len(hs) > 1 else None), len(hs)
 
+# %% ../nbs/09a_curves.ipynb #8344f810
 def _full_values(full):
     if full is None: return None
     if isinstance(full, (int, float)): return [float(full)]

@@ -34,6 +34,7 @@ def atomic_write(fn, # the file to (re)write; its folder is created
         with contextlib.suppress(OSError): tmp.unlink(missing_ok=True)
         raise (OSError(e.errno, _write_error(fn, e)) if e.errno else OSError(_write_error(fn, e))) from e
 
+# %% ../nbs/00_data.ipynb #494ac97e
 DISK_FULL = (errno.ENOSPC, getattr(errno, 'EDQUOT', errno.ENOSPC))   # the errnos of a full disk (or a spent quota)
 
 def _write_error(fn, e): # the file, the OSError
@@ -50,12 +51,14 @@ def _rgb8(im): # an open PIL image
         return np.repeat(g.astype(np.uint8)[..., None], 3, 2)
     return np.asarray(im.convert('RGB'))
 
+# %% ../nbs/00_data.ipynb #46d32611
 ORIENTATION = 0x0112 # the EXIF tag of a photo's orientation: 1 upright; 3, 6, 8 turned 180, 90 and 270 degrees; 2, 4, 5, 7 mirrored
 
 def _oriented(im): # an open PIL image
     "The image as a viewer shows it: its EXIF orientation applied (a phone's portrait photo is stored sideways), other pixels untouched."
     return ImageOps.exif_transpose(im) if im.getexif().get(ORIENTATION, 1) not in (1, None) else im
 
+# %% ../nbs/00_data.ipynb #ddeeb581
 def _draft(im, # an open PIL image, not yet decoded
            size, # (h,w) wanted at least, as a viewer shows it
           ):
@@ -64,6 +67,7 @@ def _draft(im, # an open PIL image, not yet decoded
     h, w = size
     im.draft('RGB', (h, w) if im.getexif().get(ORIENTATION, 1) in (5, 6, 7, 8) else (w, h))   # in the file's own orientation
 
+# %% ../nbs/00_data.ipynb #4e4cacf4
 def read_image(fn, # path to an image file
                size=None, # (h,w) the image is wanted at: a JPEG is decoded at a reduced size no smaller than it (resize it after)
                upright=True, # apply the EXIF orientation; False: the stored pixels, as runs made before it read them
@@ -78,6 +82,7 @@ def read_image(fn, # path to an image file
     except Image.DecompressionBombError as e: raise DataError(f"cannot read image {fn}: {e}; downscale it (or raise PIL.Image.MAX_IMAGE_PIXELS if you trust the file)") from e
     except (UnidentifiedImageError, OSError) as e: raise DataError(f"cannot read image {fn}: {e}; save it again (PNG or JPEG) or remove it") from e
 
+# %% ../nbs/00_data.ipynb #21974569
 def read_mask(fn, # path to a label image (class ids, palette indices or RGB colours)
               upright=True, # apply the EXIF orientation, as `read_image` does
              )->np.ndarray: # (H,W) integers, or (H,W,3) for RGB masks
@@ -91,6 +96,7 @@ def read_mask(fn, # path to a label image (class ids, palette indices or RGB col
             return np.asarray(im)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e: raise DataError(f"cannot read mask {fn}: {e}; save it again as PNG or remove it and its image") from e
 
+# %% ../nbs/00_data.ipynb #1e054510
 def write_png(fn, arr):
     "Save an array as a PNG (or JPEG, by the suffix), creating the folder."
     Path(fn).parent.mkdir(parents=True, exist_ok=True)
@@ -107,6 +113,7 @@ def work_size(hw, # a photo's own (H,W)
     f = scale if long_side is None else min(scale, long_side/max(hw))
     return tuple(hw) if f == 1 else scaled_size(hw, f)
 
+# %% ../nbs/00_data.ipynb #f21ac777
 def resize_image(img, hw): # uint8 (H,W,3) image, target (h,w)
     "Resize an RGB uint8 image to `hw` with bilinear filtering."
     if img.shape[:2] == tuple(hw): return img
@@ -125,6 +132,7 @@ def _load(src, reader):
     if isinstance(src, np.ndarray): return src
     return reader(src)
 
+# %% ../nbs/00_data.ipynb #a014703d
 class SegDataset:
     "A segmentation split: uint8 RGB images, integer masks, class names, palette and ignore index, decoded once."
     def __init__(self,
@@ -177,6 +185,7 @@ def _check_mask(ds, i, hw, mask): # the dataset, the item, its image's own (H,W)
                 f"; map them to classes or void (--mapping, e.g. {int(bad[0])}:void) or add the classes they stand for")
         raise DataError(f"{ds.name}: mask {ds.items[i][1]} has values {bad.tolist()} outside the classes 0..{ds.c-1} and ignore index {ds.ignore_index}{hint}")
 
+# %% ../nbs/00_data.ipynb #021589a2
 def _load_item(ds, i):
     isrc, msrc = ds.items[i]
     if isinstance(isrc, (str, Path)): img = read_image(isrc, None if ds.as_before else ds.work_shape(i), not ds.as_before)   # a JPEG decoded straight at about the working size
@@ -185,6 +194,7 @@ def _load_item(ds, i):
     hw = ds.work_shape(i)
     return resize_image(img, hw), None if msrc is None else resize_mask(ds.photo_mask(i), hw)
 
+# %% ../nbs/00_data.ipynb #d9ad488f
 @patch
 def photo_mask(self:SegDataset, i)->np.ndarray|None: # an item's index
     "Mask `i` at its photo's own size, as class ids (mapped and checked; not cached); None without one."
@@ -197,6 +207,7 @@ def photo_mask(self:SegDataset, i)->np.ndarray|None: # an item's index
     _check_mask(self, i, self.photo_shape(i), mask)
     return mask.astype(np.uint8 if mask.max(initial=0) < 256 and self.ignore_index < 256 else np.int32)
 
+# %% ../nbs/00_data.ipynb #de61cc8b
 @patch
 def item(self:SegDataset, i):
     "Image `i` as (uint8 (H,W,3), mask (H,W) or None), decoded once and cached."
@@ -212,6 +223,7 @@ MEMORY_ENV = 'PIXELPICK_MEMORY_LIMIT_GB'
 class NotEnoughMemory(MemoryError, ValueError):
     "Work whose estimated memory exceeds what is available, refused before it starts (a `ValueError` too: the command line shows its message as one line)."
 
+# %% ../nbs/00_data.ipynb #ed8d3bef
 def _meminfo():
     "MemAvailable from /proc/meminfo (Linux), else the free physical pages (`os.sysconf`); (bytes or None, where from)."
     try:
@@ -221,6 +233,7 @@ def _meminfo():
     try: return os.sysconf('SC_AVPHYS_PAGES')*os.sysconf('SC_PAGE_SIZE'), 'free physical memory'
     except (ValueError, OSError, AttributeError): return None, None
 
+# %% ../nbs/00_data.ipynb #a6c9ffc1
 def _cgroup_room():
     "Room left under a container's memory limit (cgroup v2 or v1), the reclaimable page cache not counted as used; None without one."
     for lim, cur, stat, inact in (('memory.max', 'memory.current', 'memory.stat', 'inactive_file'),
@@ -234,6 +247,7 @@ def _cgroup_room():
         except (OSError, ValueError): continue
     return None
 
+# %% ../nbs/00_data.ipynb #30739136
 def available_memory()->tuple: # (bytes, or None when unknown or unchecked; where the number comes from)
     "Memory this process may still take: `PIXELPICK_MEMORY_LIMIT_GB` if set, else what the machine (or its container) has available."
     v = os.environ.get(MEMORY_ENV, '').strip()
@@ -245,8 +259,10 @@ def available_memory()->tuple: # (bytes, or None when unknown or unchecked; wher
     room = _cgroup_room()
     return (room, "the container's memory limit") if room is not None and (avail is None or room < avail) else (avail, src)
 
+# %% ../nbs/00_data.ipynb #2e9968b9
 def _gb(b): return f"{b/1e9:.0f} GB" if b >= 1e10 else f"{b/1e9:.2f} GB" if b >= 1e8 else f"{b/1e6:.0f} MB"
 
+# %% ../nbs/00_data.ipynb #1f4d5153
 def check_memory(need:dict, # {part: bytes} of the work about to start
                  what:str, # the work, e.g. "mine: decoding 367 images"
                  options=(), # settings with which it fits, e.g. '--scale 0.5 (1.2 GB)'
@@ -274,11 +290,13 @@ def _source_size(src, # an image or mask source
         with Image.open(src) as im: return _viewed_size(im) if upright else im.size[::-1]
     except Exception: return None
 
+# %% ../nbs/00_data.ipynb #18995820
 def _viewed_size(im): # an open PIL image
     "(H,W) as a viewer shows it: a photo whose EXIF orientation turns it a quarter (5 to 8) has its sides swapped."
     w, h = im.size
     return (w, h) if im.getexif().get(ORIENTATION, 1) in (5, 6, 7, 8) else (h, w)
 
+# %% ../nbs/00_data.ipynb #0e57253f
 def _decoded(hw, # a file's own (H,W)
              want, # the (h,w) wanted
              jpeg, # whether it is a JPEG read with `read_image(fn, size=want)`
@@ -288,6 +306,7 @@ def _decoded(hw, # a file's own (H,W)
     s = next(s for s in (8, 4, 2, 1) if min(hw[0]//max(want[0], 1), hw[1]//max(want[1], 1)) >= s)
     return -(-hw[0]//s), -(-hw[1]//s)
 
+# %% ../nbs/00_data.ipynb #3cbe915c
 def _item_bytes(ds, i, hw, scale, long_side):
     "(bytes kept, peak bytes while decoding) of item `i` of own size `hw` worked at `scale` and `long_side`."
     isrc, msrc = ds.items[i]
@@ -297,6 +316,7 @@ def _item_bytes(ds, i, hw, scale, long_side):
     dh, dw = _decoded(hw, (h, w), not ds.as_before and Path(isrc).suffix.lower() in ('.jpg', '.jpeg'))
     return kept, 14*dh*dw + (0 if msrc is None else (18 if ds.mask_map is not None else 4)*hw[0]*hw[1])
 
+# %% ../nbs/00_data.ipynb #cdd7e288
 @patch
 def decode_estimate(self:SegDataset, scale=None, # default: the dataset's
                     n=None, # only the first `n` items
@@ -311,12 +331,14 @@ def decode_estimate(self:SegDataset, scale=None, # default: the dataset's
         k, p = _item_bytes(self, i, hw, scale, L); kept, peak = kept + k, max(peak, p)
     return {'decoded images and masks': kept, 'while decoding the largest': peak}
 
+# %% ../nbs/00_data.ipynb #34588f8d
 def _largest(sizes, name): # {index: (H,W)}, index -> its name
     "The biggest items (up to 3, and only those of at least a quarter of the largest's pixels), as 'name (HxW)'."
     big = sorted(sizes, key=lambda i: -sizes[i][0]*sizes[i][1])[:3]
     big = [i for i in big if 4*sizes[i][0]*sizes[i][1] >= sizes[big[0]][0]*sizes[big[0]][1]]
     return big, [f"{name(i)} ({sizes[i][0]}x{sizes[i][1]})" for i in big]
 
+# %% ../nbs/00_data.ipynb #26886270
 def _most(fits, n): # a test of the first k items, monotone in k
     "The largest k in 1..n-1 for which `fits(k)`, by bisection; 0 if none."
     lo, hi = 0, n - 1
@@ -325,6 +347,7 @@ def _most(fits, n): # a test of the first k items, monotone in k
         lo, hi = (m, hi) if fits(m) else (lo, m - 1)
     return lo
 
+# %% ../nbs/00_data.ipynb #db6c5a6c
 def _check_decode(ds):
     "Refuse to decode `ds` when its estimate does not fit, with the scales, the numbers of images and the images to leave out that fit."
     need, avail = ds.decode_estimate(), available_memory()[0]
@@ -352,6 +375,7 @@ def work_shape(self:SegDataset, i)->tuple: # an item's index
     "(h,w) item `i` is worked at: its photo's size scaled by `scale` and shrunk to `long_side` (`work_size`), without decoding."
     return work_size(self.photo_shape(i), self.scale, self.long_side)
 
+# %% ../nbs/00_data.ipynb #80992922
 @patch(as_prop=True)
 def photo_shapes(self:SegDataset)->list: return [self.photo_shape(i) for i in range(len(self))]   # (H,W) of every item at its own size
 
@@ -369,11 +393,13 @@ def load_all(self:SegDataset, progress=False, # show a fastprogress bar
     for i in it: self.item(i)
     return self
 
+# %% ../nbs/00_data.ipynb #31acc09d
 @patch(as_prop=True)
 def nbytes(self:SegDataset):
     "Bytes held by the decoded cache."
     return sum(a.nbytes + (0 if b is None else b.nbytes) for a,b in (o for o in self._cache if o is not None))
 
+# %% ../nbs/00_data.ipynb #dde96ff4
 @patch
 def class_counts(self:SegDataset):
     "Pixels per class over the split (void excluded)."
@@ -383,6 +409,7 @@ def class_counts(self:SegDataset):
         if m is not None: cnt += np.bincount(m[m != self.ignore_index].ravel(), minlength=self.c)[:self.c]
     return cnt
 
+# %% ../nbs/00_data.ipynb #098f363c
 @patch
 def subset(self:SegDataset, idxs): # indices of the items to keep
     "A new dataset holding the items `idxs` (the decoded cache is shared, not copied)."
@@ -398,6 +425,7 @@ def to_batch(imgs, device='cpu'): # list of (H,W,3) uint8 arrays of one size
     x = torch.from_numpy(np.stack(imgs)).to(device)
     return x.permute(0, 3, 1, 2).float().div_(255)
 
+# %% ../nbs/00_data.ipynb #ea31dc1b
 def size_groups(ds, # a `SegDataset` (None when `sizes` are given)
                 idxs, # indices of the images to batch
                 bs, # images per batch at most
@@ -422,6 +450,7 @@ def _map_key(k, name):
         raise DataError(f"{name}: mapping key {k!r} is not a mask value (0, 255, ...) or a colour ('128,0,0' or '#800000')")
     return key
 
+# %% ../nbs/00_data.ipynb #e7329b6b
 def _pairs_once(pairs, # (key, value) pairs, as `json.loads` gives them to `object_pairs_hook`
                 where, # names the mapping in errors
                )->dict:
@@ -432,6 +461,7 @@ def _pairs_once(pairs, # (key, value) pairs, as `json.loads` gives them to `obje
         out[k] = v
     return out
 
+# %% ../nbs/00_data.ipynb #ff1969d7
 def parse_mapping(spec, # None, {mask value or (r,g,b): class}, 'value:class,...' (e.g. '0:0,255:1'), or a JSON file of such a dict
                   classes, # class names: a class may be given by name, and 'void' means `ignore_index`
                   ignore_index=255, # void value after mapping
@@ -469,6 +499,7 @@ def parse_mapping(spec, # None, {mask value or (r,g,b): class}, 'value:class,...
         out[key], spelt[key] = y, k
     return out
 
+# %% ../nbs/00_data.ipynb #2c86dc67
 def mapping_json(m): # a mapping from `parse_mapping`
     "The mapping with string keys ('255', '128,0,0'), as a run folder's config.json stores it."
     return None if m is None else {(','.join(map(str, k)) if isinstance(k, tuple) else str(k)): v for k, v in m.items()}
@@ -483,6 +514,7 @@ def _is_image(p): # a path
     except Image.DecompressionBombError: return True  # an image, too large for PIL by default: `read_image` says so
     except OSError: return False                     # UnidentifiedImageError is an OSError, as is a folder named x.png
 
+# %% ../nbs/00_data.ipynb #e0419a97
 def _image_files(d, # a folder
                  name, # dataset name for messages
                 )->list:
@@ -528,6 +560,7 @@ def _mapper(mapping, ignore_index, name):
         return lut[m]
     return f
 
+# %% ../nbs/00_data.ipynb #6aeff90e
 def folder_dataset(root, # the dataset folder
                    classes, # class names; the position is the class id
                    images='images', # subfolder of `root` with the images
@@ -568,6 +601,7 @@ def folder_dataset(root, # the dataset folder
     return _with_source(SegDataset([(p, mfiles[p.stem]) for p in imgs], classes, palette, ignore_index, scale, name,
                       mask_map=_mapper(mapping, ignore_index, name), long_side=long_side, as_before=as_before), src)
 
+# %% ../nbs/00_data.ipynb #dc716afe
 def _one_per_stem(files, name):
     "Two files with one stem (a.png and a.jpg) would be two pool items with one id: refuse."
     seen = {}
@@ -590,6 +624,7 @@ def _value_counts(ds): # a `SegDataset` with masks
         tot[:len(b)] += b
     return tot
 
+# %% ../nbs/00_data.ipynb #f86800d1
 def check_classes(ds, # a `SegDataset` with masks (the caller loads it first: `ds.load_all()`)
                  )->list: # the warnings issued: one per class that no mask holds
     "Warn for each class no mask holds; refuse 0/255 masks with two classes and no mapping (255, void, would swallow a class)."
@@ -622,6 +657,7 @@ def get_dataset(name, # one of `DATASETS`
         if getattr(ds, 'source', None) is not None: ds.source['long_side'] = long_side
     return ds
 
+# %% ../nbs/00_data.ipynb #40b0686c
 def _dataset(name, split, root, scale, **kw): # as `get_dataset` takes them
     if name not in DATASETS: raise DataError(f"unknown dataset {name!r}; expected one of {DATASETS}")
     if name == 'synthetic': return synthetic_scenes(split=split, scale=scale, **kw)
@@ -636,6 +672,7 @@ def _dataset(name, split, root, scale, **kw): # as `get_dataset` takes them
     if split != 'train': raise DataError(f"folder dataset: no {split!r} split, {Path(root)/split} is not a folder; pass eval_split=None (--eval-split none) to skip evaluation")
     return folder_dataset(root, scale=scale, **kw)
 
+# %% ../nbs/00_data.ipynb #30508732
 def from_source(src, # a dataset's `source` record
                )->SegDataset:
     "Rebuild a dataset from the `source` that `folder_dataset`, `synthetic_scenes` and the named datasets record."

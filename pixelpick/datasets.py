@@ -36,6 +36,7 @@ def _camvid_pairs(root, split):
     if not imgs: raise DataError(f"CamVid: no {split}.txt and no images in {root/split}")
     return [(p, root/f'{split}annot'/p.name) for p in imgs]
 
+# %% ../nbs/00b_datasets.ipynb #5fda7df1
 def camvid(root, # folder with train/ trainannot/ val/ ... as in the SegNet tutorial
            split='train', # 'train', 'val' or 'test'
            scale=1.0, # resize factor (0.5 gives 180x240)
@@ -105,6 +106,7 @@ def fetch_archive(url, # http(s):// or file:// URL of a .zip, .tar, .tar.gz or .
     else: raise DataError(f"{fn} is neither a zip nor a tar archive")
     return dest
 
+# %% ../nbs/00b_datasets.ipynb #ee142e10
 def download_camvid(dest, # folder that will hold train/ trainannot/ val/ ... test/ testannot/
                     url=CAMVID_URL, # the SegNet tutorial archive (or a local copy as file://...)
                     timeout=60, # seconds without an answer from the server before giving up
@@ -118,6 +120,7 @@ NETWORK_ERRORS = (urllib.error.URLError, http.client.HTTPException, ConnectionEr
 
 def _data_home(): return Path(os.environ['PIXELPICK_DATA']).expanduser() if os.environ.get('PIXELPICK_DATA') else Path.home()/'data'
 
+# %% ../nbs/00b_datasets.ipynb #149e07dd
 def camvid_places()->list:
     "Where `find_camvid` looks, in order: `$PIXELPICK_DATA/camvid` alone when that is set; else `shared/data/camvid` beside the working folder or a folder above it, or beside the package, then `~/data/camvid`."
     if os.environ.get('PIXELPICK_DATA'): return [_data_home()/'camvid']
@@ -128,6 +131,7 @@ def camvid_places()->list:
 
 def _is_camvid(p): return all((Path(p)/d).is_dir() for d in ('train', 'trainannot', 'val', 'valannot'))
 
+# %% ../nbs/00b_datasets.ipynb #31b3a009
 def find_camvid(places=None, # folders to try, in order (default: `camvid_places()`)
                )->Path|None:
     "The first of `places` that holds CamVid in the SegNet layout (train/, trainannot/, val/, valannot/), or None."
@@ -135,6 +139,7 @@ def find_camvid(places=None, # folders to try, in order (default: `camvid_places
         if _is_camvid(Path(p).expanduser()): return Path(p).expanduser()
     return None
 
+# %% ../nbs/00b_datasets.ipynb #c2a5665c
 def _tidy(dest, existed):
     "After a failed download: drop the partial archive, and the folders the attempt created if they are empty."
     for p in (dest/'.download').glob('*.part'): p.unlink()
@@ -142,6 +147,7 @@ def _tidy(dest, existed):
         try: d.rmdir()
         except OSError: pass
 
+# %% ../nbs/00b_datasets.ipynb #c669b777
 def find_or_download_camvid(dest=None, # where to download it (default: `$PIXELPICK_DATA/camvid` or `~/data/camvid`)
                             url=CAMVID_URL, # the SegNet tutorial archive (or a local copy as file://...)
                             timeout=60, # seconds without an answer from the server before giving up
@@ -178,6 +184,7 @@ def voc_palette():
         pal[i] = r, g, b
     return pal
 
+# %% ../nbs/00b_datasets.ipynb #396552b9
 VOC_URL = 'http://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar'
 VOC_MD5 = '6cd6e144f989b92b3379bac3b3de84fd'
 
@@ -188,6 +195,7 @@ def download_voc(root, # folder that will hold VOCdevkit/VOC2012
     "Download and extract PASCAL VOC 2012 into `root` (what `voc(root)` reads)."
     return fetch_archive(url, root, prefix='', md5=md5)
 
+# %% ../nbs/00b_datasets.ipynb #ae4c19b8
 def voc(root, # folder that holds VOCdevkit/
         split='train', # 'train', 'val' or 'trainval'
         scale=1.0, # resize factor
@@ -210,6 +218,7 @@ def cityscapes_classes():
         if 0 <= c.train_id < 255 and c.id >= 0: lut[c.id] = c.train_id
     return [c.name for c in cls], np.array([c.color for c in cls], np.uint8), lut
 
+# %% ../nbs/00b_datasets.ipynb #e005bc27
 def cityscapes(root, # folder with leftImg8bit/ and gtFine/
                split='train', # 'train', 'val' or 'test'
                size=(256, 512), # (H, W) of the cached copy; None reads the originals

@@ -27,6 +27,7 @@ class Single:
     def gather_picks(self, picks:dict)->dict: return picks # every process's picks, in one-process order
     def __repr__(self): return f"{type(self).__name__}({self.process_index} of {self.num_processes})"
 
+# %% ../nbs/11_distributed.ipynb #529117e2
 def launched()->bool:
     "Whether this process was started with others (`accelerate launch`, `notebook_launcher`): WORLD_SIZE > 1."
     return int(os.environ.get('WORLD_SIZE', '1')) > 1
@@ -42,6 +43,7 @@ def merge_picks(parts, # one pick dict (image, row, col) per process
     s = np.argsort(pos[out['image']], kind='stable')
     return {k: v[s] for k, v in out.items()}
 
+# %% ../nbs/11_distributed.ipynb #9905e7a2
 class Processes(Single):
     "This process's share of a run started by Accelerate (its `PartialState`): shards, gathers, barriers, DDP."
     def __init__(self, device='cpu'): # the run's device: 'cpu' selects gloo
@@ -62,6 +64,7 @@ class Processes(Single):
         return Accelerator(cpu=self.state.device.type == 'cpu').prepare_model(model)
     def gather_picks(self, picks): return merge_picks(self.gather(picks), getattr(self, 'order', None))
 
+# %% ../nbs/11_distributed.ipynb #4b66bf90
 _STATE = None
 def get_state(device='cpu', # the run's device
              )->Single:
@@ -76,6 +79,7 @@ def free_port()->int:
     "A TCP port nobody listens on now (for the processes' rendezvous)."
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
+# %% ../nbs/11_distributed.ipynb #45c3c9de
 def launch_command(argv, # `pixelpick` arguments, e.g. ['run', '--out', 'r', ...]
                    processes=2, # processes on this machine
                    port=None, # rendezvous port (default: a free one)
@@ -85,6 +89,7 @@ def launch_command(argv, # `pixelpick` arguments, e.g. ['run', '--out', 'r', ...
             '--num_machines', '1', '--mixed_precision', 'no', '--dynamo_backend', 'no',
             '--main_process_port', str(port or free_port()), '-m', 'pixelpick', *argv]
 
+# %% ../nbs/11_distributed.ipynb #89706414
 def _relay(lines, log, out=None): # the launcher's stderr lines; the file that keeps them all; where to show pixelpick's (default: stderr)
     "Keep every line in `log`; show only pixelpick's own one-line messages, each once (every process prints its error)."
     seen, out = set(), out or sys.stderr
@@ -92,6 +97,7 @@ def _relay(lines, log, out=None): # the launcher's stderr lines; the file that k
         log.write(line); log.flush()
         if line.startswith('pixelpick: ') and line not in seen: seen.add(line); out.write(line); out.flush()
 
+# %% ../nbs/11_distributed.ipynb #52222867
 LAUNCH_LOG = Path(tempfile.gettempdir())/'pixelpick-launch.log'   # the launcher's full messages of the last `launch`
 
 def launch(argv, # `pixelpick` arguments

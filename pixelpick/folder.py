@@ -33,6 +33,7 @@ class RunNotice(UserWarning):
 class RunDamaged(RuntimeError):
     "The run folder's files disagree (deleted, truncated or edited): resuming would quietly redo or lose work."
 
+# %% ../nbs/05c_folder.ipynb #8e3542b3
 RECOVER = ("pixelpick never re-queries or retrains a finished round quietly: restore the missing files from a backup, "
            "or start again in a new folder")
 
@@ -45,6 +46,7 @@ def differences(saved:dict, # the settings in config.json
     return {k: (saved.get(k), v) for k, v in given.items()
             if saved.get(k) != v and k not in WHERE and not (k in NEXT and k in started and started[k] == v)}
 
+# %% ../nbs/05c_folder.ipynb #0df4bb13
 def class_change(saved:dict|None, # config.json's `data_kw`
                  given:dict|None, # the `data_kw` given now
                 )->tuple|None: # (the saved classes, the given ones), or None
@@ -84,6 +86,7 @@ def settings(self:RunFolder)->tuple|None:
     if not isinstance(saved, dict): raise RunDamaged(f"{self.config_file} holds a JSON {type(saved).__name__}, not the run's settings; restore it from a backup")
     return saved, saved.pop(NEXT_ROUNDS, None) or {}
 
+# %% ../nbs/05c_folder.ipynb #c5523d9f
 @patch
 def check_settings(self:RunFolder, settings:dict): # `Config` fields
     "The `Config` of `settings`, every setting checked (where the run runs is checked when it opens)."
@@ -92,6 +95,7 @@ def check_settings(self:RunFolder, settings:dict): # `Config` fields
     if bad: raise TypeError(f"unknown settings {sorted(bad)}; see `Config`")
     return Config(**{**settings, **{k: getattr(Config, k) for k in WHERE}}).validate()
 
+# %% ../nbs/05c_folder.ipynb #6f865bb8
 @patch
 def write_settings(self:RunFolder, settings:dict, # `Config` fields
                    started:dict=None, # `next_rounds`: what the `NEXT` settings were when the run started
@@ -113,6 +117,7 @@ def results(self:RunFolder)->dict:
 @patch
 def write_results(self:RunFolder, res:dict): atomic_write(self.results_file, json.dumps(res, indent=1))
 
+# %% ../nbs/05c_folder.ipynb #ba9c4539
 @patch(as_prop=True)
 def history(self:RunFolder)->list: return self.results().get('rounds', [])   # one dict per trained round
 
@@ -127,6 +132,7 @@ def check_start(self:RunFolder, full=False): # a fully supervised run (no labels
     if not full and self.config_file.exists() and (hist := self.history) and not self.labels_file.exists():
         raise RunDamaged(f"{self.path} is damaged: labels.jsonl is missing but results.json has {len(hist)} finished rounds. {RECOVER}")
 
+# %% ../nbs/05c_folder.ipynb #59646909
 @patch
 def check(self:RunFolder, store, # the run's `LabelStore`
           full=False, # a fully supervised run: no labels, no queries
@@ -147,6 +153,7 @@ def check(self:RunFolder, store, # the run's `LabelStore`
     if (rounds > k).any(): probs.append(f"labels.jsonl has answers of round {int(rounds.max())} but results.json records only {k} finished rounds (was it deleted or replaced?)")
     if probs: raise RunDamaged(f"{self.path} is damaged: {'; '.join(probs[:4])}{'; ...' if len(probs) > 4 else ''}. {RECOVER}")
 
+# %% ../nbs/05c_folder.ipynb #3486f557
 @patch
 def stamp_queries(self:RunFolder, frame:Images): # the pool the run's files index until now (what pool.json records)
     "Write `frame` into every queries file that has none, before the pool or its size changes: they then read right in any pool."
@@ -157,6 +164,7 @@ def stamp_queries(self:RunFolder, frame:Images): # the pool the run's files inde
 # %% ../nbs/05c_folder.ipynb #544cc324
 def _abs(p): return None if p is None else str(Path(p).expanduser().resolve())
 
+# %% ../nbs/05c_folder.ipynb #6910f6ff
 @patch
 def open_settings(self:RunFolder, kw:dict, # the settings given (`Config` fields)
                   src:dict=None, # settings that rebuild the given datasets (`run_source`; new runs only)
@@ -184,6 +192,7 @@ def open_settings(self:RunFolder, kw:dict, # the settings given (`Config` fields
     cfg = Config(**{**saved, **{k: v[1] for k, v in ok.items() if k != 'classes'}, 'device': dev if device_ok(dev) or 'device' in kw else 'cpu'}).validate()
     return cfg, {**ok, **({'root': moved} if moved else {})}
 
+# %% ../nbs/05c_folder.ipynb #a34c0968
 def _given_classes(kw, saved, src): # the settings given, config.json's, and those of the datasets given from Python
     "The given settings, with `data_kw` carrying the class list (and colours) of a pool given from Python when it is not the saved one."
     new, dk = ((src or {}).get('data_kw') or {}), dict(saved.get('data_kw') or {})
@@ -192,6 +201,7 @@ def _given_classes(kw, saved, src): # the settings given, config.json's, and tho
     if isinstance(ev := dk.get('eval'), dict) and 'classes' in (ev.get('data_kw') or {}): dk['eval'] = {**ev, 'data_kw': {**ev['data_kw'], 'classes': list(new['classes'])}}
     return {**kw, 'data_kw': dk}
 
+# %% ../nbs/05c_folder.ipynb #d6626b0c
 def _as_before(saved, kw): # config.json's settings, and the given ones
     "A folder run made before photos were read upright (its config.json has no `long_side`) reads its images as it did then: `data_kw['as_before']`, also in given settings that omit it."
     sk = dict(saved.get('data_kw') or {})
@@ -200,6 +210,7 @@ def _as_before(saved, kw): # config.json's settings, and the given ones
     if isinstance(kw.get('data_kw'), dict) and 'as_before' not in kw['data_kw']: kw = {**kw, 'data_kw': {**kw['data_kw'], 'as_before': True}}
     return {**saved, 'data_kw': sk}, kw
 
+# %% ../nbs/05c_folder.ipynb #d37361f4
 @patch
 def relocate(self:RunFolder, saved, root): # config.json's settings; the root given now (absolute) or None
     "The saved settings with their dataset root absolute, or at `root` if the data moved there; and (old, new) if it moved."
@@ -224,6 +235,7 @@ def run_source(tr, ev): # the pool and the evaluation split given (or None)
     if ev is not None: kw['eval'] = getattr(ev, 'source', None) or 'custom'
     return {'dataset': s['dataset'], 'root': s.get('root'), 'scale': s.get('scale', 1.0), 'long_side': s.get('long_side'), 'data_kw': kw, **({} if ev is not None else {'eval_split': None})}
 
+# %% ../nbs/05c_folder.ipynb #b12b4c5e
 @patch
 def datasets(self:RunFolder, c:Config)->tuple: # the run's settings
     "The pool and the evaluation split the settings rebuild."
@@ -237,6 +249,7 @@ def datasets(self:RunFolder, c:Config)->tuple: # the run's settings
     else: ev = get_dataset(c.dataset, c.eval_split, c.root, c.scale, c.long_side, **{k: v for k, v in kw.items() if k != 'n'}) if c.eval_split else None   # 'n' sizes the pool only
     return tr, ev
 
+# %% ../nbs/05c_folder.ipynb #46e8df48
 @patch
 def labelled_name(self:RunFolder)->str|None:
     "The dataset name in labels.jsonl's header (None when there is no label file yet)."
@@ -255,6 +268,7 @@ def image_looks(ds)->list: # a loaded split (`SegDataset`)
     from PIL import Image
     return [base64.b64encode(np.asarray(Image.fromarray(ds[i][0]).resize((LOOK, LOOK), Image.BOX)).tobytes()).decode() for i in range(len(ds))]
 
+# %% ../nbs/05c_folder.ipynb #37cd3539
 def source_ids(ds)->list: # a `SegDataset`
     "What each image is read from: a SHA-1 of its file's bytes (of its size and 16 blocks of it, for a file over 16 MB) or of an array's; None for a function."
     def one(src):
@@ -268,6 +282,7 @@ def source_ids(ds)->list: # a `SegDataset`
         return h.hexdigest()[:16]
     return [one(src) for src, _ in ds.items]
 
+# %% ../nbs/05c_folder.ipynb #8e4b92de
 def look_changed(a:str, b:str, # two looks (`image_looks`)
                  pixels=None, # pixels of the smaller of the two images (default: large images)
                 )->bool:
@@ -276,6 +291,7 @@ def look_changed(a:str, b:str, # two looks (`image_looks`)
     limit = LOOK_CHANGED if pixels is None else max(LOOK_CHANGED, LOOK_NOISE/np.sqrt(max(pixels/LOOK**2, 1e-9)))
     return x.shape != y.shape or bool(np.abs(x - y).max() > limit)
 
+# %% ../nbs/05c_folder.ipynb #9bf69ef1
 def pool_entries(rec:dict)->dict: # a pool.json record (any version)
     "{image name: what pool.json knows of it: working shape, decoded SHA-1, look, file}, the photos away included."
     none = [None]*len(rec['names'])
@@ -283,6 +299,7 @@ def pool_entries(rec:dict)->dict: # a pool.json record (any version)
            zip(rec['names'], rec['shapes'], rec['sha1'], rec.get('looks') or none, rec.get('files') or none)}
     return {**{n: v for n, v in (rec.get('away') or {}).items() if isinstance(v, dict)}, **out}
 
+# %% ../nbs/05c_folder.ipynb #0c2355c0
 def same_picture(a:dict, b:dict)->bool|None: # two `pool_entries` values
     "Whether two records show one picture: the same file or pixels (True), looks within `LOOK_CHANGED` (True) or not (False); None when nothing tells."
     if a.get('file') is not None and a['file'] == b.get('file'): return True
@@ -307,8 +324,10 @@ class PoolChange:
     @property
     def frame_changed(self)->bool: return self.prev is not None and (list(self.prev) != self.record['names'] or self.prev.shapes != [tuple(s) for s in self.record['shapes']])
 
+# %% ../nbs/05c_folder.ipynb #1105e252
 def _names(v, n=3): return ', '.join(v[:n]) + (f' and {len(v) - n} more' if len(v) > n else '')
 
+# %% ../nbs/05c_folder.ipynb #5f41b356
 @patch
 def check_pool(self:RunFolder, ds, # the loaded pool
                shapes, # (H,W) of its images at the working size
@@ -324,6 +343,7 @@ def check_pool(self:RunFolder, ds, # the loaded pool
         raise RunDamaged(f"{fn} is damaged ({type(e).__name__}: {' '.join(str(e).split())[:80]}): restore it from a backup, or delete it to take the pool's "
                          "images as they are now (a photo replaced meanwhile would then keep its answers)") from None
 
+# %% ../nbs/05c_folder.ipynb #679c3507
 def _compare(rec, now, stamp): # pool.json's record, the record now, the time
     "The `PoolChange` from the pool `rec` recorded to the pool `now`."
     every = pool_entries(rec); was = {n: every[n] for n in rec['names']}
@@ -350,6 +370,7 @@ def _compare(rec, now, stamp): # pool.json's record, the record now, the time
     c.write = now != rec
     return c
 
+# %% ../nbs/05c_folder.ipynb #b20fe538
 @patch
 def notes(self:PoolChange, store, # the run's `LabelStore`, for the numbers of answers
           where='the pool', # the dataset, to name it
@@ -370,6 +391,7 @@ def notes(self:PoolChange, store, # the run's `LabelStore`, for the numbers of a
     for new, old in self.renamed.items(): out.append(f"{new} has the pixels of {old}, which left {where}: rename it back to {old} to train its {al.get(old, 0)} answers again")
     return out
 
+# %% ../nbs/05c_folder.ipynb #78a509eb
 @patch
 def round_progress(self:RunFolder, k)->tuple: # a round whose queries file exists
     "(pixels round `k` asks, how many of them still wait for an answer), from the run's files alone (no dataset): what `pixelpick label` says."

@@ -23,6 +23,7 @@ def any_in_blocks(mask, # (H,W) bool
     m = np.zeros((h*f, w*f), bool); m[:H, :W] = mask
     return m.reshape(h, f, w, f).any((1, 3))
 
+# %% ../nbs/05e_fullres.ipynb #24cb4f6b
 @learner('fullres')
 class FullResLearner(ContextLearner):
     "The context learner on an 8-px grid of the encoder's maps (`training='fullres'`): meant for images at full resolution."

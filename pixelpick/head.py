@@ -50,6 +50,7 @@ def _corners(pos, size, stride):
     p0 = p.floor(); w = (p - p0).float(); p0 = p0.long()
     return p0.clamp(0, size - 1), (p0 + 1).clamp(0, size - 1), 1 - w, w
 
+# %% ../nbs/05b_head.ipynb #7cda82dc
 def sample_features(fmap, # (C,h,w) features on a stride-`stride` grid
                     rows, cols, # (N,) pixel coordinates in the image
                     stride=4, # pixels per feature cell
@@ -84,6 +85,7 @@ class DiskMap:
     def __array__(self, dtype=None, copy=None): return self.read() if dtype is None else self.read().astype(dtype)
     def __getitem__(self, k): return self.read()[k]
 
+# %% ../nbs/05b_head.ipynb #d686036c
 class FeatureCache:
     "Per-image fp16 hypercolumns (C,h,w) of a split, with the image sizes and standardisation statistics."
     def __init__(self, feats, # list of (C,h,w) arrays, in memory or read from a file when used (`DiskMap`)
@@ -123,6 +125,7 @@ def _cache_key(model, ds, stride=4): # `stride`: pixels per feature cell
     h.update(json.dumps([ds.name, ds.scale, list(ds.names), [list(ds[i][0].shape) for i in range(len(ds))], image_fingerprints(ds)]).encode())   # an image edited between rounds changes the key
     return h.hexdigest()[:16]
 
+# %% ../nbs/05b_head.ipynb #fb6ecc99
 def _grid(hw, multiple=32, stride=4): return tuple(math.ceil(v/multiple)*multiple//stride for v in hw)
 
 def _sample_hash(path, n=16, size=1<<16)->str:
@@ -132,6 +135,7 @@ def _sample_hash(path, n=16, size=1<<16)->str:
         for k in range(n): f.seek(max(0, (total - size)*k//max(1, n - 1))); h.update(f.read(size))
     return h.hexdigest()[:16]
 
+# %% ../nbs/05b_head.ipynb #5166659d
 _FULL_HASH = 64 << 20          # files up to this size also get a SHA-1 of all their bytes (under a tenth of a second)
 
 def _full_hash(path)->str:
@@ -141,6 +145,7 @@ def _full_hash(path)->str:
         for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
     return h.hexdigest()[:16]
 
+# %% ../nbs/05b_head.ipynb #7c188c53
 def _read_meta(meta)->dict|str|None: # the sidecar's path (None: no file)
     "The sidecar of a feature file: its dict, None when there is none, or why it cannot be read."
     if meta is None or not meta.exists(): return None
@@ -150,6 +155,7 @@ def _read_meta(meta)->dict|str|None: # the sidecar's path (None: no file)
 
 def _numbers(v, n): return isinstance(v, list) and len(v) == n and all(type(x) in (int, float) and math.isfinite(x) for x in v)
 
+# %% ../nbs/05b_head.ipynb #6c60f997
 def _damage(path, meta, info, key, cells)->str|None:
     "Why feature file `path` (sidecar `info`, `cells` grid cells) cannot be reused: '' if it holds other features (no notice), a notice if it is damaged or unfinished, None if sound."
     if isinstance(info, str): return f"{meta} {info}"
@@ -171,12 +177,14 @@ def _damage(path, meta, info, key, cells)->str|None:
     if (size := p.stat().st_size) != start + 2*n: return f"{path} is {size} bytes, not the {start + 2*n} its header says (truncated or extended)"
     if info['check'] != _sample_hash(p) or info.get('sha1', '') not in ('', _full_hash(p)): return f"{path} does not match what was written (its bytes changed)"
 
+# %% ../nbs/05b_head.ipynb #7cf740da
 def _npy_start(path)->int:
     "The byte where a .npy file's values start (after its header)."
     with open(path, 'rb') as f:
         v = np.lib.format.read_magic(f); (np.lib.format.read_array_header_1_0 if v == (1, 0) else np.lib.format.read_array_header_2_0)(f)
         return f.tell()
 
+# %% ../nbs/05b_head.ipynb #adbcd662
 def _open_complete(path, meta, info, key, cells)->int|None:
     "Where the values of the complete feature file at `path` start, once checked; None when it must be extracted again (with a one-line notice if it was damaged or unfinished)."
     if path is None or info is None: return None                      # never written: a first extraction
@@ -206,6 +214,7 @@ def feature_memory(shapes, # (H,W) of each image
     batch = max((sum(cells4[i] for i in b) for b in size_groups(None, range(len(shapes)), bs, sizes=shapes)), default=0)
     return {'features kept in memory': kept, 'extracting the largest batch': _BATCH_BYTES*batch + _BATCH_FIXED if extract and batch else 0}
 
+# %% ../nbs/05b_head.ipynb #abd77218
 def _check_features(ds, shapes, channels, bs, budget, path, extract, multiple, stride=4):
     "Refuse an extraction (or a reuse) whose estimate does not fit, with the scale, feature budget and number of images that do."
     est = lambda shp=shapes, b=budget, ext=extract: feature_memory(shp, channels, bs, b, path is not None, ext, multiple, stride)
@@ -220,6 +229,7 @@ def _check_features(ds, shapes, channels, bs, budget, path, extract, multiple, s
     what = f"{ds.name}: {'extracting' if extract else 'reading'} the features of {len(shapes)} image{'s' if len(shapes) != 1 else ''}"
     check_memory(need, what, opts, _largest({i: tuple(s) for i, s in enumerate(shapes)}, lambda i: ds.names[i])[1])
 
+# %% ../nbs/05b_head.ipynb #63cea0c4
 def _disk_full(path, need, free)->OSError:
     "The error of a feature file that does not fit on its disk."
     return OSError(errno.ENOSPC, f"cannot write the feature file {path}: the disk is full ({need/2**20:.0f} MiB needed, {free/2**20:.0f} MiB free on {Path(path).parent}); "
@@ -229,6 +239,7 @@ def _remove(*fns):
     for fn in fns:
         with contextlib.suppress(OSError): Path(fn).unlink(missing_ok=True)
 
+# %% ../nbs/05b_head.ipynb #fe447898
 def _new_file(path, meta, key, channels, n)->int:
     "An fp16 .npy of `n` values at `path`, its sidecar marked unfinished first, its disk blocks reserved now: a full disk fails here, leaving no file, not later in a write."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -331,6 +342,7 @@ def conv_mlp(layers, # Linear, BatchNorm1d, ReLU and Dropout modules
         else: x = m(x)                                                           # ReLU, Dropout: elementwise
     return x.view(B, -1, h, w)
 
+# %% ../nbs/05b_head.ipynb #91610cf8
 def folded_1x1(f, # (B,C,h,w) maps
                weight, bias, # (O,C) and (O,) or None: a Linear's parameters
                mean, std, # (C,) standardisation of the maps
@@ -339,7 +351,6 @@ def folded_1x1(f, # (B,C,h,w) maps
     B, _, h, w = f.shape; wt = weight/std
     b = -(wt @ mean) if bias is None else bias - wt @ mean
     return torch.baddbmm(b[None, :, None], wt.expand(B, -1, -1), f.float().flatten(2)).view(B, -1, h, w)
-
 
 # %% ../nbs/05b_head.ipynb #accd73ae
 class PixelHead(nn.Module):
@@ -378,6 +389,7 @@ class HeadRecipe:
     hidden:int = 128 # hidden width
     dropout:float = 0.1 # dropout after each hidden layer
 
+# %% ../nbs/05b_head.ipynb #3e90acd5
 def gather_labelled(cache:FeatureCache, # the pool's features
                     image, row, col, # (N,) labelled pixels
                     inputs=None, # a head's `inputs(fmap, rows, cols)` (default: the hypercolumns themselves)
@@ -391,6 +403,7 @@ def gather_labelled(cache:FeatureCache, # the pool's features
         out[s] = x
     return torch.empty(0, cache.channels) if out is None else out
 
+# %% ../nbs/05b_head.ipynb #b8ee969d
 def train_head(head:PixelHead, # the head to train (in place)
                X, # (N,C) features of the labelled pixels
                y, # (N,) their classes
@@ -512,6 +525,7 @@ def new_head(self:HeadLearner)->PixelHead:
     r = self.recipe
     return PixelHead(self.pool.channels, self.ds.c, r.hidden, r.dropout, self.pool.mean, self.pool.std, self.pool.stride).to(next(self.encoder.parameters()).device)
 
+# %% ../nbs/05b_head.ipynb #21f5bb02
 @patch
 def fit_head(self:HeadLearner, image, row, col, label, # labelled pixels (void and out-of-range labels are dropped)
              seed=0, # seeds the head's training
@@ -528,6 +542,7 @@ def fit_head(self:HeadLearner, image, row, col, label, # labelled pixels (void a
     self.log = train_head(head, X, label[ok], recipe or self.recipe, seed, self.progress, callback)
     return head
 
+# %% ../nbs/05b_head.ipynb #62fb8024
 @patch
 def full_pixels(self:HeadLearner, frac=None, # share of each image's labelled pixels (default: 2% on a 4-px grid, as many per feature cell on another)
                 seed=0)->tuple: # image, row, col, label
@@ -548,6 +563,7 @@ def fit(self:HeadLearner, labels, # dict of image, row, col, label arrays; None:
     head = self.fit_head(*pix, seed=seed, init=None if init is None else init.head, callback=callback)
     return self.model(head), self.log
 
+# %% ../nbs/05b_head.ipynb #790341ed
 @patch
 def probs(self:HeadLearner, model, # a `FrozenSegModel`, or its `PixelHead`
           idxs, mc_passes=0, seed=0, samples=False, split='pool'): # as `Learner.probs`
@@ -559,6 +575,7 @@ def evaluate(self:HeadLearner, model)->dict: # a `FrozenSegModel`, or its `Pixel
     "mIoU of the head on the evaluation split, from cached features."
     return evaluate_cached(getattr(model, 'head', model), self.eval_features, self.eval_ds)
 
+# %% ../nbs/05b_head.ipynb #e6acd70d
 @patch
 def state(self:HeadLearner, model)->dict: return model.head.state_dict()  # the head only: the encoder is the run's, from its settings
 
@@ -567,11 +584,11 @@ def load(self:HeadLearner, state)->FrozenSegModel:
     "The model a checkpoint's head state gives."
     head = self.new_head(); head.load_state_dict(state); return self.model(head).eval()
 
+# %% ../nbs/05b_head.ipynb #646310bf
 @patch
 def model(self:HeadLearner, head)->FrozenSegModel:
     "The encoder and `head` as one image-to-logits model (for plots and the labeller)."
     return FrozenSegModel(self.encoder, head)
-
 
 # %% ../nbs/05b_head.ipynb #h37lf02
 @patch

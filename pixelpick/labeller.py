@@ -113,6 +113,7 @@ def _bound(session)->list:
     "The keys the browser sends: every bound key, and each key of the two-key codes."
     return sorted({c for k in session.keymap for c in (k if is_code(k) else [k])})
 
+# %% ../nbs/08_labeller.ipynb #3bf36c73
 class KeyLabeller(anywidget.AnyWidget):
     "Label with one key press per pixel: an anywidget that drives a `LabelSession`."
     _esm, _css = ESM, CSS
@@ -165,6 +166,7 @@ class KeyLabeller(anywidget.AnyWidget):
 # %% ../nbs/08_labeller.ipynb #07c048ed
 def _hex(rgb): return '#%02x%02x%02x' % tuple(int(v) for v in rgb)
 
+# %% ../nbs/08_labeller.ipynb #4e88f716
 class TextLabeller(ipywidgets.VBox):
     "Label by typing into a text box or clicking buttons (core ipywidgets only, for front ends without key events)."
     def __init__(self, session:LabelSession, # the logic this widget drives
@@ -230,12 +232,14 @@ def in_colab()->bool:
     try: return importlib.util.find_spec('google.colab') is not None
     except (ImportError, ValueError): return False
 
+# %% ../nbs/08_labeller.ipynb #8ea591b4
 def auto_mode()->str:
     "`PIXELPICK_LABELLER` if set, else 'text' in Colab and 'keys' elsewhere."
     m = os.environ.get('PIXELPICK_LABELLER', '').strip().lower()
     if m in ('keys', 'text'): return m
     return 'text' if in_colab() else 'keys'
 
+# %% ../nbs/08_labeller.ipynb #8a3a1668
 @delegates(LabelSession)
 def labeller(oracle, # a `HumanOracle`, an object with `.human_oracle()`, or a `LabelSession`
              mode='auto', # 'keys' (anywidget), 'text' (text box and buttons), or 'auto'

@@ -38,6 +38,7 @@ class Images(list):
     def of(cls, ds)->Images: return cls(ds.names, [ds[i][0].shape[:2] for i in range(len(ds))], ds.photo_shapes)   # a loaded `SegDataset`'s
     def shape_of(self)->dict: return {} if self.shapes is None else dict(zip(self, self.shapes))   # {name: (h,w)}
 
+# %% ../nbs/02_labels.ipynb #2c532015
 def to_photo(r, # a working pixel's row (or column): int or array
              h, # the working height (or width)
              H, # the photo's height (or width)
@@ -45,6 +46,7 @@ def to_photo(r, # a working pixel's row (or column): int or array
     "Where the centre of working pixel `r` lies in the photo: exact for any `H/h`, below or above 1."
     return (np.asarray(r, np.float64) + 0.5)*np.asarray(H)/np.asarray(h) - 0.5
 
+# %% ../nbs/02_labels.ipynb #b9d4b982
 def to_working(y, # a position in the photo's pixels (float or array)
                H, # the photo's height (or width) it was given at
                h, # the working height (or width)
@@ -70,6 +72,7 @@ def check_class_names(classes, # class names, in id order
         raise ValueError(f"{what} {shown!r}: {', '.join(map(repr, dup))} given twice; give each class one name (two kinds of one thing: name them apart, e.g. car,car_parked)")
     return names
 
+# %% ../nbs/02_labels.ipynb #b40e1f45
 def class_changes(old, # the class list the labels were given in
                   new, # the class list they are to be in
                   class_map=None, # {old class: new class, or 'void'}: renames, merges and removals ({} or None: only additions)
@@ -94,6 +97,7 @@ def class_changes(old, # the class list the labels were given in
 class RunLocked(RuntimeError):
     "Another process is writing to this folder."
 
+# %% ../nbs/02_labels.ipynb #e71abf66
 _HELD = {} # resolved folder -> [open lock file, number of holders in this process]
 
 def lock_folder(folder, # the folder to write to (created if missing)
@@ -116,6 +120,7 @@ def lock_folder(folder, # the folder to write to (created if missing)
     if owner is not None: weakref.finalize(owner, unlock_folder, key).atexit = False   # at exit the kernel frees it anyway
     return key
 
+# %% ../nbs/02_labels.ipynb #c79b64da
 def unlock_folder(folder, _held=_HELD):
     "Give back one hold on the folder's writer lock; the last one frees it for other processes."
     key = folder if folder in _held else Path(folder).resolve()      # (no global lookups when called at interpreter exit)
@@ -123,7 +128,6 @@ def unlock_folder(folder, _held=_HELD):
     if h is None: return
     h[1] -= 1
     if h[1] <= 0: h[0].close(); del _held[key]
-
 
 # %% ../nbs/02_labels.ipynb #ffcd539b
 def lock_holder(folder)->str|None: # a run folder
@@ -137,6 +141,7 @@ def lock_holder(folder)->str|None: # a run folder
         fcntl.flock(f, fcntl.LOCK_UN)
     return None
 
+# %% ../nbs/02_labels.ipynb #2c757e34
 def round_file(folder, # a run folder
                kind, # its subfolder: 'queries' or 'models'
                k, # the round
@@ -192,6 +197,7 @@ class LabelStore:
 def _writable(self:LabelStore):
     if self.readonly: raise StoreError(f"{self.path} is open read-only; reopen it without readonly=True to change it")
 
+# %% ../nbs/02_labels.ipynb #d2f1b634
 @patch
 def _write(self:LabelStore, *recs, mode='a'):
     "Append records, one line each, in one write; flushed and fsynced before returning (a class change made on opening goes first)."
@@ -201,12 +207,14 @@ def _write(self:LabelStore, *recs, mode='a'):
         f.write(''.join(json.dumps(o, separators=(',', ':')) + '\n' for o in recs))
         f.flush(); os.fsync(f.fileno())
 
+# %% ../nbs/02_labels.ipynb #c396507b
 @patch
 def _code(self:LabelStore, name)->int:
     "A small integer per image name seen in the file (names are looked up once, arrays do the rest)."
     if (c := self._codes.get(name)) is None: c = self._codes[name] = len(self._names); self._names.append(name)
     return c
 
+# %% ../nbs/02_labels.ipynb #b1891c9c
 @patch
 def _append(self:LabelStore, o):
     C, byname = self._cols, 'name' in o
@@ -230,6 +238,7 @@ def _check_header(self:LabelStore, h):
                          "(a new run can start from these labels: ActiveLearner(..., labels_from=RUN), pixelpick run --labels-from RUN)")
     self._cls, self._v1 = list(h['classes']), h.get('images')           # version 1 names its images: its records give an index into them
 
+# %% ../nbs/02_labels.ipynb #3098bbfc
 @patch
 def _sync(self:LabelStore):
     "Apply the complete lines appended to the file since the last look."
@@ -252,9 +261,12 @@ def _sync(self:LabelStore):
     self._offset += len(raw)
     if raw: self._memo = {}                            # what `_live` and `table` worked out is out of date
 
+# %% ../nbs/02_labels.ipynb #cc0411bb
 def _isint(v): return type(v) is int
+
 def _isnum(v): return (type(v) is int) or (type(v) is float and math.isfinite(v))
 
+# %% ../nbs/02_labels.ipynb #f713ffd4
 @patch
 def _check_rec(self:LabelStore, o):
     "A stored label names an image and a pixel inside it (of the size it was given at), and a class of the list (or void)."
@@ -272,6 +284,7 @@ def _check_rec(self:LabelStore, o):
     if why is None and not (_isint(o.get('round')) and o['round'] >= 0): why = f"round {o.get('round')!r} is not a round"
     if why: raise StoreError(f"{self.path}:{self._line}: {why}; the file was edited or the class list changed. Fix or delete that line (keep a copy), or start a new run folder")
 
+# %% ../nbs/02_labels.ipynb #4930bd7a
 @patch
 def _apply_classes(self:LabelStore, o):
     "A `classes` line: every label and truth given so far takes its class's new id (or void); later lines are in the new list."
@@ -281,6 +294,7 @@ def _apply_classes(self:LabelStore, o):
     for col in ('label', 'truth'): self._cols[col] = [v if v is None else lut.get(v, v) for v in self._cols[col]]
     self._class_log.append((old, m)); self._cls = new
 
+# %% ../nbs/02_labels.ipynb #602ab4c0
 @patch
 def _settle_classes(self:LabelStore, class_map):
     "The file's classes (after its `classes` lines) must be the store's: a `class_map` changes them (a line written), else the mismatch is named."
@@ -293,6 +307,7 @@ def _settle_classes(self:LabelStore, class_map):
     self._apply_classes(rec); self._memo = {}                              # in memory now; in the file with the next write (`settle`)
     if not self.readonly: self._unwritten = rec
 
+# %% ../nbs/02_labels.ipynb #a9209e4a
 @patch
 def settle(self:LabelStore):
     "Write the class change the store was opened with, if it is not in the file yet (any other write writes it first too)."
@@ -310,6 +325,7 @@ def _sizes(self:LabelStore):
     was = np.array([old.get(n, (0, 0)) for n in self._names], np.int64).reshape(-1, 2)
     self._memo['sizes'] = s = (code, hw, was); return s
 
+# %% ../nbs/02_labels.ipynb #9b497222
 @patch
 def _place(self:LabelStore, js)->tuple: # record indices
     "Where records `js` are in the pool now: (image index, -1 if not in the pool; row; col) at the working size."
@@ -324,6 +340,7 @@ def _place(self:LabelStore, js)->tuple: # record indices
     H, W = np.maximum(H, 1), np.maximum(W, 1)
     return img, to_working(y, H, h), to_working(x, W, w)
 
+# %% ../nbs/02_labels.ipynb #3c7e02b4
 @patch
 def _live(self:LabelStore)->np.ndarray:
     "Indices of the records the table holds: active, not set aside, of an image of the pool; a pixel named twice counts once, with its latest answer."
@@ -347,6 +364,7 @@ def _live(self:LabelStore)->np.ndarray:
     self._memo['live'], self._memo['place'] = idx, (img, r, c)
     return idx
 
+# %% ../nbs/02_labels.ipynb #b439f577
 @patch
 def table(self:LabelStore)->dict:
     "Active labels as a dict of read-only numpy arrays (one entry per field; `source` as strings), in the pool's indices and working pixels."
@@ -363,6 +381,7 @@ def table(self:LabelStore)->dict:
         self._memo['table'] = res
     return dict(res)
 
+# %% ../nbs/02_labels.ipynb #9ef07925
 @patch
 def query(self:LabelStore, image=None, round=None, source=None):
     "Active labels filtered by image index, round and/or source, as a dict of arrays."
@@ -410,6 +429,7 @@ def add(self:LabelStore,
     self._write(*recs); self._sync()
     return n
 
+# %% ../nbs/02_labels.ipynb #13dac8fc
 def _round4(x, nd=4): return None if x is None else float(f'{x:.{nd}f}')
 
 @patch
@@ -420,6 +440,7 @@ def undo(self:LabelStore):
     self._write({'op': 'undo', 'time': round(time.time(), 3)}); self._sync()
     return last
 
+# %% ../nbs/02_labels.ipynb #9bcf907d
 @patch
 def last(self:LabelStore):
     "The most recent active label as a dict (its `image` is -1 when that image is not in the pool), or None."
@@ -471,6 +492,7 @@ def active_lines(raw:bytes)->list: # a labels.jsonl file's bytes
         elif o.get('op') == 'undo' and act: act.pop()
     return act
 
+# %% ../nbs/02_labels.ipynb #7efc5575
 def _kept_lines(raw:bytes, where=None)->list: # a labels.jsonl file's bytes; which add records to keep
     "Its lines, undone adds and their `undo` lines left out, adds that `where` refuses too; every other line (classes, aside, frame) in its place."
     lines, act = raw[:raw.rfind(b'\n') + 1].splitlines(), []
@@ -483,6 +505,7 @@ def _kept_lines(raw:bytes, where=None)->list: # a labels.jsonl file's bytes; whi
             if act: keep[act.pop()] = False
     return [l for l, k in zip(lines, keep) if k]
 
+# %% ../nbs/02_labels.ipynb #26523861
 @patch
 def copy(self:LabelStore,
          dest, # the new .jsonl file (must not exist)
@@ -497,6 +520,7 @@ def copy(self:LabelStore,
         f.write(b''.join(l + b'\n' for l in keep)); f.flush(); os.fsync(f.fileno())
     return LabelStore(dest, self.images, self.classes, self.dataset, legacy=self.legacy)
 
+# %% ../nbs/02_labels.ipynb #4b53f48a
 def labels_fingerprint(path, # a labels.jsonl file
                        upto, # the last round to include
                       )->str:
@@ -512,6 +536,7 @@ def _counts(self:LabelStore, js)->dict: # record indices
     for j in js: n = self._names[self._cols['code'][j]]; out[n] = out.get(n, 0) + 1
     return out
 
+# %% ../nbs/02_labels.ipynb #424da5b0
 @patch
 def away(self:LabelStore)->dict:
     "Answers kept for images that are not in the pool now, {name: count}: out of training, back when the image is."
@@ -523,6 +548,7 @@ def aside(self:LabelStore)->dict:
     "Answers set aside because their photo changed, {name: count}: kept in the file, never trained."
     self._sync(); return self._counts(j for j in self._active if j in self._aside)
 
+# %% ../nbs/02_labels.ipynb #19fb193e
 @patch
 def set_aside(self:LabelStore, names, # image names whose answers no longer describe their photo
               why='its pixels changed', # kept in the file beside each
@@ -533,6 +559,7 @@ def set_aside(self:LabelStore, names, # image names whose answers no longer desc
     if recs := [{'op': 'aside', 'name': k, 'why': why, 'time': _round4(time.time(), 3)} for k in names if n.get(k)]: self._write(*recs); self._sync()
     return n
 
+# %% ../nbs/02_labels.ipynb #9d630a2e
 @patch
 def answers(self:LabelStore)->list:
     "Every active answer not set aside, whether its image is in the pool or not, as a record a store reads anywhere: name, y, x, size, class name."
@@ -545,6 +572,7 @@ def answers(self:LabelStore)->list:
                     'seconds': C['seconds'][j], 'truth': None if C['truth'][j] is None else 'void' if C['truth'][j] == VOID else self.classes[C['truth'][j]]})
     return out
 
+# %% ../nbs/02_labels.ipynb #68a8764f
 @patch
 def carry(self:LabelStore, answers, # records from another store's `answers()`, their classes by name (None: void)
           source, # where they come from (kept with each, as `from`)
@@ -566,6 +594,7 @@ def carry(self:LabelStore, answers, # records from another store's `answers()`, 
     if recs: self._write(*recs); self._sync()
     return len(recs)
 
+# %% ../nbs/02_labels.ipynb #f56f80f6
 @patch
 def class_source(self:LabelStore, old, # a class list these labels had (e.g. a checkpoint's)
                 )->list: # for each class now: the index in `old` of the class its answers came from, or -1 (added since)
@@ -581,6 +610,7 @@ def class_source(self:LabelStore, old, # a class list these labels had (e.g. a c
         src.append(next((k for k in came if old[k] == c), came[0] if came else -1))
     return src
 
+# %% ../nbs/02_labels.ipynb #8028005a
 @patch
 def count(self:LabelStore, upto)->int: # the last round to count
     "Answers of rounds 0..upto kept in the file, each pixel once: whether their image is in the pool or not, set aside or not (what damage checks count)."
@@ -593,6 +623,7 @@ def count(self:LabelStore, upto)->int: # the last round to count
         self._memo['first'] = first
     return int((first <= upto).sum())
 
+# %% ../nbs/02_labels.ipynb #43f2765a
 @patch
 def rounds(self:LabelStore)->np.ndarray:
     "The round of every answer kept in the file (in the pool or not, set aside or not), but for those carried from another run."
@@ -614,6 +645,7 @@ def label_masks(labels, # a label table: dict of arrays image, row, col, label (
     for i, r, c, y in zip(labels['image'], labels['row'], labels['col'], labels['label']): out[i][r, c] = ignore_index if y == VOID else y
     return out
 
+# %% ../nbs/02_labels.ipynb #6eb00d1e
 @patch
 def dense_masks(self:LabelStore,
                 shapes, # (H,W) per image, or one (H,W) for all
@@ -623,6 +655,7 @@ def dense_masks(self:LabelStore,
     shapes = [tuple(shapes)]*len(self.images) if np.ndim(shapes[0]) == 0 else shapes
     return label_masks(self.table(), shapes, ignore_index, len(self.classes))
 
+# %% ../nbs/02_labels.ipynb #0e4cb18d
 @patch
 def asked_masks(self:LabelStore, shapes)->list:
     "One (H,W) bool mask per image: True where a label (void included) exists."
@@ -652,6 +685,7 @@ def to_query_masks(self:LabelStore, shape)->np.ndarray: # (H,W) shared by all im
     "The official implementation's format: an (N,H,W) bool array of queried pixels."
     return np.stack(self.asked_masks(shape))
 
+# %% ../nbs/02_labels.ipynb #421ad2cb
 @patch
 def add_query_masks(self:LabelStore,
                     masks, # (N,H,W) bool array (or a path to its .npy)
@@ -666,6 +700,7 @@ def add_query_masks(self:LabelStore,
         if len(r): n += self.add(np.full(len(r), i), r, c, label_fn(i, r, c), round=round, source=source)
     return n
 
+# %% ../nbs/02_labels.ipynb #2dbede34
 @patch
 def export_pngs(self:LabelStore, folder, shapes, ignore_index=255):
     "Write one sparse label PNG per image (`<image id>.png`) into `folder`."
@@ -674,6 +709,7 @@ def export_pngs(self:LabelStore, folder, shapes, ignore_index=255):
     for name, m in zip(self.images, self.dense_masks(shapes, ignore_index)): Image.fromarray(m.astype(np.uint8)).save(folder/f'{name}.png')
     return folder
 
+# %% ../nbs/02_labels.ipynb #a8458516
 @patch
 def import_pngs(self:LabelStore, folder, ignore_index=255, round=0, source='import'):
     "Add the labels in sparse label PNGs (`<image id>.png`) from `folder`."

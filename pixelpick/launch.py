@@ -22,6 +22,7 @@ def results_text(history)->str:
     return '\n'.join(f"round {h['round']}: {h['pixels_per_image']:.0f} px/img, {h['labels']} labels, "
                      + (f"mIoU {h['miou']:.1f}" if h.get('miou') is not None else 'no evaluation') for h in history)
 
+# %% ../nbs/08c_launch.ipynb #2bc60571
 def streamed(qfile)->dict|None: # a round's queries file
     "The settings of the round's stream (K, ahead, steps) when it is streamed and not finished, else None."
     if not Path(qfile).exists(): return None
@@ -29,6 +30,7 @@ def streamed(qfile)->dict|None: # a round's queries file
     except ValueError as e: raise ValueError(f"{qfile} is not valid JSON ({e}): restore it from a backup") from None
     return None if s is None or s.get('complete') else {k: s.get(k) for k in ('every', 'ahead', 'steps')}
 
+# %% ../nbs/08c_launch.ipynb #a9ee25bc
 LABEL_CELLS = [
     ("# Label the next pixels of `{name}`\n\nRun the cells, click the image and press the keys shown in the legend. Every "
      "answer is saved at once: close the tab or restart the kernel any time, run the cells again, and you resume at the "
@@ -95,6 +97,7 @@ def label_plan(out_dir, # folder of a saved run
                      + (' Round 0 is random: it is asked as a batch, and the stream starts at round 1.' if stream and not k else ''))
     return '\n'.join(lines)
 
+# %% ../nbs/08c_launch.ipynb #c79d3d6d
 def _check_live(out, cfg): # the run folder, its config.json
     "`--stream` retrains after every K answers: only a learner that trains in seconds can."
     from pixelpick.learners import LEARNERS
@@ -103,6 +106,7 @@ def _check_live(out, cfg): # the run folder, its config.json
     if cls is None or not cls.live: raise ValueError(f"{out} trains with training={name!r}, which takes minutes a round: --stream needs a learner that "
                                                      f"trains in seconds (training='head' or 'context'); label it without --stream, or start a run with --training context")
 
+# %% ../nbs/08c_launch.ipynb #b4b5b0a3
 def _check_root(out, root): # the run folder; the dataset root its config.json records
     "A run on your own images needs its folder, in either layout: ROOT/images/ or ROOT/train/images/ (with ROOT/val/)."
     if not root or not Path(root).is_dir():
@@ -111,6 +115,7 @@ def _check_root(out, root): # the run folder; the dataset root its config.json r
     if not ((Path(root)/'images').is_dir() or (Path(root)/'train'/'images').is_dir()):
         raise FileNotFoundError(f"{out} is a run on your own images, but {root} has neither images/ nor train/images/: {FOLDER_LAYOUT}")
 
+# %% ../nbs/08c_launch.ipynb #509c84cc
 def _next_rounds(out, cfg, n, k): # the run folder, its config.json, the new pixels per image, rounds trained so far
     "Set the size of the rounds to come, checked like every setting; keep the size the run started with, so the same `pixelpick run` command is still accepted."
     from pixelpick.config import Config, check_pixels
@@ -125,10 +130,12 @@ def _next_rounds(out, cfg, n, k): # the run folder, its config.json, the new pix
     except (TypeError, ValueError) as e: raise ValueError(f"--pixels-per-round {n}: {e}") from None
     return new
 
+# %% ../nbs/08c_launch.ipynb #8de4a61d
 def _active_labels(path):
     "The active label records of a labels.jsonl file (adds minus undos), read without the dataset."
     return [json.loads(l) for l in active_lines(Path(path).read_bytes())]
 
+# %% ../nbs/08c_launch.ipynb #e044004e
 def label_command(out_dir, # folder of a saved run
                   open_browser=True, # start JupyterLab on the notebook (False: only write it and say how to open it)
                   port=0, # JupyterLab port (0: a free one)
@@ -158,6 +165,7 @@ def label_command(out_dir, # folder of a saved run
           "(Ctrl-C stops JupyterLab; every answer is already saved.)", flush=True)
     return _serve(cmd)
 
+# %% ../nbs/08c_launch.ipynb #36d5ed04
 def _serve(cmd):
     "Run JupyterLab until it exits; Ctrl-C or SIGTERM to this process stops it too (no orphaned server)."
     import signal, threading
@@ -186,6 +194,7 @@ def _labeller_for(al, stream, every, mode):
     elif stream: return stream_labeller(al, every, mode=mode)
     return labeller(al.human_oracle(), mode)
 
+# %% ../nbs/08c_launch.ipynb #78ca0cc8
 def open_labeller(out, # a saved run's folder
                   stream=False, # stream the rounds after round 0 (a live learner only)
                   every=10, # K: answers per retraining when streaming
@@ -199,6 +208,7 @@ def open_labeller(out, # a saved run's folder
     box = W.VBox([_labeller_for(al, stream, every, mode)]); box.stream_every = (stream, every, mode)
     return al, box
 
+# %% ../nbs/08c_launch.ipynb #f618cc67
 def next_round(al, # the run, as `open_labeller` returned it
                box, # the box holding its labeller
               ):

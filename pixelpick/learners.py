@@ -65,6 +65,7 @@ class Learner:
         probs = None if model is None else probs or partial(self.probs, model)
         return score_pool(probs, self.shapes, n, strategy, asked, top_percent, mc_passes, seed, idxs=idxs, keep_maps=keep_maps, shard=shard)
 
+# %% ../nbs/05a_learners.ipynb #569817ca
 def create_learner(cfg, # the run's `Config`; `cfg.training` names the learner
                    ds, eval_ds=None, **kw, # as `Learner` takes them
                   )->Learner:

@@ -21,6 +21,7 @@ def after_reply(fn):
     except RuntimeError: return fn()
     loop.call_soon(fn)
 
+# %% ../nbs/10_live.ipynb #7be5bf62
 class Trainer:
     "One background worker (a one-thread `concurrent.futures` pool) for a labeller's retrainings: one job at a time."
     def __init__(self): self._pool, self.job = ThreadPoolExecutor(1, thread_name_prefix='pixelpick-train'), None
@@ -109,6 +110,7 @@ def panel_view(probs, # (C,H,W) class probabilities of one image; None: no model
         for r, c in zip(*marks): paint(u, st, int((r + 0.5)*f), int((c + 0.5)*f))
     return np.concatenate([pred, np.full((h, 6, 3), 255, np.uint8), u], 1)
 
+# %% ../nbs/10_live.ipynb #4fe39798
 def next_picks(session, i)->tuple: # a `LabelSession`, an image index
     "(rows, cols) of the session's pixels on image `i` still without an answer (from the session, no store read)."
     todo = [(r, c) for (im, r, c), done in zip(session.pixels, session.answered) if im == i and not done]
@@ -119,6 +121,7 @@ def palette_legend(ds)->str: # the pool (its `palette` colours the prediction)
     sw = lambda c: f'<span style="display:inline-block;width:12px;height:12px;margin:0 3px 0 8px;border:1px solid #000;vertical-align:middle;background:rgb{tuple(int(v) for v in c)}"></span>'
     return '<div class="pp-palette">' + ''.join(f'<span style="white-space:nowrap">{sw(ds.palette[k])}{html.escape(str(n))}</span> ' for k, n in enumerate(ds.classes)) + '</div>'
 
+# %% ../nbs/10_live.ipynb #26f48ccb
 class ModelPanel:
     "The model's view beside a labeller: what `panel_view` draws for the image on screen, redrawn only on a change."
     def __init__(self, lab, # a labeller widget (`KeyLabeller` or `TextLabeller`): drawn into with `set_panel`

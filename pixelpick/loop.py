@@ -72,6 +72,7 @@ def _config(self:ActiveLearner, kw, src=None, class_map=None): # given settings;
         if not (f.labels_file.is_file() and f.config_file.is_file()): raise ValueError(f"labels_from={cfg.labels_from!r}: not a run folder (no labels.jsonl and config.json); give the folder of the run whose answers to start from")
     return cfg
 
+# %% ../nbs/06_loop.ipynb #c0b5c79b
 @patch
 def _check(self:ActiveLearner):
     c = self.cfg
@@ -79,6 +80,7 @@ def _check(self:ActiveLearner):
     check_pixels(c, self._shapes())                                                # the rounds fit the smallest image and its top-M%
     create_model(self.ds.c, c.arch, c.encoder, None, c.dropout)                   # fails early on a bad arch or encoder
 
+# %% ../nbs/06_loop.ipynb #91cf8163
 @patch
 def _check_pool(self:ActiveLearner):
     "How the pool differs from the one the run last saw (`PoolChange`); a change of frame while a streamed round is open is refused here, before any write."
@@ -91,17 +93,20 @@ def _check_pool(self:ActiveLearner):
 # %% ../nbs/06_loop.ipynb #5d35fdde
 @patch
 def _qpath(self:ActiveLearner, k): return self.folder.query_file(k)
+
 @patch
 def _mpath(self:ActiveLearner, k): return self.folder.model_file(k)
 
 @patch(as_prop=True)
 def history(self:ActiveLearner)->list: return self.folder.history   # one dict per trained round, from results.json
 
+# %% ../nbs/06_loop.ipynb #b9c78109
 @patch(as_prop=True)
 def round(self:ActiveLearner)->int:
     "The round to do next (= rounds trained so far)."
     return len(self.history)
 
+# %% ../nbs/06_loop.ipynb #1ea25f60
 @patch
 def _save_results(self:ActiveLearner, hist):
     res = {'config': asdict(self.cfg), 'dataset': self.ds.name, 'classes': self.ds.classes, 'n_images': len(self.ds),
@@ -122,6 +127,7 @@ def _open(self:ActiveLearner):
 @patch
 def _say(self:ActiveLearner, msg): warnings.warn(RunNotice(msg), stacklevel=3)   # a notice: what changed, and what it does to the answers
 
+# %% ../nbs/06_loop.ipynb #f183c59a
 @patch
 def _grow(self:ActiveLearner):
     "Act on what changed since the run last opened, each write before the one that would forget it: sizes of old labels and queries, set-asides, pool.json, config.json."
@@ -140,6 +146,7 @@ def _grow(self:ActiveLearner):
     if 'classes' in ch: self._say(f"{self.out}: {_class_news(*ch['classes'], self._class_map)}")
     for line in c.notes(st, self.cfg.root and Path(self.cfg.root).name or 'the pool'): self._say(f"{self.out}: {line}")
 
+# %% ../nbs/06_loop.ipynb #0a52cf8c
 def _class_news(old, new, class_map)->str: # the classes before and now, and the map given
     "What a class change did, in words."
     m = class_changes(old, new, class_map); into = {}
@@ -163,6 +170,7 @@ def closed(self:ActiveLearner)->bool: return self._closed
 def _writable(self:ActiveLearner):
     if self._closed: raise LearnerClosed(f"this ActiveLearner on {self.out} is closed (its writer lock was given back); open the folder again to go on: ActiveLearner({str(self.out)!r}, ...)")
 
+# %% ../nbs/06_loop.ipynb #e5ec5b11
 @patch
 def close(self:ActiveLearner):
     "Give the run folder's writer lock back; from now on the learner only reads. Closing twice is fine."
@@ -173,6 +181,8 @@ def close(self:ActiveLearner):
 
 @patch
 def __enter__(self:ActiveLearner): return self
+
+# %% ../nbs/06_loop.ipynb #09d1ab3f
 @patch
 def __exit__(self:ActiveLearner, *exc): self.close()
 
@@ -185,6 +195,7 @@ def _shapes(self:ActiveLearner):
     if getattr(self, '_shp', None) is None: self._shp = [self.ds[i][0].shape[:2] for i in range(len(self.ds))]   # the pool's sizes, once
     return self._shp
 
+# %% ../nbs/06_loop.ipynb #80c45dae
 @patch
 def _asked(self:ActiveLearner):
     asked = self.store.asked_masks(self._shapes())
@@ -195,6 +206,7 @@ def _asked(self:ActiveLearner):
 @patch
 def _long(self:ActiveLearner, what): return long_step(what, self.progress and self.dist.is_main_process)   # a line when it takes long
 
+# %% ../nbs/06_loop.ipynb #697b770e
 @patch
 def _wanted(self:ActiveLearner, k)->dict: # a round
     "{pixels: image indices} that round `k` asks: round 0 tops every image up to `init_pixels` answers (answers carried from another run count); later rounds ask `pixels_per_round`, and `init_pixels` of an image with no answer yet."
@@ -202,6 +214,7 @@ def _wanted(self:ActiveLearner, k)->dict: # a round
     n = np.maximum(0, c.init_pixels - known) if k == 0 else np.where(known > 0, c.pixels_per_round, c.init_pixels)
     return {int(v): np.flatnonzero(n == v).tolist() for v in np.unique(n) if v > 0}
 
+# %% ../nbs/06_loop.ipynb #216c7dc7
 @patch
 def _pick(self:ActiveLearner, k, n, idxs, asked): # the round, pixels per image, the images, what is asked already
     "Round `k`'s picks for images `idxs`: at random in round 0, else by the round-(k-1) model's `strategy` (random for 'random')."
@@ -210,6 +223,7 @@ def _pick(self:ActiveLearner, k, n, idxs, asked): # the round, pixels per image,
     model = self.get_model(k - 1) if c.strategy != 'random' else None    # MC-dropout masks come from (seed, round, image)
     return self.learner.score(model, n, c.strategy, asked, c.top_percent, c.mc_passes, seed=self._seed(k, 1), shard=self.dist.shard, idxs=idxs)
 
+# %% ../nbs/06_loop.ipynb #5e88dd3f
 @patch
 def query(self:ActiveLearner, k=None): # round to query for (default: the next one)
     "Pick the pixels of round `k` and save them to `queries/round_k.json` (random in round 0)."
@@ -224,6 +238,7 @@ def query(self:ActiveLearner, k=None): # round to query for (default: the next o
     self.dist.wait()
     return picks
 
+# %% ../nbs/06_loop.ipynb #a9255dc2
 @patch
 def _join(self:ActiveLearner, k): # the open round
     "Images with no answer and no pick in open round `k` (new to the pool, or asked afresh): their first `init_pixels` pixels, added to the round's queries."
@@ -262,6 +277,7 @@ def get_model(self:ActiveLearner, k): # the round whose final model we need
     self.model, self.model_round = m.eval(), k
     return m
 
+# %% ../nbs/06_loop.ipynb #e1ebee20
 @patch
 def pending_queries(self:ActiveLearner, k=None)->dict:
     "Pixels queried in round `k` (default: the current round) that have no answer yet."
@@ -274,6 +290,7 @@ def waiting(self:ActiveLearner)->int:
     "Pixels of the current round queried and still without an answer: a person's to give (0 when none)."
     return len(self.pending_queries()['image'])
 
+# %% ../nbs/06_loop.ipynb #84805468
 @patch
 def label(self:ActiveLearner, k=None)->int: # the round (default: the current one)
     "Let an oracle that answers now answer round `k`'s pending queries; returns how many answers it gave (0 for a `Person`: they answer through the labeller)."
@@ -288,6 +305,7 @@ def label(self:ActiveLearner, k=None)->int: # the round (default: the current on
     self.dist.wait()
     return len(p['image'])
 
+# %% ../nbs/06_loop.ipynb #e0269877
 @patch
 def human_oracle(self:ActiveLearner, k=None)->HumanOracle:
     "A `HumanOracle` for round `k`'s queries (querying them first if needed, and adding images with no answer yet): what the keyboard labeller drives."
@@ -319,11 +337,13 @@ def _save_checkpoint(ck, fn): # the checkpoint dict, and its file
         import shutil; free = shutil.disk_usage(fn.parent).free/2**20
         raise OSError(getattr(e, 'errno', None) or errno.ENOSPC, f"cannot write the checkpoint {fn} ({' '.join(str(e).split())[:200]}); {free:.0f} MiB free on its disk: free some space and run again to resume") from None
 
+# %% ../nbs/06_loop.ipynb #347452a5
 @patch
 def _trained_on(self:ActiveLearner, k)->str: # a round
     "A fingerprint of what round `k` trains on, kept in its checkpoint: the answers of rounds 0..k as written (`labels_fingerprint`); photos added, gone or set aside later leave it unchanged."
     return labels_fingerprint(self.store.path, k)
 
+# %% ../nbs/06_loop.ipynb #091beb8e
 @patch
 def _trained_on_v1(self:ActiveLearner, k)->str: # a round
     "The fingerprint a checkpoint kept before labels were kept by name: the pool's names and the (image, row, col, label) of rounds 0..k, from the file's labels by index."
@@ -335,6 +355,7 @@ def _trained_on_v1(self:ActiveLearner, k)->str: # a round
     lab = lab[:, np.lexsort(lab[::-1])] if lab.shape[1] else lab
     return hashlib.sha1(json.dumps(names).encode() + np.ascontiguousarray(lab).tobytes()).hexdigest()[:16]
 
+# %% ../nbs/06_loop.ipynb #c2343b20
 @patch
 def _identity(self:ActiveLearner)->dict:
     "What a checkpoint must have been made by: the learner, its settings, and the identity of its encoder's weights (a frozen encoder is not in the checkpoint)."
@@ -349,6 +370,7 @@ def _identity(self:ActiveLearner)->dict:
         self._ident = {'training': c.training, **{s: getattr(c, s) for s in LEARNERS[c.training].settings if s not in WHERE}, 'weights_id': wid}
     return self._ident
 
+# %% ../nbs/06_loop.ipynb #d15c2439
 @patch
 def _record(self:ActiveLearner, k, log, ev, t_eval)->dict: # round, training log, evaluation and its seconds
     "Round `k`'s entry in results.json: what it was trained on, its scores and its times."
@@ -361,6 +383,7 @@ def _record(self:ActiveLearner, k, log, ev, t_eval)->dict: # round, training log
             'train_image_passes': log.get('images', 0), 'train_steps': log.get('steps', len(log['losses'])),
             'final_loss': float(np.mean(log['losses'][-10:])) if log['losses'] else None}
 
+# %% ../nbs/06_loop.ipynb #235861f1
 @patch
 def train_round(self:ActiveLearner, k=None, callback=None): # round, and a callback(epoch, losses) during training
     "Train round `k` on all labels so far, evaluate, save the model and the results."
@@ -392,10 +415,12 @@ class Step:
     @property
     def trained(self)->bool: return self.results is not None
 
+# %% ../nbs/06_loop.ipynb #1f53f152
 def _streamed(fn)->bool: # a round's queries file
     "Whether its round is streamed (`pixelpick.stream`) and not finished: only the stream may add its picks."
     return not read_queries(fn).get('stream', {'complete': True}).get('complete')
 
+# %% ../nbs/06_loop.ipynb #8a367a67
 @patch
 def step(self:ActiveLearner, callback=None)->Step: # per-epoch training callback
     "Do the next round: query (if not yet), label (if pending), train and evaluate; stop early when a person has queries to answer."
@@ -408,6 +433,7 @@ def step(self:ActiveLearner, callback=None)->Step: # per-epoch training callback
         if not self.oracle.answers_now and (n := self.waiting): return Step(k, pending=n)
     return Step(k, self.train_round(k, callback))
 
+# %% ../nbs/06_loop.ipynb #230e15e4
 @patch
 def run(self:ActiveLearner,
         rounds=None, # total rounds planned (default: the config's); a round opened beyond them, by labelling, is trained too
@@ -425,6 +451,7 @@ def run(self:ActiveLearner,
         if self.progress and self.dist.is_main_process: print(f"round {r['round']}: {r['pixels_per_image']:.0f} px/img, mIoU {r['miou'] if r['miou'] is None else round(r['miou'], 2)}")
     return self.history
 
+# %% ../nbs/06_loop.ipynb #1979e0f7
 @patch
 def untrained(self:ActiveLearner)->dict:
     "Answers kept in the run that no model trains on, and why: {'away': {image: n}, 'aside': {image: n}, 'waiting': pixels of the open round still unanswered}."
@@ -443,6 +470,7 @@ def run_answers(folder, # a run folder
     differ = {n for n, v in theirs.items() if pool and n in pool and same_picture(v, pool[n]) is False}
     return [a for a in ans if a['name'] not in differ], sorted(differ)
 
+# %% ../nbs/06_loop.ipynb #be4f48ef
 @patch
 def _carry(self:ActiveLearner):
     "A new run from another's answers (`labels_from`): written as round 0 before round 0 is asked, so that it asks only what they leave short."
@@ -454,6 +482,7 @@ def _carry(self:ActiveLearner):
                     f"round 0 asks only the images they leave short of {self.cfg.init_pixels} answers")
     if differ: self._say(f"{self.out}: {len(differ)} photos show another picture than in {shown} ({', '.join(differ[:3])}{' ...' if len(differ) > 3 else ''}): their answers were not carried")
 
+# %% ../nbs/06_loop.ipynb #8045dd43
 def _shown(p): # a path stored absolute
     "The path as a person would type it here: relative to the working directory when it lies below it."
     p, here = Path(p).resolve(), Path.cwd().resolve()

@@ -39,6 +39,7 @@ def convert_lite0(src, # state dict in the efficientnet_lite_pytorch layout
             top, rest = k.split('.', 1); out[f'{_TOP[top]}.{rest}'] = v
     return out
 
+# %% ../nbs/01_models.ipynb #9a886d89
 @cache
 def _lite0_timm()->dict:
     "The shipped Lite0 file, read and converted once per process; its tensors are only ever handed out as copies."
@@ -63,6 +64,7 @@ def pad_to_multiple(x, # (..., H, W) tensor
     if mode == 'reflect' and (ph >= h or pw >= w): mode = 'replicate'
     return F.pad(x, (0, pw, 0, ph), mode=mode), (h, w)
 
+# %% ../nbs/01_models.ipynb #9f016ecd
 def crop_to(x, hw): # (..., H', W') tensor and the size to keep
     "Crop the last two dims of `x` back to `hw`."
     return x[..., :hw[0], :hw[1]]
@@ -79,6 +81,7 @@ def encoder_stats(encoder): # smp encoder name
 
 def has_dropout(m:nn.Module)->bool: return any(isinstance(o, nn.modules.dropout._DropoutNd) and o.p > 0 for o in m.modules())
 
+# %% ../nbs/01_models.ipynb #fcefe872
 class SegModel(nn.Module):
     "An smp segmentation model that normalises, pads to a multiple of 32, and crops logits back."
     def __init__(self, net, # an smp model
@@ -109,6 +112,7 @@ def _add_head_dropout(net, p):
     net.segmentation_head = nn.Sequential(nn.Dropout(p), *head) if p > 0 else head
     return net
 
+# %% ../nbs/01_models.ipynb #49333cc6
 def create_model(n_classes, # number of classes
                  arch='deeplabv3plus', # one of `ARCHS`
                  encoder=DEFAULT_ENCODER, # any smp encoder name

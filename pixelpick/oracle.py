@@ -82,6 +82,7 @@ def save_queries(path, # a .json file
     atomic_write(path, json.dumps(rec))
     return path
 
+# %% ../nbs/04_oracle.ipynb #042e37a4
 def _damaged(path, why): # the file, what is wrong
     return StoreError(f"{path} is damaged ({why}): restore it from a backup; if none of its pixels has an answer yet, delete it and the run chooses "
                       "them again (every answer given is kept in labels.jsonl)")
@@ -94,6 +95,7 @@ def read_queries(path)->dict:
         raise _damaged(path, "no round and picks (image, row, col of one length)")
     return rec
 
+# %% ../nbs/04_oracle.ipynb #487ea209
 def load_queries(path, # a queries file
                  images:Images=None, # the pool to give the picks in (default: as in the file)
                  legacy:Images=None, # the pool a file without a `frame` indexes (default: `images`)
@@ -118,6 +120,7 @@ def load_queries(path, # a queries file
         q['row'], q['col'] = to_working(q['row'], was[:, 0], now[:, 0]), to_working(q['col'], was[:, 1], now[:, 1])
     return q
 
+# %% ../nbs/04_oracle.ipynb #3bac8436
 def query_seconds(path)->float:
     "How long choosing the queries of `path` took: from the file, or from the `.seconds` file beside it (older runs); 0 if unknown."
     path = Path(path)
@@ -125,6 +128,7 @@ def query_seconds(path)->float:
     side = path.with_suffix('.seconds')
     return float(side.read_text()) if side.exists() else 0.0
 
+# %% ../nbs/04_oracle.ipynb #1f157f12
 def pending(queries, # dict from `load_queries`
             store:LabelStore, # labels given so far
            )->dict:
@@ -137,6 +141,7 @@ def pending(queries, # dict from `load_queries`
 class StaleAnswer(ValueError):
     "An answer the round no longer takes: the pixel is not pending, or the round is closed."
 
+# %% ../nbs/04_oracle.ipynb #bca0e86b
 class HumanOracle:
     "Pending queries of a round, answered one by one by a person; every answer goes to the store at once."
     source = 'human'
@@ -193,6 +198,7 @@ class Person(Oracle):
     def __call__(self, image, row, col, round=0):
         raise TypeError("a person answers through the labeller (`labeller(learner)`), not on call")
 
+# %% ../nbs/04_oracle.ipynb #49810eb1
 def as_oracle(oracle, # 'gt', 'human', an `Oracle`, or a function (image, row, col, round) -> labels
               ds=None, # the pool ('gt' only)
               noise=0.0, seed=0, # annotator noise and its seed ('gt' only)

@@ -28,6 +28,7 @@ def open_run(run, # a run folder
     if not (Path(run)/'config.json').exists(): raise FileNotFoundError(f"{run} is not a run folder (no config.json); make one with `pixelpick run --out {run} ...`")
     return ActiveLearner(run, oracle='human', readonly=True, progress=progress, **({} if root is None else {'root': root}))
 
+# %% ../nbs/06b_predict.ipynb #948734d6
 def _images(al:ActiveLearner, images)->tuple: # 'pool', 'eval', or a folder
     "The split to predict and whether the run's cached features cover it."
     if images in (None, 'pool'): return al.ds, 'pool'
@@ -65,6 +66,7 @@ def _planes(probs)->list: # (C,h,w) probabilities
     "Each class's probabilities as a 32-bit PIL image, to be resized."
     return [Image.fromarray(np.ascontiguousarray(np.asarray(p, np.float32)), 'F') for p in probs]
 
+# %% ../nbs/06b_predict.ipynb #227b4680
 def bands(probs, # (C,h,w) probabilities at the working size
           hw, # (H,W) the image's own size
           rows=None, # rows a band (default: about 16 MB of float32)
@@ -76,11 +78,13 @@ def bands(probs, # (C,h,w) probabilities at the working size
         R = min(rows, H - r); box = (0, r*h/H, w, (r + R)*h/H)               # the band's rows, in the small image's coordinates
         yield r, np.stack([np.asarray(p.resize((W, R), Image.BILINEAR, box=box)) for p in planes])
 
+# %% ../nbs/06b_predict.ipynb #af20fa68
 def margin_map(probs)->np.ndarray: # (C,H,W) probabilities
     "8-bit uncertainty: 255 where the two likeliest classes tie (margin 0), 0 where the first is certain."
     top = probs.topk(2, 0).values if probs.shape[0] > 1 else torch.cat([probs, torch.zeros_like(probs)])
     return ((1 - (top[0] - top[1])).clamp(0, 1)*255).round().byte().numpy()
 
+# %% ../nbs/06b_predict.ipynb #21cbf89c
 def own_size(probs, # (C,h,w) probabilities at the working size
              hw, # (H,W) the image's own size
              rows=256, # rows a band
@@ -98,6 +102,7 @@ def own_size(probs, # (C,h,w) probabilities at the working size
         cls[r:r + R], unc[r:r + R] = arg, np.round(np.clip(1 - (best - (second if C > 1 else 0)), 0, 1)*255)
     return cls, unc
 
+# %% ../nbs/06b_predict.ipynb #17e7e5d4
 def save_mask(fn, # the PNG to write
               mask, # (H,W) class ids
               palette, # (C,3) uint8 class colours
@@ -107,6 +112,7 @@ def save_mask(fn, # the PNG to write
     im.putpalette(np.asarray(palette, np.uint8).ravel().tolist()); Path(fn).parent.mkdir(parents=True, exist_ok=True)
     im.save(fn)
 
+# %% ../nbs/06b_predict.ipynb #4ed3d549
 _UPRIGHT = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1], 5: lambda a: np.rot90(a, -1)[:, ::-1],
             6: lambda a: np.rot90(a, -1), 7: lambda a: np.rot90(a, 1)[:, ::-1], 8: lambda a: np.rot90(a, 1)}
 
@@ -116,6 +122,7 @@ def upright(a, # (H,W,...) an array on a photo's pixels as stored: a mask, an im
     "`a` turned as a viewer turns the photo."
     return np.ascontiguousarray(_UPRIGHT.get(orientation, lambda a: a)(a))
 
+# %% ../nbs/06b_predict.ipynb #e2cc0360
 def _orientation(src)->int: # an image source
     "The EXIF orientation of an image file (1 for anything else)."
     if not isinstance(src, (str, Path)): return 1
@@ -130,6 +137,7 @@ def overlay(img, # (H,W,3) uint8
     "The image with each pixel tinted by its predicted class."
     return (img*(1 - alpha) + np.asarray(palette, np.float32)[mask]*alpha).astype(np.uint8)
 
+# %% ../nbs/06b_predict.ipynb #e92710dc
 def thumb(a, # (H,W,3) uint8
           width=240, # the thumbnail's width
          )->np.ndarray:
@@ -137,6 +145,7 @@ def thumb(a, # (H,W,3) uint8
     h = max(1, round(a.shape[0]*width/a.shape[1]))
     return a if a.shape[1] == width else np.asarray(Image.fromarray(a).resize((width, h), Image.BILINEAR))
 
+# %% ../nbs/06b_predict.ipynb #150aab14
 def _legend(width, classes, palette, font)->Image.Image: # the sheet's width; the class names, their colours, the font
     "A band of the class colours, each with its name, wrapped to `width`."
     d, at, x, y = ImageDraw.Draw(Image.new('RGB', (1, 1))), [], 4, 4
@@ -148,6 +157,7 @@ def _legend(width, classes, palette, font)->Image.Image: # the sheet's width; th
     for x, y, c, col in at: d.rectangle([x, y + 2, x + 12, y + 14], fill=col, outline='black'); d.text((x + 17, y + 2), c, fill='black', font=font)
     return im
 
+# %% ../nbs/06b_predict.ipynb #7cec0e53
 def contact_sheet(pairs, # [(name, image, overlay)] at any sizes
                   fn, # the PNG to write
                   width=240, # width of each tile
@@ -170,6 +180,7 @@ def contact_sheet(pairs, # [(name, image, overlay)] at any sizes
     Path(fn).parent.mkdir(parents=True, exist_ok=True); sheet.save(fn)
     return Path(fn)
 
+# %% ../nbs/06b_predict.ipynb #f1d6299d
 def sheet_name(page): return 'contact_sheet.png' if page == 0 else f'contact_sheet_{page + 1}.png'   # page 0, 1, ... of the contact sheet
 
 def contact_sheets(pairs, # [(name, image, overlay)]
@@ -189,6 +200,7 @@ def _relation(a, b): # resolved paths
     "How folder `a` stands to `b`: 'is', 'lies inside', 'holds', or None."
     return 'is' if a == b else 'lies inside' if b in a.parents else 'holds' if a in b.parents else None
 
+# %% ../nbs/06b_predict.ipynb #92d55874
 def folders_read(al:ActiveLearner, # the open run
                  ds:SegDataset, # the images to predict
                  images, # 'pool', 'eval' or the folder given
@@ -207,6 +219,7 @@ def folders_read(al:ActiveLearner, # the open run
         add((getattr(split, 'source', None) or {}).get('root'), f"the dataset folder of {name}", strict=False)
     return read
 
+# %% ../nbs/06b_predict.ipynb #a06fec73
 def _recorded(o, run): # a resolved folder that exists, the resolved run folder
     "The files of an earlier prediction of `run` in `o` (from its record, or the subfolders of one made before records); None if `o` is not one."
     if (o/RECORD).is_file():
@@ -218,6 +231,7 @@ def _recorded(o, run): # a resolved folder that exists, the resolved run folder
     if not isinstance(old, dict) or old.get('run') != str(run): return None
     return ['predictions.json', 'contact_sheet.png'] + [f"{d}/{p.name}" for d, ext in OUTPUTS.items() for p in sorted((o/d).glob(f'*{ext}'))]
 
+# %% ../nbs/06b_predict.ipynb #970cd1c7
 def check_out(out, # the folder to write
               run, # the run folder
               read:dict, # the folders the prediction reads (`folders_read`)
@@ -238,6 +252,7 @@ def check_out(out, # the folder to write
     if other: raise DataError(f"--out {out} holds the predictions of another run ({other}); {way}")
     raise DataError(f"--out {out} holds files that pixelpick predict did not write ({', '.join(held[:3])}{', ...' if len(held) > 3 else ''}); {way}")
 
+# %% ../nbs/06b_predict.ipynb #247df532
 def _removable(f): # a path from a record, relative to its folder
     "Whether `f` names a file a prediction writes (a record edited by hand cannot make us remove anything else)."
     p = Path(f)
@@ -245,6 +260,7 @@ def _removable(f): # a path from a record, relative to its folder
     if len(p.parts) == 1: return p.name == 'predictions.json' or (p.name.startswith('contact_sheet') and p.suffix == '.png')
     return len(p.parts) == 2 and OUTPUTS.get(p.parts[0]) == p.suffix
 
+# %% ../nbs/06b_predict.ipynb #9059da32
 @contextlib.contextmanager
 def claimed(out, run, read, # as `check_out` takes them
             files, # the files about to be written, relative to `out`
@@ -287,6 +303,7 @@ def predict_memory(work_shapes, # (h,w) of each image at the working size
     return {("a batch of class probabilities at the working size" if at_work >= own else 'the largest image at its own size'): max(at_work, own),
             'contact sheet': _SHEET_BYTES*len(work_shapes) if sheet else 0}
 
+# %% ../nbs/06b_predict.ipynb #283920f8
 def _check_predict(al, k, ds, cached, probs, sheet)->int:
     "Estimate the prediction's memory (`predict_memory`) from the images' headers and refuse it (`NotEnoughMemory`) when it does not fit."
     photo = ds.photo_shapes
@@ -294,6 +311,7 @@ def _check_predict(al, k, ds, cached, probs, sheet)->int:
     need = predict_memory([ds.work_shape(i) for i in range(len(ds))], photo, ds.c, _channels(al.get_model(k)), probs, sheet, masks, cached is None)
     return check_memory(need, f"predicting {len(ds)} image{'s' if len(ds) != 1 else ''} of {ds.name}", (), _largest(dict(enumerate(photo)), lambda i: ds.names[i])[1])
 
+# %% ../nbs/06b_predict.ipynb #ee11ff2f
 def _channels(model)->int: # a trained model of a run
     "Feature channels its head reads (the frozen-encoder learners), or its encoder's."
     head = getattr(model, 'head', None)
@@ -304,6 +322,7 @@ def out_of_memory(e)->bool: # an exception
     "Whether `e` is an allocation that failed: Python's or numpy's `MemoryError`, or torch's allocator error (CPU or GPU)."
     return isinstance(e, MemoryError) or (isinstance(e, RuntimeError) and any(s in str(e) for s in ("can't allocate memory", 'out of memory', 'DefaultCPUAllocator')))
 
+# %% ../nbs/06b_predict.ipynb #21046547
 @contextlib.contextmanager
 def _memory_errors(run): # the run folder predicted with
     "An allocation that fails anyway (other programs took the memory after the estimate) becomes `NotEnoughMemory`: one line with the way out."
@@ -323,6 +342,7 @@ def _files(names, uncertainty, probs, previews, pages)->list: # the images' name
     subs = [d for d, on in zip(OUTPUTS, (True, uncertainty, probs, previews)) if on]
     return ['predictions.json'] + [sheet_name(k) for k in range(pages)] + [f"{d}/{n}{OUTPUTS[d]}" for d in subs for n in names]
 
+# %% ../nbs/06b_predict.ipynb #49b48933
 def _own_size(out, ds, i, p, o, uncertainty, probs): # the folder; the images, one's index, its probabilities at the working size, the orientation to apply
     "Write image `i`'s mask (and uncertainty, probabilities) at its own size from `p`; return its confusion with its mask there, if any."
     n, hw, C = ds.names[i], ds.photo_shape(i), ds.c
@@ -338,8 +358,10 @@ def _own_size(out, ds, i, p, o, uncertainty, probs): # the folder; the images, o
         if o != 1: np.save(out/'probs'/f'{n}.npy', np.moveaxis(upright(np.moveaxis(np.load(out/'probs'/f'{n}.npy'), 0, -1), o), -1, 0))
     return cm
 
+# %% ../nbs/06b_predict.ipynb #355f4b32
 def _mkdir(d): d.mkdir(parents=True, exist_ok=True); return d
 
+# %% ../nbs/06b_predict.ipynb #26173f30
 def export_predictions(run, # the run folder
                        out, # folder for masks/, uncertainty/, probs/, previews/, contact_sheet*.png, predictions.json
                        round:int=None, # trained round whose model predicts (default: the latest)

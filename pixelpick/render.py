@@ -23,6 +23,7 @@ def to_png(a:np.ndarray)->bytes: # (H,W,3) uint8
     "PNG bytes of an RGB array (fast compression)."
     buf = io.BytesIO(); Image.fromarray(a).save(buf, 'PNG', compress_level=1); return buf.getvalue()
 
+# %% ../nbs/08b_render.ipynb #e72b2f9e
 def ring_stamp(radius:float, # inner radius in screen pixels
                width=3.0, # width of the red band
                edge=1.5, # width of the white (inner) and black (outer) edges
@@ -36,6 +37,7 @@ def ring_stamp(radius:float, # inner radius in screen pixels
     out[(d >= radius + edge + width) & (d < radius + 2*edge + width)] = 3
     return out
 
+# %% ../nbs/08b_render.ipynb #e3159fb6
 def paint(a, stamp, cy, cx):
     "Paint a `ring_stamp`-style code array onto `a` (in place), centred at (cy, cx), clipped at the borders."
     R = stamp.shape[0] // 2; H, W = a.shape[:2]
@@ -87,6 +89,7 @@ def main_view(self:PixelRenderer, i, r, c)->np.ndarray:
     a = self.base(i).copy()
     return paint(a, ring_stamp(max(5.0, 0.75*f + 3)), int((r + 0.5)*f), int((c + 0.5)*f))
 
+# %% ../nbs/08b_render.ipynb #62cf10fe
 @patch
 def crop_view(self:PixelRenderer, i, r, c)->np.ndarray:
     "A `crop_side` window round (`r`, `c`) at about `size` screen pixels; the centre pixel framed (or ringed, when reduced)."
@@ -108,6 +111,7 @@ def crop_view(self:PixelRenderer, i, r, c)->np.ndarray:
         a[lo - off:hi + off, lo - off] = a[lo - off:hi + off, hi + off - 1] = col
     return a
 
+# %% ../nbs/08b_render.ipynb #96654580
 @patch
 def pngs(self:PixelRenderer, i, r, c)->tuple:
     "PNG bytes of the main view and of the crop."
@@ -138,9 +142,11 @@ def class_colours(ds, # the pool; masks give the colours each class really has
         res.append([tuple(int(v) for v in p[q == t].mean(0)) for t in top])
     return res
 
+# %% ../nbs/08b_render.ipynb #8de81d7d
 def _swatch(rgb): return (f'<span style="display:inline-block;width:14px;height:14px;margin-right:2px;vertical-align:middle;'
                           f'border:1px solid #000;background:rgb{rgb}"></span>')
 
+# %% ../nbs/08b_render.ipynb #57de09f8
 def legend_html(session:LabelSession)->str:
     "Keys, the colours each class has in the images, class names, notes and the other keys, as HTML with inline styles."
     kbd = lambda ks: ''.join(''.join(f'<kbd style="{_KBD}">{html.escape(key_label(p))}</kbd>' for p in (k if is_code(k) else [k])) for k in ks)

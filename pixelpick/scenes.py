@@ -78,6 +78,7 @@ def make_scene(seed, # random seed: same seed, same scene
     img = img * rng.uniform(0.75, 1.2) + rng.normal(0, 6, img.shape)
     return np.clip(img, 0, 255).astype(np.uint8), lab
 
+# %% ../nbs/00a_scenes.ipynb #d2d8687a
 def synthetic_scenes(n=None, # number of scenes (default: 40 for train, 20 otherwise)
                      split='train', # 'train', 'val' or 'test': disjoint seeds
                      size=(96, 128), # (H, W) of each scene

@@ -27,6 +27,7 @@ def is_code(key)->bool:
     "A two-key code: a digit, then a letter (`'1a'`), for classes beyond the 26 letters."
     return isinstance(key, str) and len(key) == 2 and key[0].isdigit() and key[1].isalpha()
 
+# %% ../nbs/08a_session.ipynb #363dc119
 def norm_key(key)->str:
     "The canonical name of `key`: one character (or a two-key code) lower-cased (so Shift and Caps Lock do not matter), aliases resolved."
     if not isinstance(key, str) or not key: return ''
@@ -134,6 +135,7 @@ def progress(self:LabelSession)->dict:
         res.update(image=im, image_pos=self.images.index(im) + 1, pixel_pos=ks.index(self.pos) + 1, pixels_in_image=len(ks))
     return res
 
+# %% ../nbs/08a_session.ipynb #1782b4c1
 @patch
 def status(self:LabelSession)->str:
     "One line of progress for the screen."
@@ -159,6 +161,7 @@ def press(self:LabelSession,
     if why := self.closed or self.oracle.closed(): return self._refuse(why)
     return getattr(self, '_' + act)(cid if act == 'label' else VOID if act == 'void' else None, seconds)
 
+# %% ../nbs/08a_session.ipynb #278deb0c
 @patch
 def _code(self:LabelSession, k)->str|None:
     "The two-key code that `k` completes, or None while one is being typed (the message says what comes next)."
@@ -171,6 +174,7 @@ def _code(self:LabelSession, k)->str|None:
     self.message = f"no class has the code {key_label(code)}: nothing saved" if len(k) == 1 and k != ' ' else f"code {code[0]} … cancelled"
     return None
 
+# %% ../nbs/08a_session.ipynb #20dfd1e9
 @patch
 def _label(self:LabelSession, label, seconds=None):
     if self.pos is None: return None
@@ -185,9 +189,11 @@ def _label(self:LabelSession, label, seconds=None):
     if self.pos is None: self.message = _done_message(self)
     return 'void' if label == VOID else 'label'
 
+# %% ../nbs/08a_session.ipynb #25316888
 @patch
 def _void(self:LabelSession, label=VOID, seconds=None): return self._label(VOID, seconds)
 
+# %% ../nbs/08a_session.ipynb #4bd7a02c
 @patch
 def _refuse(self:LabelSession, why):
     "Nothing was saved: say why; a closed round stays closed, an answered pixel is skipped."
@@ -199,6 +205,7 @@ def _refuse(self:LabelSession, why):
         self.message = f"{why if why.startswith('not saved') else 'not saved: ' + why} (answered elsewhere?); showing the next pending pixel"
     return 'refused'
 
+# %% ../nbs/08a_session.ipynb #fe7ed1e8
 @patch
 def _skip(self:LabelSession, _=None, seconds=None):
     if self.pos is None or (k := self._next_pending(self.pos + 1)) == self.pos: return None
@@ -206,6 +213,7 @@ def _skip(self:LabelSession, _=None, seconds=None):
     self.message = f"skipped {self.ds.names[i]} ({r}, {c}): it comes back at the end"
     self._goto(k); return 'skip'
 
+# %% ../nbs/08a_session.ipynb #15d22bb3
 def _jump(self:LabelSession, step):
     if self.pos is None: return None
     j, m = self.images.index(self.pixels[self.pos][0]), len(self.images)
@@ -216,9 +224,12 @@ def _jump(self:LabelSession, step):
 
 @patch
 def _next(self:LabelSession, _=None, seconds=None): return _jump(self, 1)
+
+# %% ../nbs/08a_session.ipynb #0d0ed68b
 @patch
 def _prev(self:LabelSession, _=None, seconds=None): return _jump(self, -1)
 
+# %% ../nbs/08a_session.ipynb #58e15e3e
 @patch
 def _undo(self:LabelSession, _=None, seconds=None):
     last = self.store.last()
@@ -264,6 +275,7 @@ def summary_text(s:dict, # from `summary`
         for k in used: lines.append(s['names'][k].ljust(w) + ''.join(str(s['confusion'][k, j]).rjust(8) for j in used))
     return '\n'.join(lines)
 
+# %% ../nbs/08a_session.ipynb #152d04b8
 @patch
 def summary(self:LabelSession, source='human')->dict: # 'human', 'simulated', or None for all
     "The summary of this round's answers from `source`."

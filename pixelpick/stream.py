@@ -33,6 +33,7 @@ def labels_sha(t)->str: # a label table (`LabelStore.table`)
     a = np.stack([np.asarray(t[f], np.int64) for f in ('image', 'row', 'col', 'label')])
     return hashlib.sha1(a[:, np.lexsort(a[::-1])].tobytes() if a.shape[1] else b'').hexdigest()[:16]
 
+# %% ../nbs/10a_stream.ipynb #49b8ea84
 def write_micro(fn, rec:dict): atomic_write(fn, json.dumps(rec)) # every write of a stream's journal goes through here
 
 class ProbsCache:
@@ -72,6 +73,7 @@ class Stream:
         except BaseException: self.close(); raise
     def __repr__(self): return f"Stream({str(self.al.out)!r}, round {self.k}, K={self.every or '∞'}: {len(self.micros)} micro-rounds, {int(self.remaining().sum())} picks to answer)"
 
+# %% ../nbs/10a_stream.ipynb #638c878b
 @patch
 def _hold(self:Stream, takeover):
     "One writer: a hold on the run's lock (shared with `al`), and one open `Stream` per run in this process."
@@ -96,6 +98,7 @@ def _open(self:Stream):
         raise ValueError(f"{self.qfile} streams with other settings {{name: (saved, given)}}: {diff}; reopen it with the saved ones")
     self.sid = s.get('id')                                               # None: a journal from before micro-rounds carried ids
 
+# %% ../nbs/10a_stream.ipynb #b4b63250
 @patch
 def _journal(self:Stream)->list:
     "The micro-rounds written so far, in order, each checked (`_check_micro`); `RunDamaged`, naming the file and the way out, when one is missing or wrong."
@@ -112,6 +115,7 @@ def _journal(self:Stream)->list:
                          f"(the first: image {extra[0][0]}, row {extra[0][1]}, col {extra[0][2]}): a micro-round file was deleted or replaced. {RECOVER}")
     return out
 
+# %% ../nbs/10a_stream.ipynb #3827c1bb
 @patch
 def _check_micro(self:Stream, j, rec)->str|None:
     "What is wrong with micro-round `j`'s record: another stream's, another index, a pick out of range, twice, or already answered, other labels."
@@ -132,6 +136,7 @@ def _check_micro(self:Stream, j, rec)->str|None:
     if self.sid is not None and 'sha1' in h and labels_sha({key: v[:h['labels']] for key, v in t.items()}) != h['sha1']:
         return f"was picked by a head trained on other labels than this run's first {h['labels']} (labels.jsonl edited, or the file is another run's)"
 
+# %% ../nbs/10a_stream.ipynb #fc7cbbed
 @patch
 def _damaged(self:Stream, fn, why, j):
     "Refuse the journal: name the file and the way out (delete it and the later ones when none of their picks has an answer)."
@@ -154,6 +159,7 @@ def _table(self:Stream, round=False)->dict: # True: only this round's labels
         self._tc = (size, t, {key: v[sel] for key, v in t.items()})
     return self._tc[2 if round else 1]
 
+# %% ../nbs/10a_stream.ipynb #1e591af0
 @patch
 def _done(self:Stream)->set:
     "The pixels answered in this round, as (image, row, col)."
@@ -164,6 +170,7 @@ def remaining(self:Stream)->np.ndarray:
     "Picks still to answer per pool image: `pixels_per_round` less its answers in this round."
     return np.maximum(0, self.n - np.bincount(self._table(True)['image'], minlength=len(self.al.ds)))
 
+# %% ../nbs/10a_stream.ipynb #2e6cff84
 @patch(as_prop=True)
 def open(self:Stream)->dict|None: return self.micros[-1] if self.micros else None   # the open micro-round (the latest)
 
@@ -172,6 +179,7 @@ def answered(self:Stream, j=-1)->int: # a micro-round (default: the open one)
     "How many of micro-round `j`'s picks have an answer."
     m, done = self.micros[j], self._done(); return sum(p in done for p in zip(m['image'].tolist(), m['row'].tolist(), m['col'].tolist()))
 
+# %% ../nbs/10a_stream.ipynb #2382e455
 @patch
 def pending(self:Stream)->dict:
     "The open micro-round's picks still without an answer, in the order picked (none before the first micro-round)."
@@ -180,6 +188,7 @@ def pending(self:Stream)->dict:
     keep = np.array([p not in done for p in zip(m['image'].tolist(), m['row'].tolist(), m['col'].tolist())], bool)
     return {key: m[key][keep] for key in ('image', 'row', 'col')}
 
+# %% ../nbs/10a_stream.ipynb #1ad8fc8a
 @patch
 def pending_has(self:Stream, p)->bool: # a pixel (image, row, col)
     "Whether `p` is one of the open micro-round's picks still without an answer."
@@ -188,6 +197,7 @@ def pending_has(self:Stream, p)->bool: # a pixel (image, row, col)
 @patch(as_prop=True)
 def complete(self:Stream)->bool: return not self.remaining().any()   # every image has its `pixels_per_round` answers
 
+# %% ../nbs/10a_stream.ipynb #529c7538
 @patch
 def due(self:Stream)->bool:
     "Whether the next micro-round is due: none yet, the open one has K answers, or nothing of it is left to answer."
@@ -216,6 +226,7 @@ def train(self:Stream, t=None, # the labels to train on (default: the store's, n
     model = al.learner.live_fit(t, seed, init, self.steps)
     return model, {**info, 'model': 'retrained', 'seed': seed, 'warm': init is not None, 'train_seconds': round(time.time() - t0, 3)}
 
+# %% ../nbs/10a_stream.ipynb #432d673d
 @patch
 def _asked(self:Stream, idxs)->list:
     "Asked masks (labelled, and void when `exclude_void`) of images `idxs` only; None for the others (never read)."
@@ -226,6 +237,7 @@ def _asked(self:Stream, idxs)->list:
         out[i] = m | (al.ds[i][1] == al.ds.ignore_index) if al.cfg.exclude_void and al.ds.has_masks else m
     return out
 
+# %% ../nbs/10a_stream.ipynb #abfc7de7
 @patch
 def slots(self:Stream, picks=None, # how many picks (default: K + `ahead`; all of them for K = ∞)
          )->list:
@@ -281,6 +293,7 @@ def simulate(self:Stream, oracle=None, # who answers (default: the run's oracle,
         al.store.add(im, r, c, o(im, r, c, round=self.k), round=self.k, source=o.source, truth=o.truth(im, r, c))
     return self.finish() if finish else None
 
+# %% ../nbs/10a_stream.ipynb #2c667e4b
 @patch
 def finish(self:Stream)->dict:
     "Once every pick is answered: write the round's queries (its answered picks, in the order asked) and train its model."
@@ -295,6 +308,7 @@ def finish(self:Stream)->dict:
                                  'seconds': round(sum(m['seconds'] for m in self.micros), 3), 'stream': {**self.spec, 'complete': True, 'micros': len(self.micros), 'id': self.sid}})
     res = al.train_round(self.k); self.close(); return res
 
+# %% ../nbs/10a_stream.ipynb #8bcc3eea
 @patch
 def close(self:Stream, why=None, # what its labellers say from now on (default: that it was closed)
          ):
@@ -303,6 +317,7 @@ def close(self:Stream, why=None, # what its labellers say from now on (default: 
     self._unlock()
     if _STREAMS.get(self.al.out.resolve(), lambda: None)() is self: del _STREAMS[self.al.out.resolve()]
 
+# %% ../nbs/10a_stream.ipynb #d01b9242
 @patch
 def why_closed(self:Stream)->str|None:
     "Why the stream takes no more answers (None while it is open)."
@@ -351,6 +366,7 @@ class StreamOracle(HumanOracle):
 
     def counts(self)->tuple: return self.stream.counts()   # the whole round's progress, for the labeller's status line
 
+# %% ../nbs/10a_stream.ipynb #fcc17494
 @patch
 def oracle(self:Stream)->StreamOracle:
     "A `HumanOracle` for the open micro-round (picking the first if none): what the keyboard labeller drives."
@@ -379,12 +395,14 @@ def poll(self:Stream, wait=False, # block until the next head is ready (else, wh
     h = {**self.open['head'], 'model': 'last head (the next one is still training)'}   # never a wait: the last head picks the next slots
     self.pick((self.model, h), self.cache); return True
 
+# %% ../nbs/10a_stream.ipynb #29c3b7ce
 @patch
 def _submit(self:Stream, then=None):
     "Start the next head's training in the background, on a snapshot of the labels, with the images it will pick from."
     idxs = [i for i, _ in self.slots(2*(self.every or 1) + 2*self.ahead)][:16]
     self.trainer.submit(self._prepare, self._table(), self.model if self.warm else None, len(self.micros), idxs, then=then)   # read-only arrays: the job never touches the store
 
+# %% ../nbs/10a_stream.ipynb #32987ff7
 @patch
 def _prepare(self:Stream, t, init, j, idxs): # runs on the trainer's thread
     "The next head (`train` on the labels `t`, from `init`), and its probabilities of images `idxs`, the next to be picked."
@@ -463,6 +481,7 @@ class StreamLabeller:
                     + (" · the next head is training" if self.trainer.busy and not str(h.get('model')).startswith('last') else ''))
         self.panel.draw(s.model, note)
 
+# %% ../nbs/10a_stream.ipynb #cfcf0fa7
 def stream_labeller(al, # an `ActiveLearner` with a live learner and `oracle='human'`, at a round k >= 1
                     every=10, # K: retrain after this many answers
                     ahead=None, # picks beyond the K, answered while the next head trains (default: K)

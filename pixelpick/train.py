@@ -36,6 +36,7 @@ class Recipe:
     long_side:int|None = None # first resize so that the longer side has this length (the paper's VOC recipe: 400)
     jitter:float = 0.8 # colour jitter strength: brightness, contrast, saturation in 1 +- this, hue +- min(this, 0.2)
 
+# %% ../nbs/05_train.ipynb #93bfb840
 RECIPES = {'paper': Recipe(), 'cpu': Recipe(epochs=10), 'demo': Recipe(epochs=15, lr=2e-3, scale=(0.75, 1.5), color=False),
            'voc': Recipe(bs=10, crop=(320, 320), long_side=400, jitter=0.1)}
 
@@ -48,6 +49,7 @@ def get_recipe(name_or_recipe='paper', **kw): # a preset name or a Recipe, and f
 # %% ../nbs/05_train.ipynb #ded1d020
 def _rand(g, lo=0.0, hi=1.0): return lo + (hi - lo)*torch.rand(1, generator=g).item()
 
+# %% ../nbs/05_train.ipynb #89c3e1d4
 def rescale_labels(mask, # (H,W) long tensor of class ids with `ignore` elsewhere
                    hw, # new (h,w)
                    ignore, # ignore index
@@ -75,6 +77,7 @@ def hue_rotate(x, # (3,H,W) float RGB
     m = torch.linalg.inv(to_yiq) @ rot @ to_yiq
     return torch.einsum('ij,jhw->ihw', m.to(x), x)
 
+# %% ../nbs/05_train.ipynb #cdfc7015
 def gaussian_blur(x, # (C,H,W) float
                   k, # odd kernel size
                   sigma, # standard deviation in pixels
@@ -86,6 +89,7 @@ def gaussian_blur(x, # (C,H,W) float
     x = F.conv2d(F.pad(x[None], (p, p, 0, 0), mode='reflect'), w.view(1, 1, 1, k).repeat(C, 1, 1, 1), groups=C)
     return F.conv2d(F.pad(x, (0, 0, p, p), mode='reflect'), w.view(1, 1, k, 1).repeat(C, 1, 1, 1), groups=C)[0]
 
+# %% ../nbs/05_train.ipynb #ae8dc910
 def _photometric(x, g, j=0.8):
     "The paper's colour augmentation on a (3,H,W) float image, jitter strength `j`."
     import torchvision.transforms.v2.functional as TF      # here: importing torchvision costs 1.2 s, which only training should pay
@@ -147,6 +151,7 @@ def bars_enabled(progress=True): # the caller's wish
     "Whether to show fastprogress bars: in a notebook, and not under CI, tests or PIXELPICK_NO_BAR."
     return progress_mode(progress) == 'bar'
 
+# %% ../nbs/05_train.ipynb #384aae92
 class NoBar:
     "A stand-in for master_bar/progress_bar that iterates silently."
     def __init__(self, it, *a, **kw): self.it, self.child, self.main_bar = it, self, self
@@ -156,12 +161,14 @@ class NoBar:
     def write(self, *a, **kw): pass
     comment = ''
 
+# %% ../nbs/05_train.ipynb #dacb9be6
 def progress_bars(progress): # the caller's wish (`progress_mode`)
     "fastprogress's `master_bar` and `progress_bar` in a notebook, or `NoBar` twice (a terminal gets `long_step` lines instead)."
     if not bars_enabled(progress): return NoBar, NoBar
     from fastprogress.fastprogress import master_bar, progress_bar
     return master_bar, progress_bar
 
+# %% ../nbs/05_train.ipynb #2b480800
 LONG_STEP = 3 # seconds a step runs before `long_step` says so
 
 @contextlib.contextmanager
@@ -196,6 +203,7 @@ def _make_batch(ds, masks, b, recipe, g, sparse):
     ys = [F.pad(y, (0, W - y.shape[1], 0, H - y.shape[0]), value=ds.ignore_index) for y in ys]
     return torch.stack(xs), torch.stack(ys)
 
+# %% ../nbs/05_train.ipynb #6d4f679c
 EPOCH_LINES = 30 # seconds between `train_model`'s epoch lines in a terminal
 
 def param_groups(model, lr, encoder_lr_mult):
@@ -203,6 +211,7 @@ def param_groups(model, lr, encoder_lr_mult):
     enc = list(model.net.encoder.parameters()); ids = {id(p) for p in enc}
     return [{'params': enc, 'lr': lr*encoder_lr_mult}, {'params': [p for p in model.parameters() if id(p) not in ids], 'lr': lr}]
 
+# %% ../nbs/05_train.ipynb #867bd7bf
 def adam(params, # parameters, or parameter groups
          cls=torch.optim.Adam, # `torch.optim.Adam` or `AdamW`
          **kw)->torch.optim.Optimizer: # as `cls` takes them
@@ -210,6 +219,7 @@ def adam(params, # parameters, or parameter groups
     try: return cls(params, fused=True, **kw)
     except (RuntimeError, TypeError, ValueError): return cls(params, **kw)
 
+# %% ../nbs/05_train.ipynb #0dea4f08
 def train_model(model, # a `SegModel`, on the device to train on
                 ds, # the pool (`SegDataset`): images come from here
                 masks, # one (H,W) label mask per image (ignore where unlabelled)
@@ -273,6 +283,7 @@ def confusion_matrix(model, ds, bs=8, # model, dataset with masks, batch size
         cm += torch.bincount(gt[ok]*C + pred[ok], minlength=C*C)
     return cm.view(C, C).cpu().numpy()
 
+# %% ../nbs/05_train.ipynb #af445ce0
 def miou_from_confusion(cm): # (C,C) confusion matrix
     "mIoU (%), IoU per class (%, NaN when absent) and pixel accuracy (%)."
     tp = np.diag(cm).astype(float); union = cm.sum(0) + cm.sum(1) - tp

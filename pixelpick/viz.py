@@ -39,6 +39,7 @@ def colorize(mask, # (H,W) class ids
     out[ok] = palette[mask[ok]]
     return out
 
+# %% ../nbs/09_viz.ipynb #d3c9cd42
 def overlay(img, # (H,W,3) uint8 image
             mask, # (H,W) class ids
             palette, # (n_classes,3) uint8 colours
@@ -51,6 +52,7 @@ def overlay(img, # (H,W,3) uint8 image
     blend = (1 - alpha)*img.astype(np.float32) + alpha*colorize(mask, palette, ignore_index).astype(np.float32)
     return np.where(ok, blend, img).round().astype(np.uint8)
 
+# %% ../nbs/09_viz.ipynb #fda41428
 def class_legend(fig, # the Figure (or SubFigure) to put the legend on
                  classes, # class names
                  palette, # (n_classes,3) uint8 colours
@@ -74,6 +76,7 @@ def pick_colors(labels, # class ids, VOID or PENDING
     fc[labels == VOID] = (1, 1, 1, 1)
     return fc
 
+# %% ../nbs/09_viz.ipynb #62f55cc7
 def draw_picks(ax, # matplotlib axes showing the image
                rows, cols, # pixel coordinates
                labels=None, # class id per pixel (VOID, PENDING allowed); None: all pending
@@ -90,6 +93,7 @@ def draw_picks(ax, # matplotlib axes showing the image
     coll.set_gid(gid)
     return coll
 
+# %% ../nbs/09_viz.ipynb #8c297668
 def _picks_of(ax, gid='picks'): return [c for c in ax.collections if c.get_gid() == gid]
 
 # %% ../nbs/09_viz.ipynb #29181c71
@@ -105,6 +109,7 @@ def snapshot(model, # a trained `SegModel`
     probs = [predict_probs(model, to_batch([ds[i][0]], dev), mc_passes, [i])[0].cpu().numpy().astype(np.float16) for i in idxs]
     return {'round': round, 'idxs': [int(i) for i in idxs], 'probs': probs}
 
+# %% ../nbs/09_viz.ipynb #f1c6c337
 def snap_probs(snap, image): # a snapshot and a dataset index it holds
     "The (C,H,W) float32 probabilities of `image` in `snap`."
     if image not in snap['idxs']: raise KeyError(f"image {image} is not in this snapshot (it holds {snap['idxs']})")
@@ -156,6 +161,7 @@ def _top_mask(u, top_percent):
     thr = np.partition(u.ravel(), u.size - k)[u.size - k]
     return u >= thr
 
+# %% ../nbs/09_viz.ipynb #0657840f
 def _draw_uncertainty(fig, snap, ds, image, picks, strategies, top_percent, show_prediction, title):
     img, probs = ds[image][0], snap_probs(snap, image)
     maps = uncertainty_maps(probs, strategies)
@@ -172,6 +178,7 @@ def _draw_uncertainty(fig, snap, ds, image, picks, strategies, top_percent, show
     if title: fig.suptitle(title, fontsize=10)
     return axs
 
+# %% ../nbs/09_viz.ipynb #4e62ede4
 def plot_uncertainty(snap, # a snapshot (from `snapshot` or `run_with_snapshots`)
                      ds, # the dataset the snapshot's images come from
                      image, # dataset index of the image (one the snapshot holds)
@@ -225,6 +232,7 @@ def _predict(model, ds, i):
     dev = next(model.parameters()).device
     return predict_probs(model, to_batch([ds[i][0]], dev))[0].argmax(0).cpu().numpy()
 
+# %% ../nbs/09_viz.ipynb #0879d136
 def plot_predictions(model, # a `SegModel`, a snapshot, or None (only the ground truth)
                      ds, # the dataset
                      idxs=(0, 1, 2), # images to show
@@ -265,6 +273,7 @@ def widgets_available()->bool:
     ip = get_ipython()
     return ip is not None and getattr(ip, 'kernel', None) is not None
 
+# %% ../nbs/09_viz.ipynb #c6e02328
 def plot_rounds(al, # an `ActiveLearner`
                 snaps, # {round: snapshot}
                 image=None, # dataset index (default: the snapshots' first image)

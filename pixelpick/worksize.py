@@ -41,6 +41,7 @@ def _worst(need)->tuple: # `run_memory`'s estimate
     "The command that needs most, and its parts."
     k = max(need, key=lambda c: sum(need[c].values())); return k, need[k]
 
+# %% ../nbs/06c_worksize.ipynb #f80aff03
 def choose_long_side(ds:SegDataset, # the pool, its headers read
                      channels=496, # feature channels of the encoder
                      budget=2e9, # bytes of features kept in memory
@@ -67,6 +68,7 @@ def check_run(ds:SegDataset, # the pool, its headers read, at the run's working 
             for L in LONG_SIDES if (ds.long_side is None or L < ds.long_side) and _fits(run_memory(ds, channels, budget, L), avail)][:1]
     check_memory(parts, f"{ds.name}: the {what} of this run, at {_size(ds)},", opts, _largest(dict(enumerate(ds.photo_shapes)), lambda i: ds.names[i])[1])
 
+# %% ../nbs/06c_worksize.ipynb #9b8b1375
 def _size(ds)->str: # a pool
     "Its working size in words: the largest photo's, and the long side or scale."
     i = max(range(len(ds)), key=lambda i: ds.photo_shape(i)[0]*ds.photo_shape(i)[1])
