@@ -56,7 +56,7 @@ def cityscapes(a):
     from pixelpick.data import SegDataset
     from pixelpick.models import create_model
     from pixelpick.acquire import score_pool
-    from pixelpick.head import hypercolumns
+    from pixelpick.features import hypercolumns
     from pixelpick.acquire import to_batch
     torch.set_num_threads(a.threads)
     rng = np.random.default_rng(0)

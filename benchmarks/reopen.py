@@ -40,7 +40,7 @@ def main():
     from pixelpick.data import get_dataset
     from pixelpick.loop import ActiveLearner
     from pixelpick.labels import LabelStore
-    from pixelpick.head import image_fingerprints, _sample_hash
+    from pixelpick.features import image_fingerprints, _sample_hash
     root = find_camvid()
     if root is None: raise SystemExit('CamVid not found (../shared/data/camvid or $PIXELPICK_DATA)')
     t0 = time.perf_counter(); tr = get_dataset('camvid', 'train', root, args.scale).load_all(); decode = time.perf_counter() - t0

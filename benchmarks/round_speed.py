@@ -20,7 +20,8 @@ import torch
 import torch.nn.functional as F
 from pixelpick.datasets import camvid
 from pixelpick.models import create_model
-from pixelpick.head import extract_features, PixelHead, gather_labelled, _corners
+from pixelpick.head import PixelHead, gather_labelled
+from pixelpick.features import extract_features, _corners
 from pixelpick.train import adam
 from pixelpick.data import size_groups
 

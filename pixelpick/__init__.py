@@ -21,7 +21,8 @@ from .config import Config
 from .loop import ActiveLearner, Step, RunDamaged, LearnerClosed
 from .folder import RunFolder
 from .learners import Learner, FinetuneLearner, LEARNERS, learner, create_learner
-from .head import HeadLearner, HeadRecipe, extract_features
+from .head import HeadLearner, HeadRecipe
+from .features import extract_features
 from .context import ContextLearner, ContextHead
 from .fullres import FullResLearner
 from .acquire import ACQUISITIONS, STRATEGIES, acquisition, score_pool, uncertainty

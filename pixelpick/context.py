@@ -8,7 +8,8 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .head import HeadLearner, sample_features, conv_mlp, folded_1x1
+from .head import HeadLearner, conv_mlp, folded_1x1
+from .features import sample_features
 from .learners import learner
 
 # %% auto #0

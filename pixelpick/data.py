@@ -13,10 +13,11 @@ from fastcore.basics import patch, store_attr
 from .scenes import SCENE_CLASSES, SCENE_PALETTE, make_scene, synthetic_scenes
 
 # %% auto #0
-__all__ = ['DISK_FULL', 'ORIENTATION', 'MEMORY_ENV', 'IMG_EXTS', 'DATASETS', 'DataError', 'atomic_write', 'read_image',
-           'read_mask', 'write_png', 'scaled_size', 'work_size', 'resize_image', 'resize_mask', 'SegDataset',
-           'default_palette', 'NotEnoughMemory', 'available_memory', 'check_memory', 'to_batch', 'size_groups',
-           'parse_mapping', 'mapping_json', 'folder_dataset', 'check_classes', 'get_dataset', 'from_source']
+__all__ = ['DISK_FULL', 'ORIENTATION', 'MEMORY_ENV', 'SCALE_STEPS', 'IMG_EXTS', 'DATASETS', 'DataError', 'atomic_write',
+           'read_image', 'read_mask', 'write_png', 'scaled_size', 'work_size', 'resize_image', 'resize_mask',
+           'SegDataset', 'default_palette', 'NotEnoughMemory', 'available_memory', 'gb_text', 'check_memory',
+           'largest_image', 'most_that_fit', 'to_batch', 'size_groups', 'parse_mapping', 'mapping_json',
+           'folder_dataset', 'check_classes', 'get_dataset', 'from_source']
 
 # %% ../nbs/00_data.ipynb #10836d0d
 class DataError(ValueError):
@@ -260,7 +261,7 @@ def available_memory()->tuple: # (bytes, or None when unknown or unchecked; wher
     return (room, "the container's memory limit") if room is not None and (avail is None or room < avail) else (avail, src)
 
 # %% ../nbs/00_data.ipynb #2e9968b9
-def _gb(b): return f"{b/1e9:.0f} GB" if b >= 1e10 else f"{b/1e9:.2f} GB" if b >= 1e8 else f"{b/1e6:.0f} MB"
+def gb_text(b): return f"{b/1e9:.0f} GB" if b >= 1e10 else f"{b/1e9:.2f} GB" if b >= 1e8 else f"{b/1e6:.0f} MB"
 
 # %% ../nbs/00_data.ipynb #1f4d5153
 def check_memory(need:dict, # {part: bytes} of the work about to start
@@ -271,14 +272,14 @@ def check_memory(need:dict, # {part: bytes} of the work about to start
     "Raise `NotEnoughMemory`, naming the estimate, what is available, the largest items and the options that fit, when `need` does not fit."
     total = sum(need.values()); avail, src = available_memory()
     if avail is None or total <= avail: return total
-    parts = ' + '.join(f"{_gb(v)} {k}" for k, v in need.items() if v)
+    parts = ' + '.join(f"{gb_text(v)} {k}" for k, v in need.items() if v)
     out = f"options that fit: {'; '.join(options)}" if options else "no smaller setting fits: downscale or leave out the largest images"
-    raise NotEnoughMemory(f"{what} needs about {_gb(total)} of memory ({parts}) but {_gb(max(avail, 0))} is available ({src}); "
+    raise NotEnoughMemory(f"{what} needs about {gb_text(total)} of memory ({parts}) but {gb_text(max(avail, 0))} is available ({src}); "
                           f"{'largest: ' + ', '.join(largest) + '; ' if largest else ''}{out} "
                           f"(or set {MEMORY_ENV} to the GB it may use, if this estimate is too cautious)")
 
 # %% ../nbs/00_data.ipynb #ca339d03
-_FRACTIONS = (0.75, 0.5, 0.375, 0.25, 0.125, 0.0625)       # scales tried, relative to the current one, for the options that fit
+SCALE_STEPS = (0.75, 0.5, 0.375, 0.25, 0.125, 0.0625)       # scales tried, relative to the current one, for the options that fit
 
 def _source_size(src, # an image or mask source
                  upright=True, # as a viewer shows it (False: as stored)
@@ -332,14 +333,14 @@ def decode_estimate(self:SegDataset, scale=None, # default: the dataset's
     return {'decoded images and masks': kept, 'while decoding the largest': peak}
 
 # %% ../nbs/00_data.ipynb #34588f8d
-def _largest(sizes, name): # {index: (H,W)}, index -> its name
+def largest_image(sizes, name): # {index: (H,W)}, index -> its name
     "The biggest items (up to 3, and only those of at least a quarter of the largest's pixels), as 'name (HxW)'."
     big = sorted(sizes, key=lambda i: -sizes[i][0]*sizes[i][1])[:3]
     big = [i for i in big if 4*sizes[i][0]*sizes[i][1] >= sizes[big[0]][0]*sizes[big[0]][1]]
     return big, [f"{name(i)} ({sizes[i][0]}x{sizes[i][1]})" for i in big]
 
 # %% ../nbs/00_data.ipynb #26886270
-def _most(fits, n): # a test of the first k items, monotone in k
+def most_that_fit(fits, n): # a test of the first k items, monotone in k
     "The largest k in 1..n-1 for which `fits(k)`, by bisection; 0 if none."
     lo, hi = 0, n - 1
     while lo < hi:
@@ -353,12 +354,12 @@ def _check_decode(ds):
     need, avail = ds.decode_estimate(), available_memory()[0]
     if avail is None or sum(need.values()) <= avail: return
     fits = lambda **kw: sum(ds.decode_estimate(**kw).values()) <= avail
-    if ds.long_side is None: opts = [f"--scale {ds.scale*f:g} (about {_gb(sum(ds.decode_estimate(ds.scale*f).values()))})" for f in _FRACTIONS if fits(scale=ds.scale*f)][:1]
-    else: opts = [f"--long-side {L} (about {_gb(sum(ds.decode_estimate(long_side=L).values()))})" for L in (round(ds.long_side*f) for f in _FRACTIONS) if L and fits(long_side=L)][:1]
-    if k := _most(lambda k: fits(n=k), len(ds)): opts.append(f"the first {k} images (--n-train {k})")
+    if ds.long_side is None: opts = [f"--scale {ds.scale*f:g} (about {gb_text(sum(ds.decode_estimate(ds.scale*f).values()))})" for f in SCALE_STEPS if fits(scale=ds.scale*f)][:1]
+    else: opts = [f"--long-side {L} (about {gb_text(sum(ds.decode_estimate(long_side=L).values()))})" for L in (round(ds.long_side*f) for f in SCALE_STEPS) if L and fits(long_side=L)][:1]
+    if k := most_that_fit(lambda k: fits(n=k), len(ds)): opts.append(f"the first {k} images (--n-train {k})")
     sizes = {i: hw for i in range(len(ds)) if ds._cache[i] is None and (hw := _source_size(ds.items[i][0], not ds.as_before)) is not None}
     name = lambda i: str(ds.items[i][0]) if isinstance(ds.items[i][0], (str, Path)) else ds.names[i]
-    big, largest = _largest(sizes, name)
+    big, largest = largest_image(sizes, name)
     out = next((big[:j] for j in range(1, len(big) + 1) if len(big[:j]) < len(sizes) and fits(skip=big[:j])), None)
     if out: opts.append(f"without {', '.join(Path(name(i)).name for i in out)} (downscale {'it' if len(out) == 1 else 'them'} on disk, or move {'it' if len(out) == 1 else 'them'} out of the folder)")
     check_memory(need, f"{ds.name}: decoding {len(sizes)} images", opts, largest)

@@ -11,7 +11,7 @@ import numpy as np
 from fastcore.basics import patch
 from .data import atomic_write, get_dataset, from_source, DataError
 from .config import Config, device_ok
-from .head import image_fingerprints
+from .features import image_fingerprints
 from .labels import round_file, lock_folder, unlock_folder, Images, class_changes
 from .oracle import load_queries, read_queries, pending
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
-from .data import SegDataset, DataError, NotEnoughMemory, MEMORY_ENV, ORIENTATION, folder_dataset, size_groups, to_batch, atomic_write, check_memory, _largest
+from .data import SegDataset, DataError, NotEnoughMemory, MEMORY_ENV, ORIENTATION, folder_dataset, size_groups, to_batch, atomic_write, check_memory, largest_image
 from .labels import lock_folder, unlock_folder, lock_holder, RunLocked
 from .train import miou_from_confusion
 from .loop import ActiveLearner
@@ -294,9 +294,9 @@ def predict_memory(work_shapes, # (h,w) of each image at the working size
                    multiple=32, # the encoder's padding multiple
                   )->dict: # {part: bytes}
     "Memory `export_predictions` takes: a batch at the working size, or the largest image written at its own size a strip at a time (with its batch's probabilities), and the contact sheet."
-    from pixelpick.head import _grid, feature_memory
+    from pixelpick.features import feature_grid, feature_memory
     pix, b = (lambda s: s[0]*s[1]), list(size_groups(None, range(len(work_shapes)), bs, sizes=work_shapes))
-    batch = max((sum(pix(_grid(work_shapes[i], multiple)) for i in g) for g in b), default=0)     # feature cells of the largest batch
+    batch = max((sum(pix(feature_grid(work_shapes[i], multiple)) for i in g) for g in b), default=0)     # feature cells of the largest batch
     held = max((sum(pix(work_shapes[i]) for i in g) for g in b), default=0)*4*classes               # its probabilities, float32
     at_work = _CELL_BYTES*channels*batch + 3*held + (feature_memory(work_shapes, channels, bs, 0)['extracting the largest batch'] if encoder else 0)
     own = held + 6*_BAND + 63*max(map(pix, work_shapes), default=0) + max(map(pix, photo_shapes), default=0)*(4 + masks + 2*classes*probs)
@@ -309,7 +309,7 @@ def _check_predict(al, k, ds, cached, probs, sheet)->int:
     photo = ds.photo_shapes
     masks = 0 if not ds.has_masks else 19 if ds.mask_map is not None else 5
     need = predict_memory([ds.work_shape(i) for i in range(len(ds))], photo, ds.c, _channels(al.get_model(k)), probs, sheet, masks, cached is None)
-    return check_memory(need, f"predicting {len(ds)} image{'s' if len(ds) != 1 else ''} of {ds.name}", (), _largest(dict(enumerate(photo)), lambda i: ds.names[i])[1])
+    return check_memory(need, f"predicting {len(ds)} image{'s' if len(ds) != 1 else ''} of {ds.name}", (), largest_image(dict(enumerate(photo)), lambda i: ds.names[i])[1])
 
 # %% ../nbs/06b_predict.ipynb #ee11ff2f
 def _channels(model)->int: # a trained model of a run

@@ -6,8 +6,8 @@
 from __future__ import annotations
 from pathlib import Path
 import torch
-from .data import SegDataset, DataError, NotEnoughMemory, available_memory, check_memory, work_size, _gb, _largest
-from .head import feature_memory, hypercolumns
+from .data import SegDataset, DataError, NotEnoughMemory, available_memory, check_memory, work_size, gb_text, largest_image
+from .features import feature_memory, hypercolumns
 from .predict import predict_memory
 
 # %% auto #0
@@ -53,7 +53,7 @@ def choose_long_side(ds:SegDataset, # the pool, its headers read
         if _fits(run_memory(ds, channels, budget, L), avail): return L
     what, need = _worst(run_memory(ds, channels, budget, sides[-1]))
     check_memory(need, f"{ds.name}: the {what} of a run on {len(ds)} images, even at a long side of {sides[-1]} pixels,",
-                 largest=_largest(dict(enumerate(ds.photo_shapes)), lambda i: ds.names[i])[1])
+                 largest=largest_image(dict(enumerate(ds.photo_shapes)), lambda i: ds.names[i])[1])
 
 # %% ../nbs/06c_worksize.ipynb #1b6c2ead
 def check_run(ds:SegDataset, # the pool, its headers read, at the run's working size
@@ -64,9 +64,9 @@ def check_run(ds:SegDataset, # the pool, its headers read, at the run's working 
     need, avail = run_memory(ds, channels, budget), available_memory()[0]
     if _fits(need, avail): return need
     what, parts = _worst(need)
-    opts = [f"--long-side {L} (about {_gb(max(sum(v.values()) for v in run_memory(ds, channels, budget, L).values()))})"
+    opts = [f"--long-side {L} (about {gb_text(max(sum(v.values()) for v in run_memory(ds, channels, budget, L).values()))})"
             for L in LONG_SIDES if (ds.long_side is None or L < ds.long_side) and _fits(run_memory(ds, channels, budget, L), avail)][:1]
-    check_memory(parts, f"{ds.name}: the {what} of this run, at {_size(ds)},", opts, _largest(dict(enumerate(ds.photo_shapes)), lambda i: ds.names[i])[1])
+    check_memory(parts, f"{ds.name}: the {what} of this run, at {_size(ds)},", opts, largest_image(dict(enumerate(ds.photo_shapes)), lambda i: ds.names[i])[1])
 
 # %% ../nbs/06c_worksize.ipynb #9b8b1375
 def _size(ds)->str: # a pool
@@ -96,5 +96,5 @@ def working_size(cfg, # the run's `Config` (`long_side` may be changed: a new fo
     need = check_run(ds, C, budget)
     avail = available_memory()[0]
     return (f"working size: {_size(ds)}{', chosen to fit this machine' if chosen and cfg.long_side != LONG_SIDES[0] else ''}; "
-            f"each command of this run needs about {_gb(max(sum(v.values()) for v in need.values()))}"
-            f"{f' of the {_gb(avail)} available' if avail else ''} beyond pixelpick itself (--long-side N sets another size)")
+            f"each command of this run needs about {gb_text(max(sum(v.values()) for v in need.values()))}"
+            f"{f' of the {gb_text(avail)} available' if avail else ''} beyond pixelpick itself (--long-side N sets another size)")

@@ -11,9 +11,11 @@ import torch
 from PIL import Image
 
 import pixelpick.head as head
+import pixelpick.features as features
 from pixelpick.data import (SegDataset, DataError, NotEnoughMemory, MEMORY_ENV, available_memory, folder_dataset, parse_mapping,
                             synthetic_scenes, read_image)
-from pixelpick.head import extract_features, HeadLearner, feature_memory, _sample_hash, DiskMap
+from pixelpick.head import HeadLearner
+from pixelpick.features import extract_features, feature_memory, _sample_hash, DiskMap
 from pixelpick.models import create_model
 from pixelpick.scenes import make_scene, SCENE_CLASSES
 
@@ -68,7 +70,7 @@ def batches(monkeypatch):
     def counted(model, x, *a, **kw):
         if tuple(x.shape[-2:]) != (2*model.multiple,)*2: n[0] += 1
         return orig(model, x, *a, **kw)
-    monkeypatch.setattr(head, 'hypercolumns', counted)
+    for m in (features, head): monkeypatch.setattr(m, 'hypercolumns', counted)   # extraction (features) and whole-model passes (head)
     return n
 
 
@@ -133,7 +135,7 @@ def test_other_images_rebuild_silently(enc, pool, ref, tmp_path):
 def test_sampled_check_alone_for_large_files(enc, pool, ref, tmp_path, monkeypatch):
     "Beyond 64 MiB no full SHA-1 is kept (it would read every byte): the size and the 16 sampled blocks (first and last 64 KiB among them) still catch a change there."
     p = tmp_path/'f.npy'
-    monkeypatch.setattr(head, '_FULL_HASH', 0)                          # as if the file were large
+    monkeypatch.setattr(features, '_FULL_HASH', 0)                          # as if the file were large
     extract_features(enc, pool, path=p)
     assert 'sha1' not in json.loads(p.with_suffix('.json').read_text())
     _overwrite(p, 200, b'\x11'*8)
@@ -165,15 +167,15 @@ def _on_call(obj, name, k):
 
 KILLS = {   # name: (hook installed in the child, does the rerun find a finished cache?)
     'first sidecar written to .tmp, not renamed': (lambda: _after(os, 'replace', before=True), False),
-    'unfinished sidecar, no feature file':        (lambda: _after(head, 'atomic_write', lambda fn, text: '"complete": false' in text), False),
+    'unfinished sidecar, no feature file':        (lambda: _after(features, 'atomic_write', lambda fn, text: '"complete": false' in text), False),
     'file header written, blocks not reserved':   (lambda: _after(os, 'posix_fallocate', before=True), False),
-    'file reserved, no feature written':          (lambda: _after(head, '_new_file'), False),
-    'after the first batch':                      (lambda: _on_call(head, 'hypercolumns', 2), False),
-    'after the second batch':                     (lambda: _on_call(head, 'hypercolumns', 3), False),
+    'file reserved, no feature written':          (lambda: _after(features, '_new_file'), False),
+    'after the first batch':                      (lambda: _on_call(features, 'hypercolumns', 2), False),
+    'after the second batch':                     (lambda: _on_call(features, 'hypercolumns', 3), False),
     'all batches written, not synced':            (lambda: _after(os, 'fsync', before=True), False),
-    'flushed, checksum not written':              (lambda: _after(head, '_sample_hash', before=True), False),
+    'flushed, checksum not written':              (lambda: _after(features, '_sample_hash', before=True), False),
     'final sidecar in .tmp, not renamed':         (lambda: _after(os, 'replace', lambda src, dst: '"complete": true' in Path(src).read_text(), before=True), False),
-    'after the final sidecar':                    (lambda: _after(head, 'FeatureCache', before=True), True),
+    'after the final sidecar':                    (lambda: _after(features, 'FeatureCache', before=True), True),
 }
 
 def _killed_child(hook, run):
@@ -212,7 +214,7 @@ def test_kill9_while_replacing_other_features(enc, pool, ref, tmp_path, monkeypa
     old = scenes(1); ref_old = extract_features(enc, old)
     monkeypatch.setattr(head, '_FEATURES', {})
     HeadLearner(enc, old, folder=tmp_path).pool
-    _killed_child(lambda: _on_call(head, 'hypercolumns', 2), lambda: HeadLearner(enc, pool, folder=tmp_path).pool)
+    _killed_child(lambda: _on_call(features, 'hypercolumns', 2), lambda: HeadLearner(enc, pool, folder=tmp_path).pool)
     monkeypatch.setattr(head, '_FEATURES', {})
     assert same(HeadLearner(enc, old, folder=tmp_path).pool, ref_old)   # the old pool: its file was overwritten, extracted again
     monkeypatch.setattr(head, '_FEATURES', {})
