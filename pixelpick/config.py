@@ -44,7 +44,7 @@ class Config:
     seed:int = 0 # seeds everything
     device:str = 'cpu' # torch device
     warm_start:bool = False # start each round from the previous round's weights
-    training:str = 'finetune' # 'finetune': the whole network every round (the paper); 'head': frozen encoder, cached features, a per-pixel head (rounds in seconds); 'context': the same with a head that also sees each pixel's neighbours
+    training:str = 'finetune' # 'finetune': the whole network every round (the paper); 'head': frozen encoder, cached features, a per-pixel head (rounds in seconds); 'context': the same with a head that also sees each pixel's neighbours; 'fullres': the context head on an 8-px grid, for images at full resolution (see BENCHMARKS.md)
     head_steps:int|None = None # 'head' and 'context' only: AdamW steps per round (default: `HeadRecipe`)
     feature_budget_gb:float = 2.0 # 'head' and 'context' only: GB of features kept in memory per split; beyond it they are read from the run folder's feature file when used
     full:bool = False # fully supervised baseline: one round on every pixel
