@@ -179,9 +179,8 @@ class TextLabeller(ipywidgets.VBox):
         self.box = ipywidgets.Text(value='', placeholder='click here, then type the keys', description='keys:', continuous_update=True)
         self.box.add_class('pp-keybox'); self.box.observe(self._on_text, 'value')
         self.buttons, self.action_buttons = {}, {}
-        if not hasattr(session, '_colours'): session._colours = class_colours(session.ds)
         for i, name in enumerate(session.classes):
-            col = np.array(session._colours[i][0])                  # the class's most common colour in the images
+            col = np.array(session.colours[i][0])                  # the class's most common colour in the images
             b = self.buttons[name] = self._button(f"{name} [{key_label(session.keys_for(i)[0])}]", session.keys_for(i)[0], f'pp-class-{i}')
             b.style.button_color, b.style.text_color = _hex(col), 'black' if col @ [0.299, 0.587, 0.114] > 140 else 'white'
         for a in SPECIAL_KEYS:

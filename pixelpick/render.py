@@ -142,6 +142,13 @@ def class_colours(ds, # the pool; masks give the colours each class really has
         res.append([tuple(int(v) for v in p[q == t].mean(0)) for t in top])
     return res
 
+# %% ../nbs/08b_render.ipynb #e410d40a
+@patch(as_prop=True)
+def colours(self:LabelSession)->list: # per class: a list of RGB tuples
+    "The colours each class has in this session's images (`class_colours`), computed once."
+    if getattr(self, '_colours', None) is None: self._colours = class_colours(self.ds)
+    return self._colours
+
 # %% ../nbs/08b_render.ipynb #8de81d7d
 def _swatch(rgb): return (f'<span style="display:inline-block;width:14px;height:14px;margin-right:2px;vertical-align:middle;'
                           f'border:1px solid #000;background:rgb{rgb}"></span>')
@@ -150,8 +157,7 @@ def _swatch(rgb): return (f'<span style="display:inline-block;width:14px;height:
 def legend_html(session:LabelSession)->str:
     "Keys, the colours each class has in the images, class names, notes and the other keys, as HTML with inline styles."
     kbd = lambda ks: ''.join(''.join(f'<kbd style="{_KBD}">{html.escape(key_label(p))}</kbd>' for p in (k if is_code(k) else [k])) for k in ks)
-    if not hasattr(session, '_colours'): session._colours = class_colours(session.ds)
-    rows = [f'<div class="pp-legend-row">{kbd(session.keys_for(i))}{"".join(_swatch(c) for c in session._colours[i])}'
+    rows = [f'<div class="pp-legend-row">{kbd(session.keys_for(i))}{"".join(_swatch(c) for c in session.colours[i])}'
             f'<span style="margin-left:4px">{html.escape(str(name))}</span></div>' for i, name in enumerate(session.classes)]
     rows += [f'<div class="pp-legend-row">{kbd(session.keys_for(a))}{ACTION_NAMES[a]}</div>' for a in SPECIAL_KEYS if session.keys_for(a)]
     notes = [f'{html.escape(what)}: {html.escape(cls)} {kbd(session.keys_for(session.classes.index(cls))[:1])}'
