@@ -218,6 +218,11 @@ def item(self:SegDataset, i):
 @patch
 def __getitem__(self:SegDataset, i): return self.item(i)
 
+@patch
+def forget(self:SegDataset, i): # an item index
+    "Drop item `i`'s decoded image and mask (read again when used): for a pass over more images than memory holds."
+    self._cache[i] = None
+
 # %% ../nbs/00_data.ipynb #693b53b5
 MEMORY_ENV = 'PIXELPICK_MEMORY_LIMIT_GB'
 

@@ -395,7 +395,7 @@ def export_predictions(run, # the run folder
                     if previews or sheet: ov = upright(overlay(img, small, pal), o)
                     if previews: contact_sheet([(ds.names[i], upright(img, o), ov)], _mkdir(out/'previews')/f'{ds.names[i]}.png', width=ov.shape[1], cols=1, classes=ds.classes, palette=pal)
                     if sheet: pairs.append((ds.names[i], thumb(upright(img, o)), thumb(ov)))
-                    if cached is None: ds._cache[i] = None                             # images the run does not hold: one at a time
+                    if cached is None: ds.forget(i)                             # images the run does not hold: one at a time
                 contact_sheets(pairs, out, sheet, ds.classes, pal)
                 res = {'run': str(Path(run).resolve()), 'round': k, 'images': images if images in ('pool', 'eval', None) else str(Path(images).resolve()),
                        'n_images': len(names), 'classes': ds.classes, 'palette': np.asarray(pal).tolist(), 'scale': ds.scale, 'long_side': ds.long_side,
