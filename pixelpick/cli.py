@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from fastcore.docments import docments
 from .loop import ActiveLearner, Config
+from .folder import RunFolder
 from .learners import LEARNERS
 import pixelpick.head                                                   # registers the head learner
 from .data import DISK_FULL
@@ -156,7 +157,7 @@ def _run_settings(args)->tuple: # parsed `args`
         else: kw['training'] = 'context' if args.dataset == 'folder' else 'finetune'
     for k in ('rounds', 'labels_from'):                             # not typed: a reopened run keeps its plan and its origin
         if kw.get(k) is None and (reopen or k == 'rounds'): kw.pop(k)
-    if kw.get('scale') is None: kw['scale'] = _saved(args.out, 'scale', 1.0) if reopen else 1.0   # not typed: a reopened run keeps its working size
+    if kw.get('scale') is None: kw['scale'] = RunFolder(args.out).settings()[0].get('scale', 1.0) if reopen else 1.0   # not typed: a reopened run keeps its working size
     class_map = _class_map(args.class_map)
     if args.dataset != 'folder':
         if args.classes or args.mapping: raise ValueError(f"--classes and --mapping are for --dataset folder, not {args.dataset!r}")
@@ -171,12 +172,6 @@ def _run_settings(args)->tuple: # parsed `args`
     if not has_masks and kw['eval_split'] and (root/kw['eval_split']).is_dir():        # labelled by hand, evaluated on a split with masks
         kw['data_kw']['eval'] = {'dataset': 'folder', 'root': str((root/kw['eval_split']).resolve()), 'scale': kw['scale'], 'data_kw': {'classes': classes, 'mapping': mapping}}
     return kw, 'gt' if has_masks else 'human', class_map
-
-# %% ../nbs/07_cli.ipynb #98ff6aab
-def _saved(out, key, default): # a run folder, a setting, its value when config.json cannot tell
-    "A setting of the run in `out` as its config.json holds it (a damaged file is reported by the run itself, later)."
-    try: return json.loads((Path(out)/'config.json').read_text()).get(key, default)
-    except (OSError, ValueError): return default
 
 # %% ../nbs/07_cli.ipynb #8738a590
 def _class_map(spec)->dict|None: # --class-map as typed
