@@ -296,6 +296,12 @@ def _source_size(src, # an image or mask source
         with Image.open(src) as im: return _viewed_size(im) if upright else im.size[::-1]
     except Exception: return None
 
+# %% ../nbs/00_data.ipynb #b8483867
+def _header_size(ds, i): # a `SegDataset`, an item's index
+    "(H,W) of item `i` as a viewer shows it, without decoding (`_source_size`), kept once known; None when only decoding can tell."
+    if ds._photo[i] is None and (hw := _source_size(ds.items[i][0], not ds.as_before)) is not None: ds._photo[i] = tuple(hw)
+    return ds._photo[i]
+
 # %% ../nbs/00_data.ipynb #18995820
 def _viewed_size(im): # an open PIL image
     "(H,W) as a viewer shows it: a photo whose EXIF orientation turns it a quarter (5 to 8) has its sides swapped."
@@ -333,7 +339,7 @@ def decode_estimate(self:SegDataset, scale=None, # default: the dataset's
     scale, kept, peak = self.scale if scale is None else scale, 0, 0
     L = self.long_side if long_side is None else long_side
     for i in range(len(self) if n is None else min(n, len(self))):
-        if i in skip or self._cache[i] is not None or (hw := self._photo[i] or _source_size(self.items[i][0], not self.as_before)) is None: continue
+        if i in skip or self._cache[i] is not None or (hw := _header_size(self, i)) is None: continue
         k, p = _item_bytes(self, i, hw, scale, L); kept, peak = kept + k, max(peak, p)
     return {'decoded images and masks': kept, 'while decoding the largest': peak}
 
@@ -362,7 +368,7 @@ def _check_decode(ds):
     if ds.long_side is None: opts = [f"--scale {ds.scale*f:g} (about {gb_text(sum(ds.decode_estimate(ds.scale*f).values()))})" for f in SCALE_STEPS if fits(scale=ds.scale*f)][:1]
     else: opts = [f"--long-side {L} (about {gb_text(sum(ds.decode_estimate(long_side=L).values()))})" for L in (round(ds.long_side*f) for f in SCALE_STEPS) if L and fits(long_side=L)][:1]
     if k := most_that_fit(lambda k: fits(n=k), len(ds)): opts.append(f"the first {k} images (--n-train {k})")
-    sizes = {i: hw for i in range(len(ds)) if ds._cache[i] is None and (hw := _source_size(ds.items[i][0], not ds.as_before)) is not None}
+    sizes = {i: hw for i in range(len(ds)) if ds._cache[i] is None and (hw := _header_size(ds, i)) is not None}
     name = lambda i: str(ds.items[i][0]) if isinstance(ds.items[i][0], (str, Path)) else ds.names[i]
     big, largest = largest_image(sizes, name)
     out = next((big[:j] for j in range(1, len(big) + 1) if len(big[:j]) < len(sizes) and fits(skip=big[:j])), None)
@@ -373,7 +379,7 @@ def _check_decode(ds):
 @patch
 def photo_shape(self:SegDataset, i)->tuple: # an item's index
     "(H,W) of item `i` at its own size, upright as a viewer shows it (EXIF orientation applied); read from the file's header when it can be."
-    if self._photo[i] is None: self._photo[i] = tuple(_source_size(self.items[i][0], not self.as_before) or _load(self.items[i][0], read_image).shape[:2])
+    if _header_size(self, i) is None: self._photo[i] = tuple(_load(self.items[i][0], read_image).shape[:2])   # no header tells: decoded once
     return self._photo[i]
 
 @patch
