@@ -40,7 +40,6 @@ def pieces(src, maxlines=12):
     bounds = [0] + starts + [len(body)]
     chunks = [body[a:b] for a, b in zip(bounds, bounds[1:])]
     chunks = [c for c in chunks if any(l.strip() for l in c)]
-    strip = lambda c: [l for l in c] if c else c
     merged = []
     for c in chunks:
         c = _trim(c)
