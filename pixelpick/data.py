@@ -218,6 +218,7 @@ def item(self:SegDataset, i):
 @patch
 def __getitem__(self:SegDataset, i): return self.item(i)
 
+# %% ../nbs/00_data.ipynb #f58e0cde
 @patch
 def forget(self:SegDataset, i): # an item index
     "Drop item `i`'s decoded image and mask (read again when used): for a pass over more images than memory holds."
