@@ -69,7 +69,6 @@ def validate(self:Config):
     from pixelpick.models import ARCHS
     from pixelpick.learners import LEARNERS
     from pixelpick.acquire import ON_SAMPLES
-    import pixelpick.context                                              # registers 'head' and 'context'
     c, errs = self, []
     isint = lambda v: isinstance(v, int) and not isinstance(v, bool)
     isnum = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)

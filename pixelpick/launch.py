@@ -101,7 +101,6 @@ def label_plan(out_dir, # folder of a saved run
 def _check_live(out, cfg): # the run folder, its config.json
     "`--stream` retrains after every K answers: only a learner that trains in seconds can."
     from pixelpick.learners import LEARNERS
-    import pixelpick.context                                             # registers 'head' and 'context'
     name = cfg.get('training', 'finetune'); cls = LEARNERS.get(name)
     if cls is None or not cls.live: raise ValueError(f"{out} trains with training={name!r}, which takes minutes a round: --stream needs a learner that "
                                                      f"trains in seconds (training='head' or 'context'); label it without --stream, or start a run with --training context")

@@ -18,7 +18,7 @@ from .train import train_model, evaluate
 __all__ = ['LEARNERS', 'learner', 'Learner', 'create_learner', 'FinetuneLearner', 'remap_outputs']
 
 # %% ../nbs/05a_learners.ipynb #13cf2ac5
-LEARNERS = {} # name -> `Learner` subclass: what `Config.training` may be
+LEARNERS = {} # name -> `Learner` subclass: what `Config.training` may be (`import pixelpick` registers the built-in ones)
 
 def learner(name:str): # the name `training` will take
     "Register the decorated `Learner` subclass as `training=name`."
@@ -70,7 +70,6 @@ def create_learner(cfg, # the run's `Config`; `cfg.training` names the learner
                    ds, eval_ds=None, **kw, # as `Learner` takes them
                   )->Learner:
     "The learner `cfg.training` names, for this pool."
-    import pixelpick.context                                               # registers 'head' and 'context'
     if cfg.training not in LEARNERS: raise ValueError(f"unknown training {cfg.training!r}; expected one of {list(LEARNERS)}")
     return LEARNERS[cfg.training].from_config(cfg, ds, eval_ds, **kw)
 
