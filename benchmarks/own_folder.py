@@ -104,7 +104,7 @@ def estimates(run):
                            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"], capture_output=True, text=True, check=True)
     base = int(base.stdout.split()[-1])*1024
     with ActiveLearner(run, oracle='human', progress=False, readonly=True) as al:
-        need = run_memory(al.ds, al.learner.pool.channels, al.cfg.feature_budget_gb*1e9)
+        need = run_memory(al.ds, al.learner.pool.channels, al.cfg.feature_budget_gb*1e9, stride=al.learner.stride)
     first, cycle, pred = (base + sum(need[k].values()) for k in ('first run', 'labelling cycle', 'predict'))
     return {'first run to the first pixels': first, **{f'cycle {k}': cycle for k in (1, 2)}, 'predict over the pool': pred}
 

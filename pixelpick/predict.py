@@ -292,11 +292,12 @@ def predict_memory(work_shapes, # (h,w) of each image at the working size
                    encoder=False, # the encoder runs (images the run has no features of)
                    bs=8, # images per batch
                    multiple=32, # the encoder's padding multiple
+                   stride=4, # pixels per feature cell of the learner's features (8 for 'fullres')
                   )->dict: # {part: bytes}
     "Memory `export_predictions` takes: a batch at the working size, or the largest image written at its own size a strip at a time (with its batch's probabilities), and the contact sheet."
     from pixelpick.features import feature_grid, feature_memory
     pix, b = (lambda s: s[0]*s[1]), list(size_groups(None, range(len(work_shapes)), bs, sizes=work_shapes))
-    batch = max((sum(pix(feature_grid(work_shapes[i], multiple)) for i in g) for g in b), default=0)     # feature cells of the largest batch
+    batch = max((sum(pix(feature_grid(work_shapes[i], multiple, stride)) for i in g) for g in b), default=0)     # feature cells of the largest batch
     held = max((sum(pix(work_shapes[i]) for i in g) for g in b), default=0)*4*classes               # its probabilities, float32
     at_work = _CELL_BYTES*channels*batch + 3*held + (feature_memory(work_shapes, channels, bs, 0)['extracting the largest batch'] if encoder else 0)
     own = held + 6*_BAND + 63*max(map(pix, work_shapes), default=0) + max(map(pix, photo_shapes), default=0)*(4 + masks + 2*classes*probs)
@@ -308,7 +309,9 @@ def _check_predict(al, k, ds, cached, probs, sheet)->int:
     "Estimate the prediction's memory (`predict_memory`) from the images' headers and refuse it (`NotEnoughMemory`) when it does not fit."
     photo = ds.photo_shapes
     masks = 0 if not ds.has_masks else 19 if ds.mask_map is not None else 5
-    need = predict_memory([ds.work_shape(i) for i in range(len(ds))], photo, ds.c, _channels(al.get_model(k)), probs, sheet, masks, cached is None)
+    model = al.get_model(k)
+    need = predict_memory([ds.work_shape(i) for i in range(len(ds))], photo, ds.c, _channels(model), probs, sheet, masks, cached is None,
+                          stride=getattr(getattr(model, 'head', None), 'stride', 4))
     return check_memory(need, f"predicting {len(ds)} image{'s' if len(ds) != 1 else ''} of {ds.name}", (), largest_image(dict(enumerate(photo)), lambda i: ds.names[i])[1])
 
 # %% ../nbs/06b_predict.ipynb #ee11ff2f

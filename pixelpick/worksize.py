@@ -8,6 +8,8 @@ from pathlib import Path
 import torch
 from .data import SegDataset, DataError, NotEnoughMemory, available_memory, check_memory, work_size, gb_text, largest_image
 from .features import feature_memory, hypercolumns
+from .learners import LEARNERS
+from .head import HeadLearner
 from .predict import predict_memory
 
 # %% auto #0
@@ -21,16 +23,17 @@ def run_memory(ds:SegDataset, # the pool, its headers read (nothing need be deco
                budget=2e9, # bytes of features kept in memory (`feature_budget_gb`)
                long_side=None, # the working long side (default: the pool's)
                bs=8, # images per batch
+               stride=4, # pixels per feature cell of the learner (8 for 'fullres')
               )->dict: # {command: {part: bytes}}
     "Memory the commands of a run take at a working size: the first `pixelpick run`, a labelling cycle, `pixelpick predict`."
     L = ds.long_side if long_side is None else long_side
     work = [work_size(ds.photo_shape(i), ds.scale, L) for i in range(len(ds))]
     dec = ds.decode_estimate(long_side=L)
     kept = {'decoded images and masks': dec['decoded images and masks']}
-    feats = feature_memory(work, channels, bs, budget)
+    feats = feature_memory(work, channels, bs, budget, stride=stride)
     held = {**kept, 'features kept in memory': feats['features kept in memory']}
-    score = predict_memory(work, work, ds.c, channels, sheet=0, bs=bs)   # scoring: a batch of probabilities at the working size
-    pred = predict_memory(work, ds.photo_shapes, ds.c, channels, bs=bs)
+    score = predict_memory(work, work, ds.c, channels, sheet=0, bs=bs, stride=stride)   # scoring: a batch of probabilities at the working size
+    pred = predict_memory(work, ds.photo_shapes, ds.c, channels, bs=bs, stride=stride)
     return {'first run': dec, 'labelling cycle': {**held, 'the largest of extracting, scoring': max(feats['extracting the largest batch'], sum(score.values()))},
             'predict': {**held, 'predicting': sum(pred.values())}}
 
@@ -46,12 +49,13 @@ def choose_long_side(ds:SegDataset, # the pool, its headers read
                      channels=496, # feature channels of the encoder
                      budget=2e9, # bytes of features kept in memory
                      sides=LONG_SIDES, # long sides to try, largest first
+                     stride=4, # pixels per feature cell of the learner
                     )->int: # the long side
     "The largest of `sides` at which every command of the run fits this machine's memory (`NotEnoughMemory` when none does)."
     avail = available_memory()[0]
     for L in sides:
-        if _fits(run_memory(ds, channels, budget, L), avail): return L
-    what, need = _worst(run_memory(ds, channels, budget, sides[-1]))
+        if _fits(run_memory(ds, channels, budget, L, stride=stride), avail): return L
+    what, need = _worst(run_memory(ds, channels, budget, sides[-1], stride=stride))
     check_memory(need, f"{ds.name}: the {what} of a run on {len(ds)} images, even at a long side of {sides[-1]} pixels,",
                  largest=largest_image(dict(enumerate(ds.photo_shapes)), lambda i: ds.names[i])[1])
 
@@ -59,13 +63,15 @@ def choose_long_side(ds:SegDataset, # the pool, its headers read
 def check_run(ds:SegDataset, # the pool, its headers read, at the run's working size
               channels=496, # feature channels of the encoder
               budget=2e9, # bytes of features kept in memory
+              stride=4, # pixels per feature cell of the learner
              )->dict: # `run_memory`'s estimate
     "Refuse a new run whose later commands would not fit (`NotEnoughMemory`, with the long sides that do), before anything is written."
-    need, avail = run_memory(ds, channels, budget), available_memory()[0]
+    est = lambda L=None: run_memory(ds, channels, budget, L, stride=stride)
+    need, avail = est(), available_memory()[0]
     if _fits(need, avail): return need
     what, parts = _worst(need)
-    opts = [f"--long-side {L} (about {gb_text(max(sum(v.values()) for v in run_memory(ds, channels, budget, L).values()))})"
-            for L in LONG_SIDES if (ds.long_side is None or L < ds.long_side) and _fits(run_memory(ds, channels, budget, L), avail)][:1]
+    opts = [f"--long-side {L} (about {gb_text(max(sum(v.values()) for v in est(L).values()))})"
+            for L in LONG_SIDES if (ds.long_side is None or L < ds.long_side) and _fits(est(L), avail)][:1]
     check_memory(parts, f"{ds.name}: the {what} of this run, at {_size(ds)},", opts, largest_image(dict(enumerate(ds.photo_shapes)), lambda i: ds.names[i])[1])
 
 # %% ../nbs/06c_worksize.ipynb #9b8b1375
@@ -85,15 +91,16 @@ def working_size(cfg, # the run's `Config` (`long_side` may be changed: a new fo
     from pixelpick.folder import RunFolder
     from pixelpick.models import create_model
     if (Path(out)/'config.json').exists(): return None
-    if cfg.training not in ('head', 'context'):                              # fine-tuning: the default size, not estimated here
+    kind = LEARNERS[cfg.training]
+    if not issubclass(kind, HeadLearner):                                   # fine-tuning: the default size, not estimated here
         if chosen: cfg.long_side = LONG_SIDES[0]
         return None
     ds, _ = RunFolder(out).datasets(cfg)
     if cfg.n_train: ds = ds.subset(range(min(cfg.n_train, len(ds))))
-    C = hypercolumns(create_model(ds.c, cfg.arch, cfg.encoder, None, cfg.dropout).eval(), torch.zeros(1, 3, 64, 64)).shape[1]
-    budget = cfg.feature_budget_gb*1e9
-    if chosen: cfg.long_side = ds.long_side = choose_long_side(ds, C, budget)
-    need = check_run(ds, C, budget)
+    net, s = create_model(ds.c, cfg.arch, cfg.encoder, None, cfg.dropout).eval(), kind.stride
+    C, budget = hypercolumns(net, torch.zeros(1, 3, 64, 64), stride=s).shape[1], cfg.feature_budget_gb*1e9   # the learner's channels on its grid
+    if chosen: cfg.long_side = ds.long_side = choose_long_side(ds, C, budget, stride=s)
+    need = check_run(ds, C, budget, stride=s)
     avail = available_memory()[0]
     return (f"working size: {_size(ds)}{', chosen to fit this machine' if chosen and cfg.long_side != LONG_SIDES[0] else ''}; "
             f"each command of this run needs about {gb_text(max(sum(v.values()) for v in need.values()))}"
