@@ -43,6 +43,13 @@ def merge_picks(parts, # one pick dict (image, row, col) per process
     s = np.argsort(pos[out['image']], kind='stable')
     return {k: v[s] for k, v in out.items()}
 
+# %% ../nbs/11_distributed.ipynb #95a21dda
+def _all_at_end(timeout=60): # seconds to wait for the others
+    "A barrier at exit, bounded: gloo's `monitored_barrier` raises after `timeout` instead of hanging on a process that stopped early."
+    import datetime, torch.distributed as dist
+    if dist.is_initialized() and dist.get_backend() == 'gloo': dist.monitored_barrier(timeout=datetime.timedelta(seconds=timeout))
+
+
 # %% ../nbs/11_distributed.ipynb #9905e7a2
 class Processes(Single):
     "This process's share of a run started by Accelerate (its `PartialState`): shards, gathers, barriers, DDP."
@@ -53,7 +60,9 @@ class Processes(Single):
         atexit.register(self.end)
     def end(self):
         "At a normal exit, destroy the process group while Python still runs (else gloo's threads can abort a finished run)."
-        if getattr(sys, 'last_value', None) is None: self.state.destroy_process_group()   # not after an uncaught error: the others may be mid-collective
+        if getattr(sys, 'last_value', None) is not None: return   # an uncaught error: the others may be mid-collective
+        with contextlib.suppress(Exception): _all_at_end()           # nobody closes its sockets while another still talks
+        self.state.destroy_process_group()
     def gather(self, obj):
         if self.num_processes == 1: return [obj]
         out = [None]*self.num_processes; torch.distributed.all_gather_object(out, obj); return out
