@@ -64,6 +64,24 @@ def _pairs_once(pairs, # (key, value) pairs, as `json.loads` gives them to `obje
         out[k] = v
     return out
 
+# %% ../nbs/00f_data.ipynb #2736467f
+def _read_spec(spec, # 'value:class,...' (e.g. '0:0,255:1'), or the path of a JSON file of such a dict
+               name, # shown in errors
+              )->tuple: # (the dict it spells, how errors name it)
+    "The mapping a string or a JSON file spells, a key given twice refused."
+    s = str(spec).strip()
+    if s.endswith('.json') or Path(s).is_file():
+        where = f"{name}: mapping file {s}"
+        try: return json.loads(Path(s).read_text(), object_pairs_hook=lambda ps: _pairs_once(ps, where)), where
+        except DataError: raise
+        except (OSError, ValueError) as e: raise DataError(f"{name}: cannot read the mapping file {s}: {e}") from e
+    pairs = [p.split(':') for p in s.split(',') if p.strip()]
+    if not pairs or any(len(p) != 2 for p in pairs):
+        raise DataError(f"{name}: mapping {s!r} is not value:class pairs like 0:0,255:1 (use a JSON file "
+                        f"for RGB colours)")
+    where = f"{name}: mapping {s!r}"
+    return _pairs_once([(a.strip(), b.strip()) for a, b in pairs], where), where
+
 # %% ../nbs/00f_data.ipynb #ff1969d7
 def parse_mapping(spec, # None, {value or (r,g,b): class}, 'value:class,...' (e.g. '0:0,255:1'), or a JSON file of one
                   classes, # class names: a class may be given by name, and 'void' means `ignore_index`
@@ -71,23 +89,8 @@ def parse_mapping(spec, # None, {value or (r,g,b): class}, 'value:class,...' (e.
                   name='mapping', # shown in errors
                  )->dict|None: # {int or (r,g,b): class id}
     "Mask value (or colour) to class id, from any of the forms a user types or a run folder stores."
-    import json
     if spec is None: return None
-    where = name
-    if isinstance(spec, (str, Path)):
-        s = str(spec).strip()
-        if s.endswith('.json') or Path(s).is_file():
-            where = f"{name}: mapping file {s}"
-            try: spec = json.loads(Path(s).read_text(), object_pairs_hook=lambda ps: _pairs_once(ps, where))
-            except DataError: raise
-            except (OSError, ValueError) as e: raise DataError(f"{name}: cannot read the mapping file {s}: {e}") from e
-        else:
-            pairs = [p.split(':') for p in s.split(',') if p.strip()]
-            if not pairs or any(len(p) != 2 for p in pairs):
-                raise DataError(f"{name}: mapping {s!r} is not value:class pairs like 0:0,255:1 (use a JSON file "
-                                f"for RGB colours)")
-            where = f"{name}: mapping {s!r}"
-            spec = _pairs_once([(a.strip(), b.strip()) for a, b in pairs], where)
+    spec, where = _read_spec(spec, name) if isinstance(spec, (str, Path)) else (spec, name)
     if not isinstance(spec, dict) or not spec:
         raise DataError(f"{name}: a mapping must be a non-empty dict of mask value -> class, got {spec!r}")
     out, spelt = {}, {}
@@ -173,6 +176,39 @@ def _mapper(mapping, ignore_index, name):
         return lut[m]
     return f
 
+# %% ../nbs/00f_data.ipynb #0c0cafc0
+def _folder_source(root, classes, images, masks, mapping, ignore_index, palette, scale, long_side, as_before):
+    "The `source` record of a folder dataset (its arguments, the mapping parsed): what `from_source` reads."
+    return {'dataset': 'folder', 'root': str(root.resolve()), 'scale': scale,
+            **({} if long_side is None else {'long_side': long_side}),
+            'data_kw': {'classes': list(classes), 'images': images, 'masks': masks, 'mapping': mapping_json(mapping),
+                        'ignore_index': ignore_index,
+                        **({} if palette is None else {'palette': np.asarray(palette).tolist()}),
+                        **({'as_before': True} if as_before else {})}}
+
+# %% ../nbs/00f_data.ipynb #3298cd5a
+def _masks_by_stem(mdir, # the mask folder
+                   imgs, # the image files
+                   name, # dataset name for messages
+                  )->dict: # {stem: mask file}
+    "The mask of each image, matched by file stem; a missing folder or unmatched stems refused, JPEG masks warned of."
+    if not mdir.is_dir():
+        raise DataError(f"{name}: mask folder not found: {mdir} (pass masks=None for unlabelled images)")
+    mlist = _image_files(mdir, name)
+    _one_per_stem(mlist, name)
+    mfiles = {p.stem: p for p in mlist}
+    jpg = [p.name for p in mlist if p.suffix.lower() in ('.jpg', '.jpeg')]
+    if jpg:
+        warnings.warn(f"{name}: {len(jpg)} masks are JPEG ({', '.join(jpg[:3])}{', ...' if len(jpg) > 3 else ''}): "
+                      "JPEG is lossy, so pixels near class edges change value and may land in the wrong class or "
+                      "outside the class list; save masks as PNG")
+    istems = {p.stem for p in imgs}
+    no_mask, no_img = sorted(istems - set(mfiles)), sorted(set(mfiles) - istems)
+    if no_mask or no_img:
+        raise DataError(f"{name}: image and mask stems do not match; images without masks: {no_mask[:10]}, masks "
+                        f"without images: {no_img[:10]}")
+    return mfiles
+
 # %% ../nbs/00f_data.ipynb #6aeff90e
 def folder_dataset(root, # the dataset folder
                    classes, # class names; the position is the class id
@@ -190,12 +226,7 @@ def folder_dataset(root, # the dataset folder
     root = Path(root); name = name or root.name
     _unique_classes(classes, name)
     mapping = parse_mapping(mapping, classes, ignore_index, name)
-    src = {'dataset': 'folder', 'root': str(root.resolve()), 'scale': scale,
-           **({} if long_side is None else {'long_side': long_side}),
-           'data_kw': {'classes': list(classes), 'images': images, 'masks': masks, 'mapping': mapping_json(mapping),
-                       'ignore_index': ignore_index,
-                       **({} if palette is None else {'palette': np.asarray(palette).tolist()}),
-                       **({'as_before': True} if as_before else {})}}
+    src = _folder_source(root, classes, images, masks, mapping, ignore_index, palette, scale, long_side, as_before)
     idir = root/images
     if not idir.is_dir():
         raise DataError(f"{name}: image folder not found: {idir}; "
@@ -208,22 +239,7 @@ def folder_dataset(root, # the dataset folder
     if masks is None:
         return _with_source(SegDataset([(p, None) for p in imgs], classes, palette, ignore_index, scale, name,
                                        long_side=long_side, as_before=as_before), src)
-    mdir = root/masks
-    if not mdir.is_dir():
-        raise DataError(f"{name}: mask folder not found: {mdir} (pass masks=None for unlabelled images)")
-    mlist = _image_files(mdir, name)
-    _one_per_stem(mlist, name)
-    mfiles = {p.stem: p for p in mlist}
-    jpg = [p.name for p in mlist if p.suffix.lower() in ('.jpg', '.jpeg')]
-    if jpg:
-        warnings.warn(f"{name}: {len(jpg)} masks are JPEG ({', '.join(jpg[:3])}{', ...' if len(jpg) > 3 else ''}): "
-                      "JPEG is lossy, so pixels near class edges change value and may land in the wrong class or "
-                      "outside the class list; save masks as PNG")
-    istems = {p.stem for p in imgs}
-    no_mask, no_img = sorted(istems - set(mfiles)), sorted(set(mfiles) - istems)
-    if no_mask or no_img:
-        raise DataError(f"{name}: image and mask stems do not match; images without masks: {no_mask[:10]}, masks "
-                        f"without images: {no_img[:10]}")
+    mfiles = _masks_by_stem(root/masks, imgs, name)
     return _with_source(SegDataset([(p, mfiles[p.stem]) for p in imgs], classes, palette, ignore_index, scale, name,
                                    mask_map=_mapper(mapping, ignore_index, name), long_side=long_side,
                                    as_before=as_before), src)
