@@ -26,7 +26,10 @@ from .features import extract_features
 from .context import ContextLearner, ContextHead
 from .fullres import FullResLearner
 from .acquire import ACQUISITIONS, STRATEGIES, acquisition, score_pool, uncertainty
-from .data import get_dataset, synthetic_scenes, folder_dataset, SegDataset, DataError
+from .images import DataError
+from .segdataset import SegDataset
+from .scenes import synthetic_scenes
+from .data import get_dataset, folder_dataset
 from .datasets import camvid, download_camvid
 from .labels import LabelStore
 from .oracle import Oracle, Person

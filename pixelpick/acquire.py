@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .models import mc_dropout
-from .data import to_batch, size_groups
+from .segdataset import to_batch, size_groups
 
 # %% auto #0
 __all__ = ['ACQUISITIONS', 'ON_SAMPLES', 'STRATEGIES', 'acquisition', 'margin', 'entropy', 'least_confidence', 'class_boundary',

@@ -14,7 +14,7 @@ from .loop import ActiveLearner, Config
 from .folder import RunFolder
 from .learners import LEARNERS
 import pixelpick.head                                                   # registers the head learner
-from .data import DISK_FULL
+from .images import DISK_FULL
 from .train import long_step
 
 # %% auto #0
@@ -194,7 +194,7 @@ def demo(out='pixelpick-demo', # folder for the runs
          progress=True, # print a line per round and seed, the table and the gains; in a terminal, a line on stderr for a round that takes long
         )->dict: # {strategy: [history of each seed]}
     "Uncertainty sampling against random sampling on the embedded scenes, over a few seeds."
-    from pixelpick.data import synthetic_scenes
+    from pixelpick.scenes import synthetic_scenes
     say = print if progress else (lambda *a, **k: None)
     out, t0 = Path(out), time.time()
     tr, va = synthetic_scenes(n_train, size=size), synthetic_scenes(n_val, 'val', size=size)

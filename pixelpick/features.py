@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .data import DISK_FULL, atomic_write, to_batch, size_groups, scaled_size, available_memory, check_memory, gb_text, largest_image, most_that_fit, SCALE_STEPS
+from .images import DISK_FULL, atomic_write, scaled_size
+from .memory import SCALE_STEPS, available_memory, check_memory, gb_text, largest_image, most_that_fit
+from .segdataset import to_batch, size_groups
 from .train import progress_bars, NoBar
 
 # %% auto #0

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
-from .data import atomic_write, get_dataset, from_source, DataError
+from .images import atomic_write, DataError
+from .data import get_dataset, from_source
 from .config import Config, device_ok
 from .features import image_fingerprints
 from .labels import round_file, lock_folder, unlock_folder, Images, class_changes

@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from fastcore.basics import patch
-from .data import SegDataset, atomic_write, check_classes
+from .images import atomic_write
+from .segdataset import SegDataset
+from .data import check_classes
 from .models import create_model
 from .labels import LabelStore, VOID, unlock_folder, round_file, Images, active_lines, labels_fingerprint, check_class_names, class_changes
 from .acquire import score_pool, key_seed

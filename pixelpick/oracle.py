@@ -10,7 +10,7 @@ from typing import Callable
 import numpy as np
 from fastcore.basics import store_attr
 from .labels import VOID, LabelStore, StoreError, Images, to_working
-from .data import atomic_write
+from .images import atomic_write
 
 # %% auto #0
 __all__ = ['Oracle', 'GroundTruthOracle', 'FunctionOracle', 'save_queries', 'read_queries', 'load_queries', 'query_seconds',

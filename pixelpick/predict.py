@@ -9,7 +9,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
-from .data import SegDataset, DataError, NotEnoughMemory, MEMORY_ENV, ORIENTATION, folder_dataset, size_groups, to_batch, atomic_write, check_memory, largest_image
+from .images import DataError, ORIENTATION, atomic_write
+from .memory import NotEnoughMemory, MEMORY_ENV, check_memory, largest_image
+from .segdataset import SegDataset, size_groups, to_batch
+from .data import folder_dataset
 from .labels import lock_folder, unlock_folder, lock_holder, RunLocked
 from .train import miou_from_confusion
 from .loop import ActiveLearner

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from fastcore.basics import patch
-from .data import atomic_write
+from .images import atomic_write
 from .acquire import key_seed, ON_SAMPLES
 from .labels import RunLocked, unlock_folder, active_lines
 from .oracle import HumanOracle, as_oracle

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from fastcore.imports import in_notebook
-from .data import to_batch, size_groups
+from .segdataset import to_batch, size_groups
 
 # %% auto #0
 __all__ = ['RECIPES', 'LONG_STEP', 'EPOCH_LINES', 'Recipe', 'get_recipe', 'rescale_labels', 'hue_rotate', 'gaussian_blur',

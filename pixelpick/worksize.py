@@ -6,7 +6,9 @@
 from __future__ import annotations
 from pathlib import Path
 import torch
-from .data import SegDataset, DataError, NotEnoughMemory, available_memory, check_memory, work_size, gb_text, largest_image
+from .images import DataError, work_size
+from .memory import NotEnoughMemory, available_memory, check_memory, gb_text, largest_image
+from .segdataset import SegDataset
 from .features import feature_memory, hypercolumns
 from .learners import LEARNERS
 from .head import HeadLearner

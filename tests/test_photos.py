@@ -90,15 +90,15 @@ def test_a_working_size_that_does_not_fit_is_refused_before_anyone_labels(tmp_pa
 
 def test_a_run_made_before_photos_were_read_upright_keeps_its_labels(tmp_path, monkeypatch):
     "A run labelled on the pixels as stored (a portrait photo sideways) reopens with every label where it was, and its masks come out upright."
-    import pixelpick.data as data
+    import pixelpick.images as images
     from pixelpick.loop import ActiveLearner
     hidden = phone_photos(tmp_path/'old_photos', orientations=(6, 1, 3, 1), hw=(240, 320))
     stored = {n: np.ascontiguousarray(STORE[o](m)) for (n, m), o in zip(hidden.items(), (6, 1, 3, 1))}
     kw = dict(dataset='folder', root=str(tmp_path/'old_photos'), training='context', head_steps=40, rounds=3, init_pixels=10, pixels_per_round=10,
               eval_split=None, scale=0.5, data_kw={'classes': CLASSES.split(','), 'masks': None})
     with monkeypatch.context() as mp:                                             # pixelpick before: the pixels as stored, JPEGs decoded whole
-        mp.setattr(data, '_oriented', lambda im: im); mp.setattr(data, '_draft', lambda im, size: None, raising=False)
-        mp.setattr(data, '_viewed_size', lambda im: im.size[::-1])
+        mp.setattr(images, '_oriented', lambda im: im); mp.setattr(images, '_draft', lambda im, size: None)
+        mp.setattr(images, 'viewed_size', lambda im: im.size[::-1])
         with ActiveLearner(tmp_path/'old', oracle='human', progress=False, **kw) as al:
             al.step()
             p = al.pending_queries(); h = lambda i: al.ds[i][0].shape[:2]
