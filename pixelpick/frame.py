@@ -11,7 +11,7 @@ __all__ = ['Images', 'to_photo', 'to_working', 'check_class_names', 'class_chang
 
 # %% ../nbs/02b_frame.ipynb #be9cd13f
 class Images(list):
-    "A pool's image ids in order, with each image's working size and its photo's own size: what a `LabelStore` converts labels through."
+    "A pool's image ids in order, with each image's working size and its photo's own size: what labels convert through."
     def __init__(self, names, # image ids, in pool order
                  shapes=None, # (h,w) of each image at the run's working size; None: unknown (labels are kept as given)
                  photo=None, # (H,W) of each photo at its own size (default: `shapes`)
@@ -20,9 +20,11 @@ class Images(list):
         self.shapes = None if shapes is None else [tuple(int(v) for v in s) for s in shapes]
         self.photo = self.shapes if photo is None else [tuple(int(v) for v in s) for s in photo]
         if self.shapes is not None and not len(self.shapes) == len(self.photo) == len(self):
-            raise ValueError(f"{len(self)} names, {len(self.shapes)} working sizes and {len(self.photo)} photo sizes: give one of each per image")
+            raise ValueError(f"{len(self)} names, {len(self.shapes)} working sizes and {len(self.photo)} photo sizes: "
+                             "give one of each per image")
     @classmethod
-    def of(cls, ds)->Images: return cls(ds.names, [ds[i][0].shape[:2] for i in range(len(ds))], ds.photo_shapes)   # a loaded `SegDataset`'s
+    def of(cls, ds)->Images: # a loaded `SegDataset`'s
+        return cls(ds.names, [ds[i][0].shape[:2] for i in range(len(ds))], ds.photo_shapes)
     def shape_of(self)->dict: return {} if self.shapes is None else dict(zip(self, self.shapes))   # {name: (h,w)}
 
 # %% ../nbs/02b_frame.ipynb #2c532015
@@ -45,24 +47,30 @@ def to_working(y, # a position in the photo's pixels (float or array)
 def check_class_names(classes, # class names, in id order
                       what='classes', # how the user gave them, for the message (e.g. '--classes')
                      )->list: # the names, stripped
-    "Refuse a class list a run cannot work with: fewer than two classes, an empty name, a name given twice; each with the fix."
+    "Refuse a class list a run cannot work with (under two classes, an empty name, a name given twice), with the fix."
     names = [str(c).strip() for c in classes]
     shown = ','.join(map(str, classes))
-    if len(names) < 2: raise ValueError(f"{what} {shown!r}: a segmentation needs at least two classes (everything you do not care about is a class too), e.g. background,{names[0] if names and names[0] else 'cell'}")
+    if len(names) < 2:
+        raise ValueError(f"{what} {shown!r}: a segmentation needs at least two classes (everything you do not care "
+                         f"about is a class too), e.g. background,{names[0] if names and names[0] else 'cell'}")
     if empty := [k for k, c in enumerate(names) if not c]:
-        raise ValueError(f"{what} {shown!r}: class {empty[0]} has no name (two commas, or a comma at an end): every position is a class id, so an empty name would shift the ids after it; name it or remove the extra comma")
+        raise ValueError(f"{what} {shown!r}: class {empty[0]} has no name (two commas, or a comma at an end): "
+                         "every position is a class id, so an empty name would shift the ids after it; "
+                         "name it or remove the extra comma")
     if dup := list(dict.fromkeys(c for c in names if names.count(c) > 1)):
-        raise ValueError(f"{what} {shown!r}: {', '.join(map(repr, dup))} given twice; give each class one name (two kinds of one thing: name them apart, e.g. car,car_parked)")
+        raise ValueError(f"{what} {shown!r}: {', '.join(map(repr, dup))} given twice; give each class one name "
+                         "(two kinds of one thing: name them apart, e.g. car,car_parked)")
     return names
 
 # %% ../nbs/02b_frame.ipynb #b40e1f45
 def class_changes(old, # the class list the labels were given in
                   new, # the class list they are to be in
-                  class_map=None, # {old class: new class, or 'void'}: renames, merges and removals ({} or None: only additions)
+                  class_map=None, # {old class: new class, or 'void'}: renames, merges, removals ({}, None: none)
                  )->dict: # {old class: its new class, or None for void}
-    "What every old class becomes: itself when `new` keeps its name, else what `class_map` says; a class dropped without a word is refused."
+    "What every old class becomes: itself if `new` keeps its name, else what `class_map` says; none dropped silently."
     new, cm = check_class_names(new), {str(k).strip(): v for k, v in (class_map or {}).items()}
-    if bad := [k for k in cm if k not in old]: raise ValueError(f"class map {bad}: not classes of the labels ({', '.join(old)}); map the old names")
+    if bad := [k for k in cm if k not in old]:
+        raise ValueError(f"class map {bad}: not classes of the labels ({', '.join(old)}); map the old names")
     out, missing = {}, []
     for c in old:
         v = cm.get(c, c if c in new else None)
@@ -70,8 +78,11 @@ def class_changes(old, # the class list the labels were given in
         if isinstance(v, str) and v.strip().lower() == 'void': out[c] = None
         elif v not in new: raise ValueError(f"class map {c}:{v}: {v!r} is not one of the classes {new} (or 'void')")
         else: out[c] = v
-    to = next((c for c in new if c not in old), new[0])                    # for the example: a class the new list adds, as a rename would
-    if missing: raise ValueError(f"{', '.join(map(repr, missing))} {'is' if len(missing) == 1 else 'are'} not in the new classes {new}: say what "
-                                 f"{'its' if len(missing) == 1 else 'their'} answers become, e.g. --class-map {missing[0]}:{to} (a rename or a merge) or "
-                                 f"--class-map {missing[0]}:void (Python: class_map={{{missing[0]!r}: {to!r}}}); no answer is dropped or shifted silently")
+    to = next((c for c in new if c not in old), new[0])          # for the example: a class the new list adds
+    one = len(missing) == 1
+    if missing:
+        raise ValueError(f"{', '.join(map(repr, missing))} {'is' if one else 'are'} not in the new classes {new}: "
+                         f"say what {'its' if one else 'their'} answers become, e.g. --class-map {missing[0]}:{to} "
+                         f"(a rename or a merge) or --class-map {missing[0]}:void "
+                         f"(Python: class_map={{{missing[0]!r}: {to!r}}}); no answer is dropped or shifted silently")
     return out

@@ -29,26 +29,26 @@ def round_file(folder, # a run folder
 
 # %% ../nbs/02_labels.ipynb #10daa966
 _FIELDS = ('image', 'row', 'col', 'label', 'round', 'source', 'seconds', 'truth')   # the table's columns
-_KEPT = ('code', 'y', 'x', 'H', 'W', 'label', 'round', 'source', 'seconds', 'truth', 'from', 'line')   # what is kept of each record
+_KEPT = ('code', 'y', 'x', 'H', 'W', 'label', 'round', 'source', 'seconds', 'truth', 'from', 'line')   # per record
 
 class LabelStore(LabelViews):
-    "Labelled pixels of one dataset, by image name in each photo's own pixels, appended to a JSON-lines file after every change."
+    "Labelled pixels of one dataset, by image name in each photo's own pixels, appended to a JSON-lines file at once."
     def __init__(self,
                  path, # the .jsonl file (created if missing)
                  images, # the pool: its image ids in order (e.g. `SegDataset.names`), or `Images` with their sizes
                  classes, # class names (None: the file's, to read a store whose classes you do not know)
                  dataset='dataset', # dataset name, checked when reopening (None: the file's)
                  readonly=False, # only read: take no lock, write nothing (e.g. a finished run in a read-only folder)
-                 legacy=None, # `Images` in which labels given by image index (a version-1 file) were made, unless its `frame` line says
-                 class_map=None, # {old class: new class or 'void'}: the file's classes become `classes` (see `class_changes`)
+                 legacy=None, # `Images` a version-1 file's labels (by image index) were made in, unless it says
+                 class_map=None, # {old class: new class or 'void'}: the file's classes become `classes`
                 ):
         store_attr('dataset,readonly'); self._legacy = legacy
         self.path, self.classes = Path(path), None if classes is None else list(classes)
         self.images = images if isinstance(images, Images) else Images(images)
         self._reset()
-        if classes is None or dataset is None: readonly = self.readonly = True   # a store read without knowing it: never written
+        if classes is None or dataset is None: readonly = self.readonly = True   # read blind: never written
         if readonly and not self.path.exists(): raise StoreError(f"{self.path} is missing")
-        self._lock = None if readonly else hold_lock(self.path.parent, self)   # `close()` or garbage collection gives it back
+        self._lock = None if readonly else hold_lock(self.path.parent, self)   # `close()` or collection gives it back
         if self.path.exists() and self.path.stat().st_size > 0:
             if not readonly: recover_tail(self.path)
         else:
@@ -58,11 +58,12 @@ class LabelStore(LabelViews):
         self._settle_classes(class_map)
 
     def _reset(self):
-        self._cols, self._active, self._aside, self._offset, self._line, self._memo = {k: [] for k in _KEPT}, [], set(), 0, 0, {}
-        self._codes, self._names, self._frame, self._cls, self._class_log, self._v1, self._unwritten = {}, [], None, None, [], None, None
+        self._cols, self._active, self._aside, self._offset, self._line = {k: [] for k in _KEPT}, [], set(), 0, 0
+        self._memo, self._codes, self._names, self._frame, self._cls = {}, {}, [], None, None
+        self._class_log, self._v1, self._unwritten = [], None, None
     def __len__(self): return len(self._live())
     @property
-    def legacy(self)->Images|None: return self._legacy   # the pool the run's files index when they do not say (its `pool.json`)
+    def legacy(self)->Images|None: return self._legacy   # the pool the files index if they do not say (`pool.json`)
     @legacy.setter
     def legacy(self, v): self._legacy, self._memo = v, {}
     def __repr__(self): return f"LabelStore({str(self.path)!r}, {len(self)} labels on {len(self.images)} images)"
@@ -113,12 +114,15 @@ def _sync(self:LabelStore):
     for line in raw.splitlines():
         self._line += 1
         try: o = json.loads(line)
-        except ValueError as e: raise StoreError(f"{self.path}:{self._line}: corrupt line {line[:80]!r} ({e}); fix or delete that line (keep a copy)") from e
+        except ValueError as e:
+            raise StoreError(f"{self.path}:{self._line}: corrupt line {line[:80]!r} ({e}); "
+                             "fix or delete that line (keep a copy)") from e
         if self._line == 1: self.dataset, self._cls, self._v1 = check_header(o, self.path, self.dataset); continue
         op = o.get('op') if isinstance(o, dict) else None
         if op == 'add': self._check_rec(o); self._append(o)
         elif op == 'undo' and self._active: self._active.pop()
-        elif op == 'aside': c = self._code(o['name']); self._aside.update(j for j, v in enumerate(self._cols['code']) if v == c)
+        elif op == 'aside':
+            c = self._code(o['name']); self._aside.update(j for j, v in enumerate(self._cols['code']) if v == c)
         elif op == 'frame': self._frame = dict(zip(o['names'], map(tuple, o['shapes'])))
         elif op == 'classes': self._apply_classes(o)
     self._offset += len(raw)
@@ -127,7 +131,7 @@ def _sync(self:LabelStore):
 # %% ../nbs/02_labels.ipynb #9526ef02
 @patch
 def _check_rec(self:LabelStore, o):
-    "A stored label names an image and a pixel inside it (of the size it was given at), and a class of the list (or void)."
+    "A stored label names an image and a pixel in it (of the size it was given at), and a class of the list, or void."
     if why := record_fault(o, self._v1, len(self._cls)):
         raise StoreError(f"{self.path}:{self._line}: {why}; the file was edited or the class list changed. "
                          "Fix or delete that line (keep a copy), or start a new run folder")
@@ -323,9 +327,9 @@ def close(self:LabelStore):
 @patch
 def copy(self:LabelStore,
          dest, # the new .jsonl file (must not exist)
-         where=None, # keep the labels for which `where(record)` is true; a record is a dict with `name`, `y`, `x`, `label`, `round`, `source`, ...
+         where=None, # keep the labels for which `where(record)` is true (a dict: `name`, `y`, `x`, `label`, ...)
         )->LabelStore:
-    "A new store at `dest` holding this store's active labels (those `where` keeps), records unchanged, its class changes and set-asides in place."
+    "A new store at `dest` of the active labels that `where` keeps, as written, class changes and set-asides in place."
     dest = Path(dest)
     if dest.exists(): raise FileExistsError(f"{dest} exists; copy into a new file")
     keep = kept_lines(self.path.read_bytes(), where)                   # complete lines only
