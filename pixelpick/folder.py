@@ -72,7 +72,7 @@ class RunFolder:
     pool_file = property(lambda self: self.path/'pool.json')
     def query_file(self, k, ext='json'): return round_file(self.path, 'queries', k, ext) # round `k`'s picks
     def model_file(self, k): return round_file(self.path, 'models', k, 'pt') # round `k`'s model
-    def lock(self, owner): return hold_lock(self.path, owner) # hold the writer lock while `owner` lives (`RunLocked`: another has it)
+    def lock(self, owner): return hold_lock(self.path, owner) # the writer lock, held while `owner` lives
 
 # %% ../nbs/05c_folder.ipynb #113014dd
 def _read_json(fn, what): # the file, and what it should hold

@@ -179,7 +179,7 @@ def close(self:ActiveLearner):
     if self._closed: return
     self._closed = True
     if self.store.readonly: return                                      # a reader, or a process that is not the main one: no lock
-    self.store.close(); self._lock.release()                              # the same records, read-only: labellers still on screen cannot write
+    self.store.close(); self._lock.release()      # the same records, read-only: labellers still on screen cannot write
 
 @patch
 def __enter__(self:ActiveLearner): return self
