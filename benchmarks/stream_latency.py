@@ -91,7 +91,7 @@ DEBUG = """() => { const b = document.querySelector('.pp-labeller');
 def run_condition(name, make, a):
     from playwright.sync_api import sync_playwright
     from pixelpick.stream import staleness, micro_file
-    from pixelpick.labels import active_lines
+    from pixelpick.labelfile import active_lines
     total = a.n + a.warmup
     with tempfile.TemporaryDirectory() as d:
         notebook(d, a.root, a.scale, a.images, make)

@@ -147,7 +147,7 @@ _NONE = ('root', 'weights', 'eval_split')   # options where 'none' means None
 def _run_settings(args)->tuple: # parsed `args`
     "`Config` fields and the oracle for `pixelpick run`: 'none' values, and the class list and mapping of a folder dataset."
     from pixelpick.data import parse_mapping, mapping_json
-    from pixelpick.labels import check_class_names
+    from pixelpick.frame import check_class_names
     kw = {f.name: getattr(args, f.name) for f in fields(Config) if hasattr(args, f.name)}
     for k in _NONE:
         if isinstance(kw.get(k), str) and kw[k].lower() in ('none', ''): kw[k] = None

@@ -13,6 +13,7 @@ from .images import DISK_FULL, atomic_write, scaled_size
 from .memory import SCALE_STEPS, available_memory, check_memory, gb_text, largest_image, most_that_fit
 from .segdataset import to_batch, size_groups
 from .train import progress_bars, NoBar
+from .labelfile import is_number
 
 # %% auto #0
 __all__ = ['hypercolumns', 'sample_features', 'DiskMap', 'FeatureCache', 'image_fingerprints', 'cache_key', 'feature_grid',
@@ -148,7 +149,7 @@ def _read_meta(meta)->dict|str|None: # the sidecar's path (None: no file)
     except (OSError, ValueError) as e: return f"cannot be read as JSON ({type(e).__name__}: {' '.join(str(e).split())[:80]})"
     return info if isinstance(info, dict) else f"holds a JSON {type(info).__name__}, not an object"
 
-def _numbers(v, n): return isinstance(v, list) and len(v) == n and all(type(x) in (int, float) and math.isfinite(x) for x in v)
+def _numbers(v, n): return isinstance(v, list) and len(v) == n and all(map(is_number, v))   # n finite numbers
 
 # %% ../nbs/05b0_features.ipynb #6c60f997
 def _damage(path, meta, info, key, cells)->str|None:

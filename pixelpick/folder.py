@@ -13,7 +13,9 @@ from .images import atomic_write, DataError
 from .data import get_dataset, from_source
 from .config import Config, device_ok
 from .features import image_fingerprints
-from .labels import round_file, lock_folder, unlock_folder, Images, class_changes
+from .labels import round_file
+from .lock import hold_lock
+from .frame import Images, class_changes
 from .oracle import load_queries, read_queries, pending
 
 # %% auto #0
@@ -71,8 +73,7 @@ class RunFolder:
     pool_file = property(lambda self: self.path/'pool.json')
     def query_file(self, k, ext='json'): return round_file(self.path, 'queries', k, ext) # round `k`'s picks
     def model_file(self, k): return round_file(self.path, 'models', k, 'pt') # round `k`'s model
-    def lock(self)->Path: return lock_folder(self.path) # take the writer lock (`RunLocked` names another holder)
-    def unlock(self): unlock_folder(self.path)
+    def lock(self, owner): return hold_lock(self.path, owner) # the writer lock, held while `owner` lives
 
 # %% ../nbs/05c_folder.ipynb #113014dd
 def _read_json(fn, what): # the file, and what it should hold

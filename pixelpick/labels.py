@@ -4,142 +4,19 @@
 
 # %% ../nbs/02_labels.ipynb #8af47ac4
 from __future__ import annotations
-import hashlib, json, math, os, time, warnings, weakref
+import json, os, time
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch, store_attr
+from .lock import hold_lock
+from .frame import Images, to_photo, to_working, class_changes
+from .labelfile import VOID, TRUTH_UNKNOWN, SOURCES, VERSION, StoreError, header, check_header
+from .labelfile import record_fault, recover_tail, active_lines, kept_lines
+from .labelviews import LabelViews
+_all_ = ['VOID', 'TRUTH_UNKNOWN', 'SOURCES', 'VERSION', 'StoreError']
 
 # %% auto #0
-__all__ = ['VOID', 'TRUTH_UNKNOWN', 'SOURCES', 'VERSION', 'StoreError', 'Images', 'to_photo', 'to_working', 'check_class_names',
-           'class_changes', 'RunLocked', 'lock_folder', 'unlock_folder', 'lock_holder', 'round_file', 'LabelStore',
-           'active_lines', 'labels_fingerprint', 'label_masks']
-
-# %% ../nbs/02_labels.ipynb #b6c5a5c0
-VOID = -1
-TRUTH_UNKNOWN = -2 # `table()['truth']` of a label whose ground truth is not known
-SOURCES = ('oracle', 'human', 'noisy', 'import', 'simulated')   # simulated: key presses made by code, not by a person
-
-class StoreError(ValueError):
-    "The label store file is corrupt or belongs to another dataset."
-
-# %% ../nbs/02_labels.ipynb #be9cd13f
-class Images(list):
-    "A pool's image ids in order, with each image's working size and its photo's own size: what a `LabelStore` converts labels through."
-    def __init__(self, names, # image ids, in pool order
-                 shapes=None, # (h,w) of each image at the run's working size; None: unknown (labels are kept as given)
-                 photo=None, # (H,W) of each photo at its own size (default: `shapes`)
-                ):
-        super().__init__(names)
-        self.shapes = None if shapes is None else [tuple(int(v) for v in s) for s in shapes]
-        self.photo = self.shapes if photo is None else [tuple(int(v) for v in s) for s in photo]
-        if self.shapes is not None and not len(self.shapes) == len(self.photo) == len(self):
-            raise ValueError(f"{len(self)} names, {len(self.shapes)} working sizes and {len(self.photo)} photo sizes: give one of each per image")
-    @classmethod
-    def of(cls, ds)->Images: return cls(ds.names, [ds[i][0].shape[:2] for i in range(len(ds))], ds.photo_shapes)   # a loaded `SegDataset`'s
-    def shape_of(self)->dict: return {} if self.shapes is None else dict(zip(self, self.shapes))   # {name: (h,w)}
-
-# %% ../nbs/02_labels.ipynb #2c532015
-def to_photo(r, # a working pixel's row (or column): int or array
-             h, # the working height (or width)
-             H, # the photo's height (or width)
-            ): # the pixel's centre in the photo's pixels (float)
-    "Where the centre of working pixel `r` lies in the photo: exact for any `H/h`, below or above 1."
-    return (np.asarray(r, np.float64) + 0.5)*np.asarray(H)/np.asarray(h) - 0.5
-
-# %% ../nbs/02_labels.ipynb #b9d4b982
-def to_working(y, # a position in the photo's pixels (float or array)
-               H, # the photo's height (or width) it was given at
-               h, # the working height (or width)
-              ): # the working pixel that holds it (int)
-    "The working pixel that holds photo position `y`: `to_working(to_photo(r, h, H), H, h) == r` for any sizes."
-    return np.floor((np.asarray(y, np.float64) + 0.5)*np.asarray(h)/np.asarray(H)).astype(np.int64)
-
-def _num(v): # a coordinate
-    "A coordinate as the file keeps it: 4 decimals, an int when whole (always, when the photo is the working size)."
-    v = round(float(v), 4); return int(v) if v.is_integer() else v
-
-# %% ../nbs/02_labels.ipynb #fb00dd29
-def check_class_names(classes, # class names, in id order
-                      what='classes', # how the user gave them, for the message (e.g. '--classes')
-                     )->list: # the names, stripped
-    "Refuse a class list a run cannot work with: fewer than two classes, an empty name, a name given twice; each with the fix."
-    names = [str(c).strip() for c in classes]
-    shown = ','.join(map(str, classes))
-    if len(names) < 2: raise ValueError(f"{what} {shown!r}: a segmentation needs at least two classes (everything you do not care about is a class too), e.g. background,{names[0] if names and names[0] else 'cell'}")
-    if empty := [k for k, c in enumerate(names) if not c]:
-        raise ValueError(f"{what} {shown!r}: class {empty[0]} has no name (two commas, or a comma at an end): every position is a class id, so an empty name would shift the ids after it; name it or remove the extra comma")
-    if dup := list(dict.fromkeys(c for c in names if names.count(c) > 1)):
-        raise ValueError(f"{what} {shown!r}: {', '.join(map(repr, dup))} given twice; give each class one name (two kinds of one thing: name them apart, e.g. car,car_parked)")
-    return names
-
-# %% ../nbs/02_labels.ipynb #b40e1f45
-def class_changes(old, # the class list the labels were given in
-                  new, # the class list they are to be in
-                  class_map=None, # {old class: new class, or 'void'}: renames, merges and removals ({} or None: only additions)
-                 )->dict: # {old class: its new class, or None for void}
-    "What every old class becomes: itself when `new` keeps its name, else what `class_map` says; a class dropped without a word is refused."
-    new, cm = check_class_names(new), {str(k).strip(): v for k, v in (class_map or {}).items()}
-    if bad := [k for k in cm if k not in old]: raise ValueError(f"class map {bad}: not classes of the labels ({', '.join(old)}); map the old names")
-    out, missing = {}, []
-    for c in old:
-        v = cm.get(c, c if c in new else None)
-        if c not in cm and c not in new: missing.append(c); continue
-        if isinstance(v, str) and v.strip().lower() == 'void': out[c] = None
-        elif v not in new: raise ValueError(f"class map {c}:{v}: {v!r} is not one of the classes {new} (or 'void')")
-        else: out[c] = v
-    to = next((c for c in new if c not in old), new[0])                    # for the example: a class the new list adds, as a rename would
-    if missing: raise ValueError(f"{', '.join(map(repr, missing))} {'is' if len(missing) == 1 else 'are'} not in the new classes {new}: say what "
-                                 f"{'its' if len(missing) == 1 else 'their'} answers become, e.g. --class-map {missing[0]}:{to} (a rename or a merge) or "
-                                 f"--class-map {missing[0]}:void (Python: class_map={{{missing[0]!r}: {to!r}}}); no answer is dropped or shifted silently")
-    return out
-
-# %% ../nbs/02_labels.ipynb #c994d61e
-class RunLocked(RuntimeError):
-    "Another process is writing to this folder."
-
-# %% ../nbs/02_labels.ipynb #e71abf66
-_HELD = {} # resolved folder -> [open lock file, number of holders in this process]
-
-def lock_folder(folder, # the folder to write to (created if missing)
-                owner=None, # release this hold when `owner` is garbage-collected
-               )->Path:
-    "Take (or share, within this process) the folder's writer lock; `RunLocked` names the holder if another process has it."
-    import fcntl, socket, datetime, weakref
-    key = Path(folder).resolve(); key.mkdir(parents=True, exist_ok=True)
-    if key not in _HELD:
-        f = open(key/'.lock', 'a+', encoding='utf-8')
-        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            f.seek(0); who = f.read().strip() or 'another process'; f.close()
-            raise RunLocked(f"{key} is in use by {who}: one writer per run folder. Wait for it to finish or stop it "
-                            f"(its lock goes with the process), or open the run read-only") from None
-        f.seek(0); f.truncate()
-        f.write(f"pid {os.getpid()} on {socket.gethostname()} since {datetime.datetime.now().isoformat(timespec='seconds')}\n"); f.flush()
-        _HELD[key] = [f, 0]
-    _HELD[key][1] += 1
-    if owner is not None: weakref.finalize(owner, unlock_folder, key).atexit = False   # at exit the kernel frees it anyway
-    return key
-
-# %% ../nbs/02_labels.ipynb #c79b64da
-def unlock_folder(folder, _held=_HELD):
-    "Give back one hold on the folder's writer lock; the last one frees it for other processes."
-    key = folder if folder in _held else Path(folder).resolve()      # (no global lookups when called at interpreter exit)
-    h = _held.get(key)
-    if h is None: return
-    h[1] -= 1
-    if h[1] <= 0: h[0].close(); del _held[key]
-
-# %% ../nbs/02_labels.ipynb #ffcd539b
-def lock_holder(folder)->str|None: # a run folder
-    "Who holds the folder's writer lock ('pid N on host since T'), or None when nobody else does (no lock is kept)."
-    import fcntl
-    key = Path(folder).resolve()
-    if key in _HELD or not (key/'.lock').exists(): return None
-    with open(key/'.lock', encoding='utf-8') as f:
-        try: fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError: return f.read().strip() or 'another process'
-        fcntl.flock(f, fcntl.LOCK_UN)
-    return None
+__all__ = ['round_file', 'LabelStore', 'VOID', 'TRUTH_UNKNOWN', 'SOURCES', 'VERSION', 'StoreError']
 
 # %% ../nbs/02_labels.ipynb #2c757e34
 def round_file(folder, # a run folder
@@ -152,42 +29,41 @@ def round_file(folder, # a run folder
 
 # %% ../nbs/02_labels.ipynb #10daa966
 _FIELDS = ('image', 'row', 'col', 'label', 'round', 'source', 'seconds', 'truth')   # the table's columns
-_KEPT = ('code', 'y', 'x', 'H', 'W', 'label', 'round', 'source', 'seconds', 'truth', 'from', 'line')   # what is kept of each record
-VERSION = 2 # labels.jsonl written now: records by image name, in the photo's own pixels
+_KEPT = ('code', 'y', 'x', 'H', 'W', 'label', 'round', 'source', 'seconds', 'truth', 'from', 'line')   # per record
 
-class LabelStore:
-    "Labelled pixels of one dataset, by image name in each photo's own pixels, appended to a JSON-lines file after every change."
+class LabelStore(LabelViews):
+    "Labelled pixels of one dataset, by image name in each photo's own pixels, appended to a JSON-lines file at once."
     def __init__(self,
                  path, # the .jsonl file (created if missing)
                  images, # the pool: its image ids in order (e.g. `SegDataset.names`), or `Images` with their sizes
                  classes, # class names (None: the file's, to read a store whose classes you do not know)
                  dataset='dataset', # dataset name, checked when reopening (None: the file's)
                  readonly=False, # only read: take no lock, write nothing (e.g. a finished run in a read-only folder)
-                 legacy=None, # `Images` in which labels given by image index (a version-1 file) were made, unless its `frame` line says
-                 class_map=None, # {old class: new class or 'void'}: the file's classes become `classes` (see `class_changes`)
+                 legacy=None, # `Images` a version-1 file's labels (by image index) were made in, unless it says
+                 class_map=None, # {old class: new class or 'void'}: the file's classes become `classes`
                 ):
         store_attr('dataset,readonly'); self._legacy = legacy
         self.path, self.classes = Path(path), None if classes is None else list(classes)
         self.images = images if isinstance(images, Images) else Images(images)
         self._reset()
-        if classes is None or dataset is None: readonly = self.readonly = True   # a store read without knowing it: never written
+        if classes is None or dataset is None: readonly = self.readonly = True   # read blind: never written
         if readonly and not self.path.exists(): raise StoreError(f"{self.path} is missing")
-        self._unlock = None                                              # `close()` or garbage collection gives the lock back
-        if not readonly: self._unlock = weakref.finalize(self, unlock_folder, lock_folder(self.path.parent)); self._unlock.atexit = False
+        self._lock = None if readonly else hold_lock(self.path.parent, self)   # `close()` or collection gives it back
         if self.path.exists() and self.path.stat().st_size > 0:
-            if not readonly: self._recover()
+            if not readonly: recover_tail(self.path)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._write({'format': 'pixelpick-labels', 'version': VERSION, 'dataset': dataset, 'classes': self.classes}, mode='w')
+            self._write(header(dataset, self.classes), mode='w')
         self._sync()
         self._settle_classes(class_map)
 
     def _reset(self):
-        self._cols, self._active, self._aside, self._offset, self._line, self._memo = {k: [] for k in _KEPT}, [], set(), 0, 0, {}
-        self._codes, self._names, self._frame, self._cls, self._class_log, self._v1, self._unwritten = {}, [], None, None, [], None, None
+        self._cols, self._active, self._aside, self._offset, self._line = {k: [] for k in _KEPT}, [], set(), 0, 0
+        self._memo, self._codes, self._names, self._frame, self._cls = {}, {}, [], None, None
+        self._class_log, self._v1, self._unwritten = [], None, None
     def __len__(self): return len(self._live())
     @property
-    def legacy(self)->Images|None: return self._legacy   # the pool the run's files index when they do not say (its `pool.json`)
+    def legacy(self)->Images|None: return self._legacy   # the pool the files index if they do not say (`pool.json`)
     @legacy.setter
     def legacy(self, v): self._legacy, self._memo = v, {}
     def __repr__(self): return f"LabelStore({str(self.path)!r}, {len(self)} labels on {len(self.images)} images)"
@@ -226,18 +102,6 @@ def _append(self:LabelStore, o):
     for k in ('source', 'seconds', 'truth', 'from'): C[k].append(o.get(k))
     C['line'].append(self._line)
 
-# %% ../nbs/02_labels.ipynb #7b98b503
-@patch
-def _check_header(self:LabelStore, h):
-    if not isinstance(h, dict) or h.get('format') != 'pixelpick-labels': raise StoreError(f"{self.path} is not a pixelpick label store (no header line)")
-    if h.get('version', 1) not in (1, VERSION):
-        raise StoreError(f"{self.path} is a label store of version {h.get('version')}, newer than this pixelpick reads ({VERSION}); upgrade pixelpick (pip install -U pixelpick)")
-    if self.dataset is None: self.dataset = h['dataset']
-    if h['dataset'] != self.dataset:
-        raise StoreError(f"{self.path} holds the labels of dataset {h['dataset']!r}, not {self.dataset!r}: open it with that dataset, or give this one another run folder "
-                         "(a new run can start from these labels: ActiveLearner(..., labels_from=RUN), pixelpick run --labels-from RUN)")
-    self._cls, self._v1 = list(h['classes']), h.get('images')           # version 1 names its images: its records give an index into them
-
 # %% ../nbs/02_labels.ipynb #3098bbfc
 @patch
 def _sync(self:LabelStore):
@@ -250,39 +114,27 @@ def _sync(self:LabelStore):
     for line in raw.splitlines():
         self._line += 1
         try: o = json.loads(line)
-        except ValueError as e: raise StoreError(f"{self.path}:{self._line}: corrupt line {line[:80]!r} ({e}); fix or delete that line (keep a copy)") from e
-        if self._line == 1: self._check_header(o); continue
+        except ValueError as e:
+            raise StoreError(f"{self.path}:{self._line}: corrupt line {line[:80]!r} ({e}); "
+                             "fix or delete that line (keep a copy)") from e
+        if self._line == 1: self.dataset, self._cls, self._v1 = check_header(o, self.path, self.dataset); continue
         op = o.get('op') if isinstance(o, dict) else None
         if op == 'add': self._check_rec(o); self._append(o)
         elif op == 'undo' and self._active: self._active.pop()
-        elif op == 'aside': c = self._code(o['name']); self._aside.update(j for j, v in enumerate(self._cols['code']) if v == c)
+        elif op == 'aside':
+            c = self._code(o['name']); self._aside.update(j for j, v in enumerate(self._cols['code']) if v == c)
         elif op == 'frame': self._frame = dict(zip(o['names'], map(tuple, o['shapes'])))
         elif op == 'classes': self._apply_classes(o)
     self._offset += len(raw)
     if raw: self._memo = {}                            # what `_live` and `table` worked out is out of date
 
-# %% ../nbs/02_labels.ipynb #cc0411bb
-def _isint(v): return type(v) is int
-
-def _isnum(v): return (type(v) is int) or (type(v) is float and math.isfinite(v))
-
-# %% ../nbs/02_labels.ipynb #f713ffd4
+# %% ../nbs/02_labels.ipynb #9526ef02
 @patch
 def _check_rec(self:LabelStore, o):
-    "A stored label names an image and a pixel inside it (of the size it was given at), and a class of the list (or void)."
-    y, why = o.get('label'), None
-    if 'name' in o:
-        s = o.get('size')
-        if not (isinstance(o['name'], str) and o['name'] and _isnum(o.get('y')) and _isnum(o.get('x'))): why = f"pixel ({o.get('y')!r}, {o.get('x')!r}) of image {o.get('name')!r} is not an image name and two numbers"
-        elif s is not None and not (isinstance(s, list) and len(s) == 2 and all(_isint(v) and v > 0 for v in s)): why = f"size {s!r} is not [height, width]"
-        elif not (o['y'] >= -0.5 and o['x'] >= -0.5 and (s is None or (o['y'] < s[0] - 0.5 and o['x'] < s[1] - 0.5))):
-            why = f"pixel ({o['y']}, {o['x']}) is outside image {o['name']!r}" + (f" ({s[0]}x{s[1]})" if s else '')
-    elif self._v1 is None: why = "a label given by image index (version 1) in a version-2 file"
-    elif not (_isint(i := o.get('image')) and 0 <= i < len(self._v1)): why = f"image {i!r} is not an image 0..{len(self._v1)-1} of its header"
-    elif not (_isint(o.get('row')) and _isint(o.get('col')) and o['row'] >= 0 and o['col'] >= 0): why = f"pixel ({o.get('row')!r}, {o.get('col')!r}) of image {self._v1[i]!r} is not a pixel"
-    if why is None and not (_isint(y) and VOID <= y < len(self._cls)): why = f"label {y!r} is not a class id 0..{len(self._cls)-1} or void ({VOID})"
-    if why is None and not (_isint(o.get('round')) and o['round'] >= 0): why = f"round {o.get('round')!r} is not a round"
-    if why: raise StoreError(f"{self.path}:{self._line}: {why}; the file was edited or the class list changed. Fix or delete that line (keep a copy), or start a new run folder")
+    "A stored label names an image and a pixel in it (of the size it was given at), and a class of the list, or void."
+    if why := record_fault(o, self._v1, len(self._cls)):
+        raise StoreError(f"{self.path}:{self._line}: {why}; the file was edited or the class list changed. "
+                         "Fix or delete that line (keep a copy), or start a new run folder")
 
 # %% ../nbs/02_labels.ipynb #4930bd7a
 @patch
@@ -392,6 +244,13 @@ def query(self:LabelStore, image=None, round=None, source=None):
     if source is not None: sel &= t['source'] == source
     return {k: v[sel] for k, v in t.items()}
 
+# %% ../nbs/02_labels.ipynb #a7f0acf3
+def _round4(x, nd=4): return None if x is None else float(f'{x:.{nd}f}')   # a time or a duration, as the file keeps it
+
+def _num(v): # a coordinate
+    "A coordinate as the file keeps it: 4 decimals, an int when whole (always, when the photo is the working size)."
+    v = round(float(v), 4); return int(v) if v.is_integer() else v
+
 # %% ../nbs/02_labels.ipynb #178ecb69
 @patch
 def add(self:LabelStore,
@@ -430,8 +289,6 @@ def add(self:LabelStore,
     return n
 
 # %% ../nbs/02_labels.ipynb #13dac8fc
-def _round4(x, nd=4): return None if x is None else float(f'{x:.{nd}f}')
-
 @patch
 def undo(self:LabelStore):
     "Remove the most recent label (written to the file as an `undo` line); returns it, or None if empty."
@@ -449,22 +306,6 @@ def last(self:LabelStore):
     j = self._active[-1]; img, r, c = (int(v[0]) for v in self._place([j]))
     return {'image': img, 'row': r, 'col': c, **{f: self._cols[f][j] for f in _FIELDS[3:]}}
 
-# %% ../nbs/02_labels.ipynb #ecd3c185
-@patch
-def _recover(self:LabelStore):
-    raw = self.path.read_bytes()
-    tail = raw[raw.rfind(b'\n') + 1:]                  # text after the last newline: empty unless a write was cut short
-    if not tail.strip(): return
-    try: json.loads(tail); fixed = False                 # a complete record that only lacks its newline
-    except ValueError: fixed = True
-    keep = raw[:len(raw) - len(tail)]
-    if fixed:
-        part = self.path.with_suffix(self.path.suffix + f'.partial-{int(time.time())}'); part.write_bytes(tail)
-    tmp = self.path.with_suffix('.tmp'); tmp.write_bytes(keep + (b'' if fixed else tail + b'\n')); os.replace(tmp, self.path)
-    n = keep.count(b'\n') - 1
-    if fixed: warnings.warn(f"{self.path}: the last line was cut short by a crash; kept {n} complete records, moved the partial line to {part}")
-
-
 # %% ../nbs/02_labels.ipynb #edfc18e3
 @patch
 def keep_frame(self:LabelStore, frame:Images): # the pool and sizes the file's index-based labels were given in
@@ -480,53 +321,22 @@ def keep_frame(self:LabelStore, frame:Images): # the pool and sizes the file's i
 def close(self:LabelStore):
     "Give back this store's hold on the folder's writer lock; from now on it only reads. Closing twice is fine."
     self.readonly = True
-    if self._unlock is not None: self._unlock()
-
-# %% ../nbs/02_labels.ipynb #1c8d70f5
-def active_lines(raw:bytes)->list: # a labels.jsonl file's bytes
-    "Its active 'add' lines, as given: every complete line after the header replayed, an 'undo' taking back the last add."
-    act = []
-    for line in raw[:raw.rfind(b'\n') + 1].splitlines()[1:]:
-        o = json.loads(line)
-        if o.get('op') == 'add': act.append(line)
-        elif o.get('op') == 'undo' and act: act.pop()
-    return act
-
-# %% ../nbs/02_labels.ipynb #7efc5575
-def _kept_lines(raw:bytes, where=None)->list: # a labels.jsonl file's bytes; which add records to keep
-    "Its lines, undone adds and their `undo` lines left out, adds that `where` refuses too; every other line (classes, aside, frame) in its place."
-    lines, act = raw[:raw.rfind(b'\n') + 1].splitlines(), []
-    keep = [True]*len(lines)
-    for k, line in enumerate(lines[1:], 1):
-        o = json.loads(line); op = o.get('op')
-        if op == 'add': act.append(k); keep[k] = where is None or where(o)
-        elif op == 'undo':
-            keep[k] = False
-            if act: keep[act.pop()] = False
-    return [l for l, k in zip(lines, keep) if k]
+    if self._lock is not None: self._lock.release()
 
 # %% ../nbs/02_labels.ipynb #26523861
 @patch
 def copy(self:LabelStore,
          dest, # the new .jsonl file (must not exist)
-         where=None, # keep the labels for which `where(record)` is true; a record is a dict with `name`, `y`, `x`, `label`, `round`, `source`, ...
+         where=None, # keep the labels for which `where(record)` is true (a dict: `name`, `y`, `x`, `label`, ...)
         )->LabelStore:
-    "A new store at `dest` holding this store's active labels (those `where` keeps), records unchanged, its class changes and set-asides in place."
+    "A new store at `dest` of the active labels that `where` keeps, as written, class changes and set-asides in place."
     dest = Path(dest)
     if dest.exists(): raise FileExistsError(f"{dest} exists; copy into a new file")
-    keep = _kept_lines(self.path.read_bytes(), where)                   # complete lines only
+    keep = kept_lines(self.path.read_bytes(), where)                   # complete lines only
     dest.parent.mkdir(parents=True, exist_ok=True)
     with open(dest, 'wb') as f:
         f.write(b''.join(l + b'\n' for l in keep)); f.flush(); os.fsync(f.fileno())
     return LabelStore(dest, self.images, self.classes, self.dataset, legacy=self.legacy)
-
-# %% ../nbs/02_labels.ipynb #4b53f48a
-def labels_fingerprint(path, # a labels.jsonl file
-                       upto, # the last round to include
-                      )->str:
-    "A fingerprint of the answers of rounds 0..upto as written (active lines, in any order): what a checkpoint was trained on; lines appended later do not change it."
-    lines = sorted(l for l in active_lines(Path(path).read_bytes()) if json.loads(l)['round'] <= upto)
-    return 'v2:' + hashlib.sha1(b'\n'.join(lines)).hexdigest()[:16]
 
 # %% ../nbs/02_labels.ipynb #cb71fe35
 @patch
@@ -632,92 +442,3 @@ def rounds(self:LabelStore)->np.ndarray:
 
 @patch(as_prop=True)
 def initial_classes(self:LabelStore)->list: self._sync(); return list(self._class_log[0][0] if self._class_log else self._cls)   # the classes the file began with
-
-# %% ../nbs/02_labels.ipynb #2a709ec5
-def label_masks(labels, # a label table: dict of arrays image, row, col, label (`LabelStore.table`)
-                shapes, # (H,W) per image
-                ignore_index=255, # value of unlabelled and void pixels
-                n_classes=256, # classes: masks are uint8 below 256 (with `ignore_index` below 256)
-               )->list:
-    "One (H,W) mask per image: class ids at labelled pixels, `ignore_index` elsewhere."
-    dt = np.uint8 if ignore_index < 256 and n_classes < 256 else np.int32
-    out = [np.full(tuple(s), ignore_index, dt) for s in shapes]
-    for i, r, c, y in zip(labels['image'], labels['row'], labels['col'], labels['label']): out[i][r, c] = ignore_index if y == VOID else y
-    return out
-
-# %% ../nbs/02_labels.ipynb #6eb00d1e
-@patch
-def dense_masks(self:LabelStore,
-                shapes, # (H,W) per image, or one (H,W) for all
-                ignore_index=255, # value of unlabelled and void pixels
-               )->list:
-    "One (H,W) mask per image: class ids at labelled pixels, `ignore_index` elsewhere."
-    shapes = [tuple(shapes)]*len(self.images) if np.ndim(shapes[0]) == 0 else shapes
-    return label_masks(self.table(), shapes, ignore_index, len(self.classes))
-
-# %% ../nbs/02_labels.ipynb #0e4cb18d
-@patch
-def asked_masks(self:LabelStore, shapes)->list:
-    "One (H,W) bool mask per image: True where a label (void included) exists."
-    shapes = [tuple(shapes)]*len(self.images) if np.ndim(shapes[0]) == 0 else [tuple(s) for s in shapes]
-    out = [np.zeros(s, bool) for s in shapes]
-    t = self.table()
-    for i, r, c in zip(t['image'], t['row'], t['col']): out[i][r, c] = True
-    return out
-
-# %% ../nbs/02_labels.ipynb #3a2fbe53
-@patch
-def stats(self:LabelStore, round=None, source=None)->dict: # optional filters, as in `query`
-    "Counts per class, round and source, void count, seconds per label, and agreement with known ground truth."
-    t = self.query(round=round, source=source)
-    known = t['truth'] != TRUTH_UNKNOWN
-    sec = t['seconds'][~np.isnan(t['seconds'])]
-    return {'labels': len(t['image']), 'images_labelled': len(np.unique(t['image'])), 'void': int((t['label'] == VOID).sum()),
-            'per_class': dict(zip(self.classes, np.bincount(t['label'][t['label'] >= 0], minlength=len(self.classes)).tolist())),
-            'per_round': {int(k): int(v) for k, v in zip(*np.unique(t['round'], return_counts=True))},
-            'per_source': {str(k): int(v) for k, v in zip(*np.unique(t['source'].astype(str), return_counts=True))},
-            'seconds_mean': float(sec.mean()) if len(sec) else None, 'seconds_median': float(np.median(sec)) if len(sec) else None,
-            'agreement': float((t['label'][known] == t['truth'][known]).mean()) if known.any() else None}
-
-# %% ../nbs/02_labels.ipynb #cbe913e9
-@patch
-def to_query_masks(self:LabelStore, shape)->np.ndarray: # (H,W) shared by all images
-    "The official implementation's format: an (N,H,W) bool array of queried pixels."
-    return np.stack(self.asked_masks(shape))
-
-# %% ../nbs/02_labels.ipynb #421ad2cb
-@patch
-def add_query_masks(self:LabelStore,
-                    masks, # (N,H,W) bool array (or a path to its .npy)
-                    label_fn, # function (image_idx, rows, cols) -> class ids
-                    round=0, source='import'):
-    "Import the official implementation's boolean query masks; labels come from `label_fn`."
-    masks = np.load(masks) if isinstance(masks, (str, Path)) else np.asarray(masks)
-    if masks.shape[0] != len(self.images): raise StoreError(f"query masks are for {masks.shape[0]} images, the store has {len(self.images)}")
-    n = 0
-    for i, m in enumerate(masks):
-        r, c = np.nonzero(m)
-        if len(r): n += self.add(np.full(len(r), i), r, c, label_fn(i, r, c), round=round, source=source)
-    return n
-
-# %% ../nbs/02_labels.ipynb #2dbede34
-@patch
-def export_pngs(self:LabelStore, folder, shapes, ignore_index=255):
-    "Write one sparse label PNG per image (`<image id>.png`) into `folder`."
-    from PIL import Image
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    for name, m in zip(self.images, self.dense_masks(shapes, ignore_index)): Image.fromarray(m.astype(np.uint8)).save(folder/f'{name}.png')
-    return folder
-
-# %% ../nbs/02_labels.ipynb #a8458516
-@patch
-def import_pngs(self:LabelStore, folder, ignore_index=255, round=0, source='import'):
-    "Add the labels in sparse label PNGs (`<image id>.png`) from `folder`."
-    from PIL import Image
-    n = 0
-    for i, name in enumerate(self.images):
-        fn = Path(folder)/f'{name}.png'
-        if not fn.exists(): continue
-        m = np.asarray(Image.open(fn)); r, c = np.nonzero(m != ignore_index)
-        if len(r): n += self.add(np.full(len(r), i), r, c, m[r, c], round=round, source=source)
-    return n

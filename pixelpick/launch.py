@@ -6,7 +6,9 @@
 from __future__ import annotations
 import importlib.util, json, os, secrets, subprocess, sys
 from pathlib import Path
-from .labels import lock_holder, RunLocked, round_file, active_lines
+from .lock import lock_holder, RunLocked
+from .labels import round_file
+from .labelfile import active_lines
 
 # %% auto #0
 __all__ = ['LABEL_CELLS', 'STREAM_NOTE', 'FOLDER_LAYOUT', 'results_text', 'streamed', 'label_notebook', 'label_plan',

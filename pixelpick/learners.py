@@ -11,7 +11,7 @@ import torch
 from fastcore.basics import store_attr
 from .acquire import score_pool, image_probs
 from .models import create_model
-from .labels import label_masks
+from .labelviews import label_masks
 from .train import train_model, evaluate
 
 # %% auto #0

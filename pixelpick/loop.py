@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_loop.ipynb #15e9ef5d
 from __future__ import annotations
-import errno, hashlib, json, os, platform, time, warnings, weakref
+import errno, hashlib, json, os, platform, time, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
@@ -14,7 +14,9 @@ from .images import atomic_write
 from .segdataset import SegDataset
 from .data import check_classes
 from .models import create_model
-from .labels import LabelStore, VOID, unlock_folder, round_file, Images, active_lines, labels_fingerprint, check_class_names, class_changes
+from .labels import LabelStore, VOID, round_file
+from .frame import Images, check_class_names, class_changes
+from .labelfile import active_lines, labels_fingerprint
 from .acquire import score_pool, key_seed
 from .learners import Learner, create_learner, remap_outputs, LEARNERS
 from .oracle import Oracle, Person, as_oracle, HumanOracle, save_queries, load_queries, read_queries, pending, query_seconds
@@ -123,7 +125,7 @@ def _open(self:ActiveLearner):
     "Create the folder and take its writer lock; a new run gets its config.json and pool.json (a read-only learner writes and locks nothing)."
     f = self.folder; f.check_start(self.cfg.full)
     if self.readonly or not self.dist.is_main_process: return
-    self._unlock = weakref.finalize(self, unlock_folder, f.lock()); self._unlock.atexit = False   # close() or garbage collection gives it back
+    self._lock = f.lock(self)                                              # close() or garbage collection gives it back
     if not f.config_file.exists(): f.write_settings(asdict(self.cfg)); atomic_write(f.pool_file, json.dumps(self._pool.record)); self._pool.write = False
 
 @patch
@@ -179,7 +181,7 @@ def close(self:ActiveLearner):
     if self._closed: return
     self._closed = True
     if self.store.readonly: return                                      # a reader, or a process that is not the main one: no lock
-    self.store.close(); self._unlock()                                    # the same records, read-only: labellers still on screen cannot write
+    self.store.close(); self._lock.release()      # the same records, read-only: labellers still on screen cannot write
 
 @patch
 def __enter__(self:ActiveLearner): return self

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Callable
 import numpy as np
 from fastcore.basics import store_attr
-from .labels import VOID, LabelStore, StoreError, Images, to_working
+from .labels import VOID, LabelStore, StoreError
+from .frame import Images, to_working
 from .images import atomic_write
 
 # %% auto #0

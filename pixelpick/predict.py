@@ -13,7 +13,7 @@ from .images import DataError, ORIENTATION, atomic_write
 from .memory import NotEnoughMemory, MEMORY_ENV, check_memory, largest_image
 from .segdataset import SegDataset, size_groups, to_batch
 from .data import folder_dataset
-from .labels import lock_folder, unlock_folder, lock_holder, RunLocked
+from .lock import hold_lock, lock_holder, RunLocked
 from .train import miou_from_confusion
 from .loop import ActiveLearner
 
@@ -270,7 +270,7 @@ def claimed(out, run, read, # as `check_out` takes them
            ):
     "Hold `out`'s writer lock while a prediction is written; first remove `predictions.json` and the earlier prediction's files, and record the new ones."
     o = Path(out)
-    try: lock_folder(o)
+    try: hold = hold_lock(o)
     except RunLocked: raise RunLocked(f"{o} is being written by another pixelpick predict ({lock_holder(o) or 'another process'}); wait for it to finish, or give another --out") from None
     try:
         old = check_out(o, run, read)                                       # again, now that nobody else writes
@@ -280,7 +280,7 @@ def claimed(out, run, read, # as `check_out` takes them
             with contextlib.suppress(OSError): (o/d).rmdir()                 # only when empty
         atomic_write(o/RECORD, json.dumps({'run': str(Path(run).resolve()), 'files': files}))
         yield o
-    finally: unlock_folder(o)
+    finally: hold.release()
 
 # %% ../nbs/06b_predict.ipynb #b331b65a
 _CELL_BYTES, _SHEET_BYTES = 7, 2*240*180*3 # bytes per feature cell and channel of a batch at the working size (its maps and the head's, fp32); per image on the contact sheet (its two thumbnails)

@@ -11,7 +11,8 @@ import torch
 from fastcore.basics import patch
 from .images import atomic_write
 from .acquire import key_seed, ON_SAMPLES
-from .labels import RunLocked, unlock_folder, active_lines
+from .lock import RunLocked
+from .labelfile import active_lines
 from .oracle import HumanOracle, as_oracle
 from .folder import RunDamaged, RECOVER
 from .live import Trainer, ModelPanel, after_reply
@@ -81,7 +82,7 @@ def _hold(self:Stream, takeover):
     if other is not None and other.why_closed() is None:
         if not takeover: raise RunLocked(f"round {other.k} of {self.al.out} is already streamed by another Stream in this process: close that one first (its close()), or open this one with takeover=True")
         other.close(f"a newer labeller of {self.al.out} took over its stream: label there")
-    self._unlock = weakref.finalize(self, unlock_folder, self.al.folder.lock()); self._unlock.atexit = False
+    self._lock = self.al.folder.lock(self)
     _STREAMS[key] = weakref.ref(self)
 
 # %% ../nbs/10a_stream.ipynb #c011
@@ -314,7 +315,7 @@ def close(self:Stream, why=None, # what its labellers say from now on (default: 
          ):
     "Give back the stream's hold on the run's writer lock; its labellers refuse answers from now on. Closing twice is fine."
     if self._closed is None: self._closed = why or f"the stream of round {self.k} of {self.al.out} was closed"
-    self._unlock()
+    self._lock.release()
     if _STREAMS.get(self.al.out.resolve(), lambda: None)() is self: del _STREAMS[self.al.out.resolve()]
 
 # %% ../nbs/10a_stream.ipynb #d01b9242

@@ -63,7 +63,7 @@ def ours(name, classes):
 def given(run):
     "Every answer ever written to a run's label store, per image name: its active 'add' lines (whatever became of them since)."
     from collections import Counter
-    from pixelpick.labels import active_lines
+    from pixelpick.labelfile import active_lines
     return Counter(o['name'] for o in map(json.loads, active_lines((Path(run)/'labels.jsonl').read_bytes())))
 
 

@@ -98,7 +98,7 @@ def test_labels_other_than_the_heads(base, tmp_path):
 def test_one_stream_per_run_in_a_process(base, tmp_path):
     from pixelpick.loop import ActiveLearner
     from pixelpick.stream import Stream
-    from pixelpick.labels import RunLocked
+    from pixelpick.lock import RunLocked
     run, tr = copy(base, tmp_path)
     a, b = ActiveLearner(run, tr, None, **KW), ActiveLearner(run, tr, None, **KW)   # one process may hold a run twice
     s1 = Stream(a, every=2, ahead=1); o1 = s1.oracle()
