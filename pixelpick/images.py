@@ -19,12 +19,12 @@ class DataError(ValueError):
 
 # %% ../nbs/00a_images.ipynb #5fc65c3b
 def atomic_write(fn, # the file to (re)write; its folder is created
-                 text:str, # the new content
+                 data:str|bytes, # the new content (text is written as UTF-8, whatever the locale)
                 ):
-    "Write `text` through a temporary file and a rename: a kill or a full disk leaves the old file, never half of one."
+    "Write `data` through a temporary file and a rename: a kill or a full disk leaves the old file, never half of one."
     fn = Path(fn); fn.parent.mkdir(parents=True, exist_ok=True)
     tmp = fn.with_name(fn.name + '.tmp')
-    try: tmp.write_text(text); os.replace(tmp, fn)
+    try: tmp.write_bytes(data.encode('utf-8') if isinstance(data, str) else data); os.replace(tmp, fn)
     except OSError as e:
         with contextlib.suppress(OSError): tmp.unlink(missing_ok=True)
         raise (OSError(e.errno, _write_error(fn, e)) if e.errno else OSError(_write_error(fn, e))) from e

@@ -89,7 +89,7 @@ def recover_tail(path)->None: # a labels.jsonl file
     keep = raw[:len(raw) - len(tail)]
     if fixed:
         part = path.with_suffix(path.suffix + f'.partial-{int(time.time())}'); part.write_bytes(tail)
-    atomic_write(path, (keep + (b'' if fixed else tail + b'\n')).decode('utf-8'))
+    atomic_write(path, keep + (b'' if fixed else tail + b'\n'))                 # the bytes as they were
     n = keep.count(b'\n') - 1
     if fixed: warnings.warn(f"{path}: the last line was cut short by a crash; kept {n} complete records, "
                             f"moved the partial line to {part}")
