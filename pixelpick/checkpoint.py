@@ -22,14 +22,16 @@ __all__ = ['save_checkpoint', 'trained_on_v1', 'learner_identity', 'Checkpoints'
 def save_checkpoint(ck:dict, # the checkpoint
                     fn:Path, # its file
                    ):
-    "torch.save through a temporary file; on a failed write (a full disk) the partial file is removed and the error names the file."
+    """torch.save through a temporary file; on a failed write (a full disk) the partial file is removed and the error
+    names the file."""
     tmp = fn.with_suffix('.tmp')
     try: torch.save(ck, tmp); os.replace(tmp, fn)
     except (OSError, RuntimeError) as e:
         tmp.unlink(missing_ok=True)
         free = shutil.disk_usage(fn.parent).free/2**20
         raise OSError(getattr(e, 'errno', None) or errno.ENOSPC,
-                      f"cannot write the checkpoint {fn} ({' '.join(str(e).split())[:200]}); {free:.0f} MiB free on its disk: "
+                      f"cannot write the checkpoint {fn} ({' '.join(str(e).split())[:200]}); {free:.0f} MiB free on "
+                      "its disk: "
                       "free some space and run again to resume") from None
 
 # %% ../nbs/06d_checkpoint.ipynb #2395dfb3
@@ -37,7 +39,8 @@ def trained_on_v1(labels_file, # a labels.jsonl file
                   k, # the last round
                   names=(), # the pool's image names, for a file whose header names none
                  )->str:
-    "The fingerprint a checkpoint kept before labels were kept by name: the pool's names and the (image, row, col, label) of rounds 0..k."
+    """The fingerprint a checkpoint kept before labels were kept by name: the pool's names and the (image, row, col,
+    label) of rounds 0..k."""
     raw = Path(labels_file).read_bytes(); names = json.loads(raw.split(b'\n', 1)[0]).get('images') or list(names)
     last = {}
     for o in map(json.loads, active_lines(raw)):
@@ -51,7 +54,8 @@ def trained_on_v1(labels_file, # a labels.jsonl file
 def learner_identity(cfg, # the run's `Config`
                      learner, # its `Learner`
                     )->dict:
-    "What a checkpoint must have been made by: the learner, its settings, and the identity of its encoder's weights (a frozen encoder is not in the checkpoint)."
+    """What a checkpoint must have been made by: the learner, its settings, and the identity of its encoder's weights (a
+    frozen encoder is not in the checkpoint)."""
     w = getattr(learner, 'encoder', None)
     if w is not None:
         h = hashlib.sha1()
@@ -62,7 +66,8 @@ def learner_identity(cfg, # the run's `Config`
 
 # %% ../nbs/06d_checkpoint.ipynb #851f6dea
 class Checkpoints:
-    "The round models of a run (`models/round_k.pt`): each written with what made it, read back only when it is this run's."
+    """The round models of a run (`models/round_k.pt`): each written with what made it, read back only when it is this
+    run's."""
     def __init__(self, folder, # the run's `RunFolder`
                  cfg, # its `Config`
                  store, # its `LabelStore`
@@ -94,13 +99,15 @@ def save(self:Checkpoints, k, # the round
 # %% ../nbs/06d_checkpoint.ipynb #72135165
 @patch
 def read(self:Checkpoints, k)->tuple: # the round
-    "(round `k`'s checkpoint, its file), checked: there, readable, round `k`'s, trained on this run's answers, made by this run's learner."
+    """(round `k`'s checkpoint, its file), checked: there, readable, round `k`'s, trained on this run's answers, made by
+    this run's learner."""
     fn = self.folder.model_file(k)
     # a folder from before per-round checkpoints
     if not fn.exists() and (self.folder.path/'model.pt').exists(): fn = self.folder.path/'model.pt'
     if not fn.exists(): raise _refused(self.folder.model_file(k), k, f"is missing: round {k+1} needs the model of finished round {k}")
     try: ck = torch.load(fn, map_location=self.cfg.device, weights_only=True)
-    except Exception as e: raise _refused(fn, k, f"is damaged and cannot be read ({' '.join(str(e).split())[:120]})") from None
+    except Exception as e: raise _refused(fn, k, "is damaged and cannot be read "
+                                                 f"({' '.join(str(e).split())[:120]})") from None
     if not isinstance(ck, dict) or ck.get('round') != k: raise _refused(fn, k, f"does not hold round {k}'s model")
     if ck.get('labels', mine := (self.trained_on(k) if 'format' in ck else self.trained_on_v1(k))) != mine:
         raise _refused(fn, k, f"was trained on other labels than this run's rounds 0..{k} (copied from another run?)")
@@ -111,16 +118,19 @@ def read(self:Checkpoints, k)->tuple: # the round
 def load(self:Checkpoints, k, # the round
          learner, # the run's `Learner`, which rebuilds the model
         ):
-    "Round `k`'s model: its checkpoint (`read`), made by this run's learner, outputs mapped by class name when the classes changed since."
+    """Round `k`'s model: its checkpoint (`read`), made by this run's learner, outputs mapped by class name when the
+    classes changed since."""
     ck, fn = self.read(k)
     if 'format' in ck and (diff := {key: (v, ck['learner'].get(key)) for key, v in self.identity(learner).items() if ck['learner'].get(key) != v}):
-        raise _refused(fn, k, f"was made by another learner than this run's {{setting: (this run, the file)}}: {diff} (copied from another run?)")
+        raise _refused(fn, k, f"was made by another learner than this run's {{setting: (this run, the file)}}: {diff} "
+                              "(copied from another run?)")
     state, old = ck['model'], ck.get('classes') or self.store.initial_classes
     # classes added or mapped since: outputs follow by name
     if list(old) != list(self.ds.classes): state = remap_outputs(state, self.store.class_source(old))
     try: return learner.load(state)
     except (RuntimeError, KeyError, ValueError, IndexError) as e:
-        raise _refused(fn, k, f"does not fit this run's {self.cfg.training!r} model ({' '.join(str(e).split())[:120]}): it was made with other settings") from None
+        raise _refused(fn, k, f"does not fit this run's {self.cfg.training!r} model "
+                              f"({' '.join(str(e).split())[:120]}): it was made with other settings") from None
 
 # %% ../nbs/06d_checkpoint.ipynb #f7125258
 def round_entry(k, # the round

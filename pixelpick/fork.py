@@ -45,14 +45,19 @@ def carry_answers(folder:RunFolder, # the new run's folder
                   pool:dict, # its pool record (`PoolChange.record`)
                   class_map=None, # {old class: new class or 'void'}, as the new run was given it
                  )->list: # what happened, a line per notice
-    "Write another run's answers into `store` as round 0, before round 0 is asked, so that it asks only what they leave short; the photos that show another picture there are left out."
+    """Write another run's answers into `store` as round 0, before round 0 is asked, so that it asks only what they
+    leave short; the photos that show another picture there are left out."""
     if (src := cfg.labels_from) is None or folder.query_file(0).exists(): return []
     init_pixels = cfg.init_pixels
     ans, differ = run_answers(src, pool_entries(pool))
     n, where, out = store.carry(ans, src, class_map), shown(src), []
-    if n: out.append(f"{n} answers carried from {where} as round 0 ({sum(a['label'] is None for a in ans)} void, {(m := len({a['name'] for a in ans} - set(pool['names'])))} image{'s' if m != 1 else ''} not in this pool); "
+    if n: out.append(f"{n} answers carried from {where} as round 0 ({sum(a['label'] is None for a in ans)} void, "
+                     f"{(m := len({a['name'] for a in ans} - set(pool['names'])))} image{'s' if m != 1 else ''} not in "
+                     "this pool); "
                      f"round 0 asks only the images they leave short of {init_pixels} answers")
-    if differ: out.append(f"{len(differ)} photos show another picture than in {where} ({', '.join(differ[:3])}{' ...' if len(differ) > 3 else ''}): their answers were not carried")
+    if differ: out.append(f"{len(differ)} photos show another picture than in {where} "
+                          f"({', '.join(differ[:3])}{' ...' if len(differ) > 3 else ''}): their answers were not "
+                          "carried")
     return out
 
 # %% ../nbs/06f_fork.ipynb #7bacdf00
@@ -63,7 +68,8 @@ def fork_folder(folder:RunFolder, # the run forked
                 upto=1, # copy rounds 0..upto-1
                 changes:dict=None, # settings to change (e.g. strategy='random')
                ):
-    "Write a new run folder `out` holding this run's first `upto` rounds (labels, queries, results, models), its settings changed."
+    """Write a new run folder `out` holding this run's first `upto` rounds (labels, queries, results, models), its
+    settings changed."""
     out, changes, rounds = Path(out), changes or {}, len(folder.history)
     if out.exists(): raise FileExistsError(f"{out} exists; fork into a new folder")
     if rounds < upto: raise ValueError(f"{folder.path} has {rounds} rounds, cannot fork {upto}")

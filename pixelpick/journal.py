@@ -45,7 +45,8 @@ def check_micro(rec:dict, # micro-round `j`'s record, its picks as arrays
                 shapes, # (H,W) of each pool image
                 t, # the run's labels (`LabelStore.table`)
                )->str|None:
-    "What is wrong with micro-round `j`'s record: another stream's, another index, a pick out of range, twice, or already answered, other labels."
+    """What is wrong with micro-round `j`'s record: another stream's, another index, a pick out of range, twice, or
+    already answered, other labels."""
     if sid is not None and rec.get('stream') != sid: return f"belongs to another stream (id {rec.get('stream')!r}, this round's is {sid!r}): it was copied from another run or round"
     if (rec.get('round'), rec.get('micro')) != (k, j): return f"holds micro-round {rec.get('micro')} of round {rec.get('round')}, not micro-round {j} of round {k}"
     im, r, c = rec['image'], rec['row'], rec['col']
@@ -68,10 +69,13 @@ def refuse_micro(fn:Path, # the micro-round file
                  j, # its micro-round
                  done:set, # the round's answered pixels, (image, row, col)
                 ):
-    "Refuse the journal: name the file and the way out (delete it and the later ones when none of their picks has an answer)."
+    """Refuse the journal: name the file and the way out (delete it and the later ones when none of their picks has an
+    answer)."""
     later = sorted(fn.parent.glob('micro_*.json'))[j:]
     answered = any(p in done for f in later for p in zip(*(json.loads(f.read_text() or '{}').get(k, []) for k in ('image', 'row', 'col')))) if all(_readable(f) for f in later) else True
-    out = (RECOVER if answered else f"none of its picks (nor of the later micro-rounds') has an answer: delete {fn.name} and the micro_*.json files after it in {fn.parent}, and the stream picks again from there")
+    out = (RECOVER if answered else "none of its picks (nor of the later micro-rounds') has an answer: delete "
+                                    f"{fn.name} and the micro_*.json files after it in {fn.parent}, and the stream "
+                                    "picks again from there")
     raise RunDamaged(f"{fn} {why}. {out}")
 
 def _readable(fn)->bool:
@@ -85,7 +89,8 @@ def read_journal(folder, # the run folder
                  shapes, # (H,W) of each pool image
                  t, # the run's labels (`LabelStore.table`)
                 )->list:
-    "The micro-rounds written so far, in order, each checked (`check_micro`); `RunDamaged`, naming the file and the way out, when one is missing or wrong."
+    """The micro-rounds written so far, in order, each checked (`check_micro`); `RunDamaged`, naming the file and the
+    way out, when one is missing or wrong."""
     out, tk = [], {key: v[t['round'] == k] for key, v in t.items()}
     done = set(_pixels(tk))
     for j, fn in enumerate(micro_files(folder, k)):
@@ -96,15 +101,18 @@ def read_journal(folder, # the run folder
         out.append(rec)
     picked = {p for m in out for p in zip(m['image'].tolist(), m['row'].tolist(), m['col'].tolist())}
     if extra := sorted(done - picked):
-        raise RunDamaged(f"{Path(folder)/'labels.jsonl'} holds {len(extra)} answers of round {k} that no micro-round in {micro_file(folder, k, 0).parent} picked "
-                         f"(the first: image {extra[0][0]}, row {extra[0][1]}, col {extra[0][2]}): a micro-round file was deleted or replaced. {RECOVER}")
+        raise RunDamaged(f"{Path(folder)/'labels.jsonl'} holds {len(extra)} answers of round {k} that no micro-round "
+                         f"in {micro_file(folder, k, 0).parent} picked "
+                         f"(the first: image {extra[0][0]}, row {extra[0][1]}, col {extra[0][2]}): a micro-round file "
+                         f"was deleted or replaced. {RECOVER}")
     return out
 
 # %% ../nbs/10a0_journal.ipynb #afc27519
 def staleness(folder, # a run folder
               k, # a streamed round
              )->dict:
-    "How stale round `k`'s picks were when answered: answers their head had not seen, and seconds from an answer to the first pick by a head that saw it."
+    """How stale round `k`'s picks were when answered: answers their head had not seen, and seconds from an answer to
+    the first pick by a head that saw it."""
     ms = [json.loads(fn.read_text()) for fn in micro_files(folder, k)]
     act = [json.loads(l) for l in active_lines(Path(folder, 'labels.jsonl').read_bytes())]
     base, ans = sum(o['round'] < k for o in act), [o for o in act if o['round'] == k]

@@ -25,7 +25,8 @@ def open_pool(folder:RunFolder, # the run's folder
               eval_ds=None, # the evaluation split given (None: none, unless the pool is rebuilt)
               progress=True, # a line when loading takes long
              )->tuple: # (the pool, loaded; the evaluation split; (H,W) of each pool image at the working size)
-    "The run's pool, loaded and checked against the settings: its classes, the rounds' pixels, the model's architecture."
+    """The run's pool, loaded and checked against the settings: its classes, the rounds' pixels, the model's
+    architecture."""
     if train_ds is None: train_ds, eval_ds = folder.datasets(cfg)
     # a folder that moved keeps the name its labels were saved under
     if cfg.dataset == 'folder': train_ds.name = folder.labelled_name() or train_ds.name
@@ -47,11 +48,14 @@ def pool_change(folder:RunFolder, # the run's folder
                 shapes, # (H,W) of its images at the working size
                 k, # the run's open round
                )->PoolChange:
-    "How the pool differs from the one the run last saw (`RunFolder.check_pool`); a change of frame while a streamed round is open is refused here, before any write."
+    """How the pool differs from the one the run last saw (`RunFolder.check_pool`); a change of frame while a streamed
+    round is open is refused here, before any write."""
     c = folder.check_pool(ds, shapes)
     if c.frame_changed and folder.streamed(k) is not None:
-        raise ValueError(f"round {k} of {folder.path} is streamed and not finished, and the pool changed since it started "
-                         f"({', '.join(n for n in ('added', 'left', 'changed', 'resized') if getattr(c, n))}): finish the round with its pool first, then change it")
+        raise ValueError(f"round {k} of {folder.path} is streamed and not finished, and the pool changed since it "
+                         "started "
+                         f"({', '.join(n for n in ('added', 'left', 'changed', 'resized') if getattr(c, n))}): finish "
+                         "the round with its pool first, then change it")
     return c
 
 # %% ../nbs/06e_pool.ipynb #4fb012f3
@@ -60,7 +64,9 @@ def class_news(old, new, class_map)->str: # the classes before and now, and the 
     m = class_changes(old, new, class_map); into = {}
     for a, b in m.items(): into.setdefault(b, []).append(a)
     said = [f"added {', '.join(c for c in new if c not in into)}"] if any(c not in into for c in new) else []
-    said += [f"{a[0]} renamed {b}" if len(a) == 1 else f"{', '.join(a)} merged into {b}" for b, a in into.items() if b is not None and a != [b]]
+    said += [f"{a[0]} renamed "
+             f"{b}" if len(a) == 1 else f"{', '.join(a)} merged into "
+                                        f"{b}" for b, a in into.items() if b is not None and a != [b]]
     said += [f"the answers of {', '.join(into[None])} are void now"] if None in into else []
     return f"the classes changed ({'; '.join(said)}): the learner gets an output per class, the labeller a key; every answer keeps its class"
 
@@ -75,7 +81,8 @@ def grow(folder:RunFolder, # the run's folder
          shapes, # their working sizes
          say, # say(line): tell a person what changed (a `RunNotice`)
         ):
-    "Act on what changed since the run last opened, each write before the one that would forget it: sizes of old labels and queries, set-asides, pool.json, config.json."
+    """Act on what changed since the run last opened, each write before the one that would forget it: sizes of old
+    labels and queries, set-asides, pool.json, config.json."""
     f, c, st, out = folder, change, store, folder.path
     # a class change first: config.json says it last
     st.settle()
@@ -88,8 +95,10 @@ def grow(folder:RunFolder, # the run's folder
     if ch:
         saved, started = f.settings()
         f.write_settings({**saved, **{k: getattr(cfg, k) for k in ('root', 'data_kw', *SIZE, 'rounds') if k in ch or (k == 'data_kw' and 'root' in ch)}}, started)
-    if 'root' in ch: warnings.warn(f"{out}: its dataset moved from {ch['root'][0]} to {ch['root'][1]}; config.json now records the new place")
-    if 'rounds' in ch: say(f"{out}: {ch['rounds'][1]} round{'s' if ch['rounds'][1] != 1 else ''} planned (was {ch['rounds'][0]})")
+    if 'root' in ch: warnings.warn(f"{out}: its dataset moved from {ch['root'][0]} to {ch['root'][1]}; config.json now "
+                                   "records the new place")
+    if 'rounds' in ch: say(f"{out}: {ch['rounds'][1]} round{'s' if ch['rounds'][1] != 1 else ''} planned (was "
+                           f"{ch['rounds'][0]})")
     if 'classes' in ch: say(f"{out}: {class_news(*ch['classes'], class_map)}")
     for line in c.notes(st, cfg.root and Path(cfg.root).name or 'the pool'): say(f"{out}: {line}")
 
@@ -102,7 +111,8 @@ def join_round(folder:RunFolder, # the run's folder
                names, # the pool's image names
                say, # say(line): tell a person (a `RunNotice`)
               ):
-    "Images with no answer and no pick in open round `k` (new to the pool, or asked afresh): their first pixels, added to the round's queries."
+    """Images with no answer and no pick in open round `k` (new to the pool, or asked afresh): their first pixels, added
+    to the round's queries."""
     q = folder.query_file(k)
     if not q.exists() or folder.streamed(k): return
     cur = load_queries(q, store.images, store.legacy)
@@ -111,5 +121,6 @@ def join_round(folder:RunFolder, # the run's folder
     p, c = pick(new), cfg
     save_queries(q, {f: np.concatenate([cur[f], p[f]]) for f in ('image', 'row', 'col')}, k, seconds=query_seconds(q), images=store.images)
     how = 'at random' if k == 0 or c.strategy == 'random' else f"by the round-{k - 1} model ({c.strategy})"
-    say(f"{folder.path}: {len(new)} image{'s' if len(new) > 1 else ''} with no answer yet ({', '.join(names[i] for i in new[:3])}{' ...' if len(new) > 3 else ''}) "
+    say(f"{folder.path}: {len(new)} image{'s' if len(new) > 1 else ''} with no answer yet "
+        f"({', '.join(names[i] for i in new[:3])}{' ...' if len(new) > 3 else ''}) "
         f"join{'' if len(new) > 1 else 's'} round {k}: {c.init_pixels} pixels each, chosen {how}")

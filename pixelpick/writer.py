@@ -13,12 +13,15 @@ class LearnerClosed(RuntimeError):
     "The learner was closed: its writer lock is given back, and it only reads."
 
 class OneWriter:
-    "A run folder's one writer (`ActiveLearner`): it writes until `close()`, which gives the lock back; then it only reads."
+    """A run folder's one writer (`ActiveLearner`): it writes until `close()`, which gives the lock back; then it only
+    reads."""
     _closed = False
     @property
     def closed(self)->bool: return self._closed
     def _writable(self): # called before every write
-        if self._closed: raise LearnerClosed(f"this ActiveLearner on {self.out} is closed (its writer lock was given back); open the folder again to go on: ActiveLearner({str(self.out)!r}, ...)")
+        if self._closed: raise LearnerClosed(f"this ActiveLearner on {self.out} is closed (its writer lock was given "
+                                             f"back); open the folder again to go on: ActiveLearner({str(self.out)!r}, "
+                                             "...)")
     def close(self):
         "Give the run folder's writer lock back; from now on the learner only reads. Closing twice is fine."
         if self._closed: return
