@@ -418,7 +418,8 @@ def answers_in(self:RunFolder, k)->int: # a round
 # %% ../nbs/05c_folder.ipynb #ff3f81ec
 @patch
 def streamed(self:RunFolder, k)->dict|None: # a round
-    "The settings of round `k`'s stream (every, ahead, steps) while it is streamed and not finished (`pixelpick.stream`), else None."
+    """The settings of round `k`'s stream (every, ahead, steps) while it is streamed and not finished (`pixelpick.stream`),
+    else None."""
     q = self.query_file(k)
     if not q.exists() or (s := read_queries(q).get('stream')) is None or s.get('complete'): return None
     return {key: s.get(key) for key in ('every', 'ahead', 'steps')}

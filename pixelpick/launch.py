@@ -77,7 +77,7 @@ def label_plan(out_dir, # folder of a saved run
         lines.append(f"Round {k} is streamed (K = {saved['every']}): {done} of {f'{ppi*n}' if n else 'its'} answers given; the labeller resumes the stream"
                      + ('' if stream else ' (as `pixelpick label --stream` would)') + '.')
     elif f.query_file(k).exists():
-        asked, left = f.round_progress(k)                                  # labels by image name: read through the run's pool
+        asked, left = f.round_progress(k)                                  # labels by image name, read through the pool
         lines.append(f"Round {k} is open: {left} of {asked} queried pixels still to label; the labeller resumes there"
                      + ('' if pixels_per_round is None else f" (its pixels are already chosen: --pixels-per-round {pixels_per_round} applies from round {k + 1})") + '.')
     else:
@@ -109,14 +109,15 @@ def _check_root(out, root): # the run folder; the dataset root its config.json r
         raise FileNotFoundError(f"{out} is a run on your own images, but {root} has neither images/ nor train/images/: {FOLDER_LAYOUT}")
 
 # %% ../nbs/08c_launch.ipynb #509c84cc
-def _next_rounds(f, cfg, started, n, k): # the run's `RunFolder`, its settings and `next_rounds`, the new pixels per image, rounds trained so far
+def _next_rounds(f, cfg, started, n, k): # the `RunFolder`; its settings, `next_rounds`; the new pixels per image; rounds done
     "Set the size of the rounds to come, checked like every setting; keep the size the run started with, so the same `pixelpick run` command is still accepted."
     from pixelpick.config import Config, check_pixels
-    started = dict(started); started.setdefault('pixels_per_round', cfg.get('pixels_per_round', Config.pixels_per_round))
+    started = {'pixels_per_round': cfg.get('pixels_per_round', Config.pixels_per_round), **started}
     new = {**cfg, 'pixels_per_round': n}
     try:
         c = f.check_settings(new)                                          # every setting checked, before anything is written
-        if (rec := f.pool_record()) is not None: check_pixels(c, rec['shapes'], done=k)   # a folder from before pool.json: the sizes are checked when it opens
+        # a folder from before pool.json: the sizes are checked when it opens
+        if (rec := f.pool_record()) is not None: check_pixels(c, rec['shapes'], done=k)
         f.write_settings(new, started)
     except (TypeError, ValueError) as e: raise ValueError(f"--pixels-per-round {n}: {e}") from None
     return new

@@ -54,7 +54,7 @@ class Stream:
         self.trainer, self.cache, self.shapes = trainer or Trainer(), None, al.learner.shapes
         self._hold(takeover)
         self.spec = {'every': every, 'ahead': ahead, 'steps': steps}
-        try: self._open(); self.micros = read_journal(self.al.out, self.k, self.sid, self.shapes, self._table())   # checked (`journal`)
+        try: self._open(); self.micros = read_journal(self.al.out, self.k, self.sid, self.shapes, self._table())   # checked
         except BaseException: self.close(); raise
     def __repr__(self): return f"Stream({str(self.al.out)!r}, round {self.k}, K={self.every or '∞'}: {len(self.micros)} micro-rounds, {int(self.remaining().sum())} picks to answer)"
 
