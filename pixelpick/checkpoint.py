@@ -59,7 +59,8 @@ def learner_identity(cfg, # the run's `Config`
     w = getattr(learner, 'encoder', None)
     if w is not None:
         h = hashlib.sha1()
-        for key, v in getattr(w, 'net', w).encoder.state_dict().items(): h.update(key.encode()); h.update(v.detach().cpu().numpy().tobytes())   # the encoder alone: the run's head is not in it
+        for key, v in getattr(w, 'net', w).encoder.state_dict().items():   # the encoder alone: the run's head is not in it
+            h.update(key.encode()); h.update(v.detach().cpu().numpy().tobytes())
         wid = h.hexdigest()[:16]
     else: wid = hashlib.sha1(Path(cfg.weights).read_bytes()).hexdigest()[:16] if cfg.weights not in (None, 'imagenet') else cfg.weights
     return {'training': cfg.training, **{s: getattr(cfg, s) for s in LEARNERS[cfg.training].settings if s not in WHERE}, 'weights_id': wid}

@@ -36,7 +36,9 @@ def check_source(folder:RunFolder, # a run folder being opened
     "A new run from another's answers (`labels_from`): that run must be there."
     if (src := cfg.labels_from) is None or folder.settings() is not None: return   # none, or a run that started already
     f = RunFolder(src)
-    if not (f.labels_file.is_file() and f.config_file.is_file()): raise ValueError(f"labels_from={src!r}: not a run folder (no labels.jsonl and config.json); give the folder of the run whose answers to start from")
+    if not (f.labels_file.is_file() and f.config_file.is_file()):
+        raise ValueError(f"labels_from={src!r}: not a run folder (no labels.jsonl and config.json); give the folder of the run "
+                         "whose answers to start from")
 
 # %% ../nbs/06f_fork.ipynb #99f367b4
 def carry_answers(folder:RunFolder, # the new run's folder
@@ -80,9 +82,12 @@ def fork_folder(folder:RunFolder, # the run forked
     for k in range(upto):
         for ext in ('json', 'seconds'):                                       # (.seconds: query times of older runs)
             if (p := folder.query_file(k, ext)).exists(): (out/'queries'/p.name).write_bytes(p.read_bytes())
-    res = folder.results(); new.write_results({**res, 'rounds': res['rounds'][:upto], 'config': {**res['config'], **changes}})
+    res = folder.results()
+    new.write_results({**res, 'rounds': res['rounds'][:upto], 'config': {**res['config'], **changes}})
     for k in range(upto):
-        if (m := folder.model_file(k)).exists(): (out/'models').mkdir(exist_ok=True); (out/'models'/m.name).write_bytes(m.read_bytes())
+        if (m := folder.model_file(k)).exists():
+            (out/'models').mkdir(exist_ok=True); (out/'models'/m.name).write_bytes(m.read_bytes())
     # a folder from before per-round checkpoints
     old = folder.path/'model.pt'
-    if old.exists() and torch.load(old, weights_only=True)['round'] == upto - 1: (out/'model.pt').write_bytes(old.read_bytes())
+    if old.exists() and torch.load(old, weights_only=True)['round'] == upto - 1:
+        (out/'model.pt').write_bytes(old.read_bytes())
