@@ -3,9 +3,9 @@ from Python as a resumed session does. Times, medians of `--repeats` reopenings 
 
 - `reopen`: the whole `ActiveLearner(folder, train, val)` on loaded splits (settings, pool and folder checks, label replay);
 - `fingerprints`: the SHA-1 of every pool image's pixels (`image_fingerprints`), what pool.json and the feature cache are checked by;
-- `pool_check`: `_check_pool` (fingerprints plus the comparison with pool.json);
+- `pool_check`: `pool.pool_change` (fingerprints plus the comparison with pool.json);
 - `labels_replay`: reading labels.jsonl into a `LabelStore`;
-- `checkpoint_check`: `_trained_on(k)`, the fingerprint a checkpoint is checked against when it is loaded;
+- `checkpoint_check`: `Checkpoints.trained_on(k)`, the fingerprint a checkpoint is checked against when it is loaded;
 - `feature_check`: the sampled checksum of the feature file (`_sample_hash`), read before a cached file is reused;
 - `decode`: reading and decoding the 367 PNGs (`get_dataset(...).load_all()`), which a new process pays before any check;
 - `fresh_process`: a new Python process that reopens the folder from its config.json alone (imports, decoding both
@@ -39,6 +39,7 @@ def main():
     from pixelpick.datasets import find_camvid
     from pixelpick.data import get_dataset
     from pixelpick.loop import ActiveLearner
+    from pixelpick.pool import pool_change
     from pixelpick.labels import LabelStore
     from pixelpick.features import image_fingerprints, _sample_hash
     root = find_camvid()
@@ -54,9 +55,9 @@ def main():
     feats = sorted((out/'features').glob('*.npy'))
     res = {'images': len(tr), 'scale': args.scale, 'shape': list(tr[0][0].shape), 'labels': len(al.store), 'repeats': args.repeats,
            'reopen': med(reopen, args.repeats), 'fingerprints': med(lambda: image_fingerprints(al.ds), args.repeats),
-           'pool_check': med(al._check_pool, args.repeats),
+           'pool_check': med(lambda: pool_change(al.folder, al.ds, al.shapes, al.round), args.repeats),
            'labels_replay': med(lambda: len(LabelStore(out/'labels.jsonl', al.ds.names, al.ds.classes, al.ds.name, readonly=True)), args.repeats),
-           'checkpoint_check': med(lambda: al._trained_on(1), args.repeats),
+           'checkpoint_check': med(lambda: al.checkpoints.trained_on(1), args.repeats),
            'feature_check': med(lambda: [_sample_hash(f) for f in feats], args.repeats), 'feature_files': len(feats),
            'decode': round(decode, 2), 'threads': torch.get_num_threads(), 'load': [round(load0, 2), round(os.getloadavg()[0], 2)]}
     child = ("import time; t0 = time.perf_counter(); import sys; from pixelpick.loop import ActiveLearner; t1 = time.perf_counter(); "

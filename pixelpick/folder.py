@@ -16,6 +16,7 @@ from .features import image_fingerprints
 from .labels import round_file
 from .lock import hold_lock
 from .frame import Images, class_changes
+from .labelfile import active_lines
 from .oracle import load_queries, read_queries, pending
 
 # %% auto #0
@@ -398,10 +399,37 @@ def notes(self:PoolChange, store, # the run's `LabelStore`, for the numbers of a
 def round_progress(self:RunFolder, k)->tuple: # a round whose queries file exists
     "(pixels round `k` asks, how many of them still wait for an answer), from the run's files alone (no dataset): what `pixelpick label` says."
     from pixelpick.labels import LabelStore
-    if self.pool_file.exists(): rec = json.loads(self.pool_file.read_text()); frame = Images(rec['names'], rec['shapes'])
+    if (rec := self.pool_record()) is not None: frame = Images(rec['names'], rec['shapes'])
     else: frame = Images(json.loads(self.labels_file.read_text().split('\n', 1)[0]).get('images') or [])   # a run from before pool.json: its labels' images
     st = LabelStore(self.labels_file, frame, None, None, readonly=True, legacy=frame)
     if not frame and 'frame' not in (qr := read_queries(self.query_file(k))):   # no pool known: the picks less the round's answers
         return len(qr['image']), max(0, len(qr['image']) - int((st.rounds() == k).sum()))
     q = load_queries(self.query_file(k), frame, frame)
     return len(q['image']), len(pending(q, st)['image'])
+
+# %% ../nbs/05c_folder.ipynb #6a2210fa
+@patch
+def pool_record(self:RunFolder)->dict|None:
+    "pool.json's record of the pool (None when there is none: a new run, or one from before pool.json)."
+    return json.loads(self.pool_file.read_text()) if self.pool_file.exists() else None
+
+@patch
+def answers_in(self:RunFolder, k)->int: # a round
+    "How many answers of round `k` labels.jsonl holds (undone ones not counted), read without the dataset."
+    return sum(json.loads(line)['round'] == k for line in active_lines(self.labels_file.read_bytes()))
+
+# %% ../nbs/05c_folder.ipynb #ff3f81ec
+@patch
+def streamed(self:RunFolder, k)->dict|None: # a round
+    """The settings of round `k`'s stream (every, ahead, steps) while it is streamed and not finished (`pixelpick.stream`),
+    else None."""
+    q = self.query_file(k)
+    if not q.exists() or (s := read_queries(q).get('stream')) is None or s.get('complete'): return None
+    return {key: s.get(key) for key in ('every', 'ahead', 'steps')}
+
+@patch
+def unanswered(self:RunFolder, k, store)->dict: # a round, the run's `LabelStore`
+    "Pixels round `k` queried that have no answer in `store` yet (none when the round is not queried)."
+    q = self.query_file(k)
+    if not q.exists(): return {'image': np.zeros(0, int), 'row': np.zeros(0, int), 'col': np.zeros(0, int)}
+    return pending(load_queries(q, store.images, store.legacy), store)

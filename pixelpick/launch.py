@@ -7,12 +7,10 @@ from __future__ import annotations
 import importlib.util, json, os, secrets, subprocess, sys
 from pathlib import Path
 from .lock import lock_holder, RunLocked
-from .labels import round_file
-from .labelfile import active_lines
 
 # %% auto #0
-__all__ = ['LABEL_CELLS', 'STREAM_NOTE', 'FOLDER_LAYOUT', 'results_text', 'streamed', 'label_notebook', 'label_plan',
-           'label_command', 'open_labeller', 'next_round']
+__all__ = ['LABEL_CELLS', 'STREAM_NOTE', 'FOLDER_LAYOUT', 'results_text', 'label_notebook', 'label_plan', 'label_command',
+           'open_labeller', 'next_round']
 
 # %% ../nbs/08c_launch.ipynb #ec939c12
 def _cell(src, kind='code'):
@@ -23,14 +21,6 @@ def results_text(history)->str:
     "One line per trained round: pixels per image, labels and mIoU, rounded for reading."
     return '\n'.join(f"round {h['round']}: {h['pixels_per_image']:.0f} px/img, {h['labels']} labels, "
                      + (f"mIoU {h['miou']:.1f}" if h.get('miou') is not None else 'no evaluation') for h in history)
-
-# %% ../nbs/08c_launch.ipynb #2bc60571
-def streamed(qfile)->dict|None: # a round's queries file
-    "The settings of the round's stream (K, ahead, steps) when it is streamed and not finished, else None."
-    if not Path(qfile).exists(): return None
-    try: s = json.loads(Path(qfile).read_text()).get('stream')
-    except ValueError as e: raise ValueError(f"{qfile} is not valid JSON ({e}): restore it from a backup") from None
-    return None if s is None or s.get('complete') else {k: s.get(k) for k in ('every', 'ahead', 'steps')}
 
 # %% ../nbs/08c_launch.ipynb #a9ee25bc
 LABEL_CELLS = [
@@ -71,22 +61,23 @@ def label_plan(out_dir, # folder of a saved run
                every=10, # K: answers per retraining when streaming
               )->str:
     "What `pixelpick label` is about to do: rounds so far, and the round it opens or resumes with how many pixels."
-    out = Path(out_dir); cfg = json.loads((out/'config.json').read_text())
-    res = json.loads((out/'results.json').read_text()) if (out/'results.json').exists() else {}
+    from pixelpick.folder import RunFolder
+    out = Path(out_dir); f = RunFolder(out)                                # the run's files, read through its folder
+    if (got := f.settings()) is None: raise FileNotFoundError(f"{f.config_file}: no such file (not a saved run)")
+    (cfg, started), res = got, f.results()
     hist, k = res.get('rounds', []), len(res.get('rounds', []))
     if cfg.get('dataset') == 'folder': _check_root(out, cfg.get('root'))
-    if pixels_per_round is not None: cfg = _next_rounds(out, cfg, pixels_per_round, k)
+    if pixels_per_round is not None: cfg = _next_rounds(f, cfg, started, pixels_per_round, k)
     lines = [f"Run {out}: " + (f"{k} round{'s' if k != 1 else ''} trained, {cfg.get('rounds')} planned" + (' (complete: labelling adds a round)' if k >= cfg.get('rounds', 0) else '') if k else 'no round trained yet')]
     lines += ['  ' + l for l in results_text(hist).splitlines()]
-    q, n = round_file(out, 'queries', k), res.get('n_images')
+    n = res.get('n_images')
     if stream: _check_live(out, cfg)
-    if saved := streamed(q):
-        ppi, done = cfg.get('pixels_per_round'), sum(o['round'] == k for o in _active_labels(out/'labels.jsonl'))
+    if saved := f.streamed(k):
+        ppi, done = cfg.get('pixels_per_round'), f.answers_in(k)
         lines.append(f"Round {k} is streamed (K = {saved['every']}): {done} of {f'{ppi*n}' if n else 'its'} answers given; the labeller resumes the stream"
                      + ('' if stream else ' (as `pixelpick label --stream` would)') + '.')
-    elif q.exists():
-        from pixelpick.folder import RunFolder
-        asked, left = RunFolder(out).round_progress(k)                    # labels by image name: read through the run's pool
+    elif f.query_file(k).exists():
+        asked, left = f.round_progress(k)                                  # labels by image name, read through the pool
         lines.append(f"Round {k} is open: {left} of {asked} queried pixels still to label; the labeller resumes there"
                      + ('' if pixels_per_round is None else f" (its pixels are already chosen: --pixels-per-round {pixels_per_round} applies from round {k + 1})") + '.')
     else:
@@ -117,24 +108,18 @@ def _check_root(out, root): # the run folder; the dataset root its config.json r
         raise FileNotFoundError(f"{out} is a run on your own images, but {root} has neither images/ nor train/images/: {FOLDER_LAYOUT}")
 
 # %% ../nbs/08c_launch.ipynb #509c84cc
-def _next_rounds(out, cfg, n, k): # the run folder, its config.json, the new pixels per image, rounds trained so far
+def _next_rounds(f, cfg, started, n, k): # the `RunFolder`; its settings, `next_rounds`; the new pixels per image; rounds done
     "Set the size of the rounds to come, checked like every setting; keep the size the run started with, so the same `pixelpick run` command is still accepted."
     from pixelpick.config import Config, check_pixels
-    from pixelpick.folder import RunFolder, NEXT_ROUNDS
-    started = dict(cfg.get(NEXT_ROUNDS) or {}); started.setdefault('pixels_per_round', cfg.get('pixels_per_round', Config.pixels_per_round))
-    new = {**{k: v for k, v in cfg.items() if k != NEXT_ROUNDS}, 'pixels_per_round': n}
-    f = RunFolder(out)
+    started = {'pixels_per_round': cfg.get('pixels_per_round', Config.pixels_per_round), **started}
+    new = {**cfg, 'pixels_per_round': n}
     try:
         c = f.check_settings(new)                                          # every setting checked, before anything is written
-        if f.pool_file.exists(): check_pixels(c, json.loads(f.pool_file.read_text())['shapes'], done=k)   # a folder from before pool.json: the sizes are checked when it opens
+        # a folder from before pool.json: the sizes are checked when it opens
+        if (rec := f.pool_record()) is not None: check_pixels(c, rec['shapes'], done=k)
         f.write_settings(new, started)
     except (TypeError, ValueError) as e: raise ValueError(f"--pixels-per-round {n}: {e}") from None
     return new
-
-# %% ../nbs/08c_launch.ipynb #8de4a61d
-def _active_labels(path):
-    "The active label records of a labels.jsonl file (adds minus undos), read without the dataset."
-    return [json.loads(l) for l in active_lines(Path(path).read_bytes())]
 
 # %% ../nbs/08c_launch.ipynb #e044004e
 def label_command(out_dir, # folder of a saved run
@@ -146,8 +131,9 @@ def label_command(out_dir, # folder of a saved run
                   every=10, # K: answers per retraining when streaming
                  ):
     "`pixelpick label RUN_DIR`: say what it will do, write `label.ipynb` into the run folder and start JupyterLab on it."
-    out = Path(out_dir)
-    if not (out/'config.json').exists() or not (out/'labels.jsonl').exists():
+    from pixelpick.folder import RunFolder
+    out = Path(out_dir); f = RunFolder(out)
+    if not f.config_file.exists() or not f.labels_file.exists():
         raise FileNotFoundError(f"{out} is not a saved run (no config.json and labels.jsonl); start one with `pixelpick run --out {out}` "
                                 f"(on {FOLDER_LAYOUT}: `pixelpick run --dataset folder --root ROOT --out {out}`)")
     if who := lock_holder(out): raise RunLocked(f"{out.resolve()} is in use by {who} (another labeller or a running `pixelpick run`); close it first: one writer per run folder")
@@ -187,7 +173,7 @@ def _labeller_for(al, stream, every, mode):
     "The labeller of `al`'s current round: the stream's (resumed with its saved settings, or new), else the batch one."
     from pixelpick.labeller import labeller
     from pixelpick.stream import stream_labeller
-    k, saved = al.round, streamed(al.folder.query_file(al.round))
+    k, saved = al.round, al.folder.streamed(al.round)
     if saved: print(f"round {k} is streamed (K = {saved['every']}): the stream resumes"); return stream_labeller(al, saved['every'], saved['ahead'], saved['steps'], mode=mode)
     if stream and k == 0: print("round 0 is random (no model yet): answer it here, then run the next cell; the stream starts at round 1")
     elif stream and al.folder.query_file(k).exists(): print(f"round {k} was asked as a batch: answer it here; the stream starts at round {k + 1}")

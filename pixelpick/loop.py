@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_loop.ipynb #15e9ef5d
 from __future__ import annotations
-import errno, hashlib, json, os, platform, time, warnings
+import json, os, time, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
@@ -12,26 +12,32 @@ import torch
 from fastcore.basics import patch
 from .images import atomic_write
 from .segdataset import SegDataset
-from .data import check_classes
-from .models import create_model
-from .labels import LabelStore, VOID, round_file
-from .frame import Images, check_class_names, class_changes
-from .labelfile import active_lines, labels_fingerprint
+from .labels import LabelStore, VOID
+from .frame import Images, class_changes
 from .acquire import score_pool, key_seed
-from .learners import Learner, create_learner, remap_outputs, LEARNERS
-from .oracle import Oracle, Person, as_oracle, HumanOracle, save_queries, load_queries, read_queries, pending, query_seconds
-from .config import Config, check_pixels
+from .learners import Learner, create_learner
+from .oracle import Oracle, as_oracle, HumanOracle, save_queries, load_queries
+from .config import Config
 from .distributed import get_state
 from .train import long_step
-from .folder import RunFolder, RunDamaged, RECOVER, NEXT_ROUNDS, WHERE, SIZE, run_source, RunNotice, pool_entries, same_picture
-_all_ = ['Config', 'RunDamaged', 'NEXT_ROUNDS']                     # still importable from here
+from .folder import RunFolder, RunDamaged, NEXT_ROUNDS, run_source, RunNotice
+from .writer import OneWriter, LearnerClosed
+from .checkpoint import Checkpoints, round_entry, run_record
+from .pool import open_pool, pool_change, grow, join_round
+from .fork import run_answers, check_source, carry_answers, fork_folder
+_all_ = ['Config', 'RunDamaged', 'NEXT_ROUNDS', 'run_answers', 'LearnerClosed']   # still importable from here
 
 # %% auto #0
-__all__ = ['ActiveLearner', 'LearnerClosed', 'Step', 'run_answers', 'Config', 'RunDamaged', 'NEXT_ROUNDS']
+__all__ = ['ActiveLearner', 'Step', 'Config', 'RunDamaged', 'NEXT_ROUNDS', 'run_answers', 'LearnerClosed']
 
 # %% ../nbs/06_loop.ipynb #c8c64f52
-class ActiveLearner:
+class ActiveLearner(OneWriter):
     "PixelPick active learning on a pool, with a run folder that makes it resumable."
+    history = property(lambda self: self.folder.history, doc="One dict per trained round, from results.json.")
+    round = property(lambda self: len(self.history), doc="The round to do next (= rounds trained so far).")
+    head_learner = property(lambda self: self.learner, doc="`learner`, by its name from before learners were pluggable.")
+    waiting = property(lambda self: len(self.pending_queries()['image']), doc="The open round's pixels still to answer: a person's.")
+    def _long(self, what): return long_step(what, self.progress and self.dist.is_main_process)   # a line when it takes long
     def __init__(self,
                  out_dir, # the run folder (created, or reopened to resume)
                  train_ds:SegDataset=None, # the pool; default: built from `config`
@@ -42,82 +48,28 @@ class ActiveLearner:
                  class_map=None, # {old class: new class or 'void'}: a reopened run goes on with other classes (`class_changes`; an added class needs none)
                  **kw, # `Config` fields
                 ):
-        self.out, self._closed = Path(out_dir), False
+        self.out, self.progress = Path(out_dir), progress
         self.folder = RunFolder(self.out)                                 # its files, config.json's one writer, results.json
         self.readonly = (self.out.is_dir() and not os.access(self.out, os.W_OK)) if readonly is None else readonly
-        self.cfg = self._config(kw, run_source(train_ds, eval_ds), class_map)   # every setting checked; nothing written yet
-        if train_ds is None: train_ds, eval_ds = self.folder.datasets(self.cfg)
-        if self.cfg.dataset == 'folder': train_ds.name = self.folder.labelled_name() or train_ds.name   # a folder that moved keeps the name its labels were saved under
-        if self.cfg.n_train: train_ds = train_ds.subset(range(min(self.cfg.n_train, len(train_ds))))
-        with long_step(f'loading {len(train_ds)} images', progress): train_ds = train_ds.load_all()
-        self.ds, self.eval_ds, self.progress = train_ds, eval_ds, progress
-        if self.cfg.dataset == 'folder':                                   # your own masks: a class none holds, or 0/255 masks that hide one
-            for s in (self.ds, eval_ds): s is not None and check_classes(s)
-        self._check(); self._check_pool()
+        self.cfg, self._changes = self.folder.open_settings(kw, run_source(train_ds, eval_ds), self.readonly, class_map)   # checked; nothing written
+        self._class_map = (class_map or {}) if 'classes' in self._changes else class_map
+        check_source(self.folder, self.cfg)                               # a new run from another's answers: that run is there
+        self.ds, self.eval_ds, self.shapes = open_pool(self.folder, self.cfg, train_ds, eval_ds, progress)   # loaded and checked
+        self._pool = pool_change(self.folder, self.ds, self.shapes, self.round)   # what changed since it last ran
         self.oracle:Oracle = as_oracle(oracle, self.ds, self.cfg.noise, self.cfg.seed)
         self.dist = get_state(self.cfg.device)                            # one process, or this one's share of an `accelerate launch`
         self._open()                                                      # only now: the folder, its writer lock, a new run's config.json
         with self.dist.main_first():                                      # one writer: the main process; the others read its files
-            self.store = LabelStore(self.folder.labels_file, Images(self.ds.names, self._shapes(), self.ds.photo_shapes), self.ds.classes, self.ds.name,
+            self.store = LabelStore(self.folder.labels_file, Images(self.ds.names, self.shapes, self.ds.photo_shapes), self.ds.classes, self.ds.name,
                                     readonly=self.readonly or not self.dist.is_main_process, legacy=self._pool.prev, class_map=self._class_map)
-        self._check_folder()                                              # the files agree, before anything of this opening is written
+        self.folder.check(self.store, self.cfg.full)                      # the files agree, before anything of this opening is written
         with self.dist.main_first():
-            if not self.store.readonly: self._grow()                     # what changed since it last ran, written in an order a kill cannot break
-        if not self.store.readonly: self._carry()
+            if not self.store.readonly:                                   # what changed since it last ran, written in an order a kill cannot break
+                grow(self.folder, self._pool, self.store, self.cfg, self._changes, self._class_map, self.ds.names, self.shapes, self._say)
+        if not self.store.readonly:                                       # a new run from another's answers: they are its round 0
+            for line in carry_answers(self.folder, self.store, self.cfg, self._pool.record, self._class_map): self._say(f"{self.out}: {line}")
+        self.checkpoints = Checkpoints(self.folder, self.cfg, self.store, self.ds)   # round models, read back only when they are this run's
         self.model, self.model_round = None, None
-
-# %% ../nbs/06_loop.ipynb #c00d9beb
-@patch
-def _config(self:ActiveLearner, kw, src=None, class_map=None): # given settings; settings that rebuild the given datasets (new runs only); the class map
-    cfg, self._changes = self.folder.open_settings(kw, src, self.readonly, class_map)
-    self._class_map = (class_map or {}) if 'classes' in self._changes else class_map
-    if cfg.labels_from is not None and self.folder.settings() is None:    # a new run from another's answers: that run must be there
-        f = RunFolder(cfg.labels_from)
-        if not (f.labels_file.is_file() and f.config_file.is_file()): raise ValueError(f"labels_from={cfg.labels_from!r}: not a run folder (no labels.jsonl and config.json); give the folder of the run whose answers to start from")
-    return cfg
-
-# %% ../nbs/06_loop.ipynb #c0b5c79b
-@patch
-def _check(self:ActiveLearner):
-    c = self.cfg
-    check_class_names(self.ds.classes, 'classes')                                 # two classes at least, none empty or twice
-    check_pixels(c, self._shapes())                                                # the rounds fit the smallest image and its top-M%
-    create_model(self.ds.c, c.arch, c.encoder, None, c.dropout)                   # fails early on a bad arch or encoder
-
-# %% ../nbs/06_loop.ipynb #91cf8163
-@patch
-def _check_pool(self:ActiveLearner):
-    "How the pool differs from the one the run last saw (`PoolChange`); a change of frame while a streamed round is open is refused here, before any write."
-    self._pool = c = self.folder.check_pool(self.ds, self._shapes())
-    q = self._qpath(self.round)
-    if c.frame_changed and q.exists() and _streamed(q):
-        raise ValueError(f"round {self.round} of {self.out} is streamed and not finished, and the pool changed since it started "
-                         f"({', '.join(k for k in ('added', 'left', 'changed', 'resized') if getattr(c, k))}): finish the round with its pool first, then change it")
-
-# %% ../nbs/06_loop.ipynb #5d35fdde
-@patch
-def _qpath(self:ActiveLearner, k): return self.folder.query_file(k)
-
-@patch
-def _mpath(self:ActiveLearner, k): return self.folder.model_file(k)
-
-@patch(as_prop=True)
-def history(self:ActiveLearner)->list: return self.folder.history   # one dict per trained round, from results.json
-
-# %% ../nbs/06_loop.ipynb #b9c78109
-@patch(as_prop=True)
-def round(self:ActiveLearner)->int:
-    "The round to do next (= rounds trained so far)."
-    return len(self.history)
-
-# %% ../nbs/06_loop.ipynb #1ea25f60
-@patch
-def _save_results(self:ActiveLearner, hist):
-    res = {'config': asdict(self.cfg), 'dataset': self.ds.name, 'classes': self.ds.classes, 'n_images': len(self.ds),
-           'eval': None if self.eval_ds is None else self.eval_ds.name,
-           'environment': {'torch': torch.__version__, 'device': self.cfg.device, 'threads': torch.get_num_threads(), 'machine': platform.machine()},
-           'rounds': hist}
-    self.folder.write_results(res)
 
 # %% ../nbs/06_loop.ipynb #2ab724cd
 @patch
@@ -131,84 +83,13 @@ def _open(self:ActiveLearner):
 @patch
 def _say(self:ActiveLearner, msg): warnings.warn(RunNotice(msg), stacklevel=3)   # a notice: what changed, and what it does to the answers
 
-# %% ../nbs/06_loop.ipynb #f183c59a
-@patch
-def _grow(self:ActiveLearner):
-    "Act on what changed since the run last opened, each write before the one that would forget it: sizes of old labels and queries, set-asides, pool.json, config.json."
-    f, c, st = self.folder, self._pool, self.store
-    st.settle()                                                           # a class change first: config.json says it last
-    if c.frame_changed: st.keep_frame(c.prev); f.stamp_queries(c.prev)  # what the files index so far, kept before pool.json forgets it
-    if c.changed: st.set_aside(c.changed, 'its picture changed')
-    if c.write: atomic_write(f.pool_file, json.dumps(c.record))
-    st.legacy = Images(self.ds.names, self._shapes())                     # what pool.json records now
-    ch = self._changes
-    if ch:
-        saved, started = f.settings()
-        f.write_settings({**saved, **{k: getattr(self.cfg, k) for k in ('root', 'data_kw', *SIZE, 'rounds') if k in ch or (k == 'data_kw' and 'root' in ch)}}, started)
-    if 'root' in ch: warnings.warn(f"{self.out}: its dataset moved from {ch['root'][0]} to {ch['root'][1]}; config.json now records the new place")
-    if 'rounds' in ch: self._say(f"{self.out}: {ch['rounds'][1]} round{'s' if ch['rounds'][1] != 1 else ''} planned (was {ch['rounds'][0]})")
-    if 'classes' in ch: self._say(f"{self.out}: {_class_news(*ch['classes'], self._class_map)}")
-    for line in c.notes(st, self.cfg.root and Path(self.cfg.root).name or 'the pool'): self._say(f"{self.out}: {line}")
-
-# %% ../nbs/06_loop.ipynb #0a52cf8c
-def _class_news(old, new, class_map)->str: # the classes before and now, and the map given
-    "What a class change did, in words."
-    m = class_changes(old, new, class_map); into = {}
-    for a, b in m.items(): into.setdefault(b, []).append(a)
-    said = [f"added {', '.join(c for c in new if c not in into)}"] if any(c not in into for c in new) else []
-    said += [f"{a[0]} renamed {b}" if len(a) == 1 else f"{', '.join(a)} merged into {b}" for b, a in into.items() if b is not None and a != [b]]
-    said += [f"the answers of {', '.join(into[None])} are void now"] if None in into else []
-    return f"the classes changed ({'; '.join(said)}): the learner gets an output per class, the labeller a key; every answer keeps its class"
-
-@patch
-def _check_folder(self:ActiveLearner): self.folder.check(self.store, self.cfg.full)   # the files agree (`RunFolder.check`)
-
 # %% ../nbs/06_loop.ipynb #e37bbc8d
-class LearnerClosed(RuntimeError):
-    "The learner was closed: its writer lock is given back, and it only reads."
-
-@patch(as_prop=True)
-def closed(self:ActiveLearner)->bool: return self._closed
-
-@patch
-def _writable(self:ActiveLearner):
-    if self._closed: raise LearnerClosed(f"this ActiveLearner on {self.out} is closed (its writer lock was given back); open the folder again to go on: ActiveLearner({str(self.out)!r}, ...)")
-
-# %% ../nbs/06_loop.ipynb #e5ec5b11
-@patch
-def close(self:ActiveLearner):
-    "Give the run folder's writer lock back; from now on the learner only reads. Closing twice is fine."
-    if self._closed: return
-    self._closed = True
-    if self.store.readonly: return                                      # a reader, or a process that is not the main one: no lock
-    self.store.close(); self._lock.release()      # the same records, read-only: labellers still on screen cannot write
-
-@patch
-def __enter__(self:ActiveLearner): return self
-
-# %% ../nbs/06_loop.ipynb #09d1ab3f
-@patch
-def __exit__(self:ActiveLearner, *exc): self.close()
-
-# %% ../nbs/06_loop.ipynb #cdaeed7a
-@patch
-def _seed(self:ActiveLearner, k, what): return key_seed(self.cfg.seed, k, what)
-
-@patch
-def _shapes(self:ActiveLearner):
-    if getattr(self, '_shp', None) is None: self._shp = [self.ds[i][0].shape[:2] for i in range(len(self.ds))]   # the pool's sizes, once
-    return self._shp
-
-# %% ../nbs/06_loop.ipynb #80c45dae
 @patch
 def _asked(self:ActiveLearner):
-    asked = self.store.asked_masks(self._shapes())
+    asked = self.store.asked_masks(self.shapes)
     if self.cfg.exclude_void and self.ds.has_masks:
         asked = [a | (self.ds[i][1] == self.ds.ignore_index) for i, a in enumerate(asked)]
     return asked
-
-@patch
-def _long(self:ActiveLearner, what): return long_step(what, self.progress and self.dist.is_main_process)   # a line when it takes long
 
 # %% ../nbs/06_loop.ipynb #697b770e
 @patch
@@ -218,14 +99,14 @@ def _wanted(self:ActiveLearner, k)->dict: # a round
     n = np.maximum(0, c.init_pixels - known) if k == 0 else np.where(known > 0, c.pixels_per_round, c.init_pixels)
     return {int(v): np.flatnonzero(n == v).tolist() for v in np.unique(n) if v > 0}
 
-# %% ../nbs/06_loop.ipynb #216c7dc7
 @patch
 def _pick(self:ActiveLearner, k, n, idxs, asked): # the round, pixels per image, the images, what is asked already
     "Round `k`'s picks for images `idxs`: at random in round 0, else by the round-(k-1) model's `strategy` (random for 'random')."
     c, idxs = self.cfg, None if len(idxs) == len(self.ds) else idxs
-    if k == 0: return score_pool(None, self._shapes(), n, 'random', asked, seed=self._seed(k, 1), idxs=idxs, shard=self.dist.shard)
+    if k == 0: return score_pool(None, self.shapes, n, 'random', asked, seed=key_seed(c.seed, k, 1), idxs=idxs, shard=self.dist.shard)
     model = self.get_model(k - 1) if c.strategy != 'random' else None    # MC-dropout masks come from (seed, round, image)
-    return self.learner.score(model, n, c.strategy, asked, c.top_percent, c.mc_passes, seed=self._seed(k, 1), shard=self.dist.shard, idxs=idxs)
+    return self.learner.score(model, n, c.strategy, asked, c.top_percent, c.mc_passes, seed=key_seed(c.seed, k, 1),
+                              shard=self.dist.shard, idxs=idxs)
 
 # %% ../nbs/06_loop.ipynb #5e88dd3f
 @patch
@@ -238,61 +119,20 @@ def query(self:ActiveLearner, k=None): # round to query for (default: the next o
         parts = [self._pick(k, n, idxs, asked) for n, idxs in self._wanted(k).items()]
     picks = {f: np.concatenate([p[f] for p in parts]) if parts else np.zeros(0, int) for f in ('image', 'row', 'col')}
     picks = self.dist.gather_picks(picks)                                 # each process scored its share of the images
-    if self.dist.is_main_process: save_queries(self._qpath(k), picks, k, seconds=time.time() - t0, images=self.store.images)
+    if self.dist.is_main_process: save_queries(self.folder.query_file(k), picks, k, seconds=time.time() - t0, images=self.store.images)
     self.dist.wait()
     return picks
-
-# %% ../nbs/06_loop.ipynb #a9255dc2
-@patch
-def _join(self:ActiveLearner, k): # the open round
-    "Images with no answer and no pick in open round `k` (new to the pool, or asked afresh): their first `init_pixels` pixels, added to the round's queries."
-    q = self._qpath(k)
-    if self.cfg.full or self.store.readonly or k != self.round or not q.exists() or _streamed(q): return
-    cur = load_queries(q, self.store.images, self.store.legacy)
-    new = sorted(set(range(len(self.ds))) - set(self.store.table()['image'].tolist()) - set(cur['image'].tolist()))
-    if not new: return
-    c = self.cfg
-    p = self._pick(k, c.init_pixels, new, self._asked())
-    save_queries(q, {f: np.concatenate([cur[f], p[f]]) for f in ('image', 'row', 'col')}, k, seconds=query_seconds(q), images=self.store.images)
-    how = 'at random' if k == 0 or c.strategy == 'random' else f"by the round-{k - 1} model ({c.strategy})"
-    self._say(f"{self.out}: {len(new)} image{'s' if len(new) > 1 else ''} with no answer yet ({', '.join(self.ds.names[i] for i in new[:3])}{' ...' if len(new) > 3 else ''}) "
-              f"join{'' if len(new) > 1 else 's'} round {k}: {c.init_pixels} pixels each, chosen {how}")
-
-# %% ../nbs/06_loop.ipynb #2f59e613
-@patch
-def get_model(self:ActiveLearner, k): # the round whose final model we need
-    "The final model of round `k` (in memory, or loaded from `models/round_k.pt`): refused, with the file named, when it is not this run's."
-    if self.model is not None and self.model_round == k: return self.model
-    fn = self._mpath(k)
-    if not fn.exists() and (self.out/'model.pt').exists(): fn = self.out/'model.pt'           # a folder from before per-round checkpoints
-    if not fn.exists(): raise RunDamaged(f"{self._mpath(k)} is missing: round {k+1} needs the model of finished round {k}. {RECOVER}")
-    try: ck = torch.load(fn, map_location=self.cfg.device, weights_only=True)
-    except Exception as e: raise RunDamaged(f"{fn} is damaged and cannot be read ({' '.join(str(e).split())[:120]}). {RECOVER}") from None
-    if not isinstance(ck, dict) or ck.get('round') != k: raise RunDamaged(f"{fn} does not hold round {k}'s model. {RECOVER}")
-    if ck.get('labels', mine := (self._trained_on(k) if 'format' in ck else self._trained_on_v1(k))) != mine:
-        raise RunDamaged(f"{fn} was trained on other labels than this run's rounds 0..{k} (copied from another run?). {RECOVER}")
-    if 'format' in ck and (diff := {key: (v, ck['learner'].get(key)) for key, v in self._identity().items() if ck['learner'].get(key) != v}):
-        raise RunDamaged(f"{fn} was made by another learner than this run's {{setting: (this run, the file)}}: {diff} (copied from another run?). {RECOVER}")
-    state, old = ck['model'], ck.get('classes') or self.store.initial_classes
-    if list(old) != list(self.ds.classes): state = remap_outputs(state, self.store.class_source(old))   # classes added or mapped since: outputs follow by name
-    try: m = self.learner.load(state)
-    except (RuntimeError, KeyError, ValueError, IndexError) as e:
-        raise RunDamaged(f"{fn} does not fit this run's {self.cfg.training!r} model ({' '.join(str(e).split())[:120]}): it was made with other settings. {RECOVER}") from None
-    self.model, self.model_round = m.eval(), k
-    return m
 
 # %% ../nbs/06_loop.ipynb #e1ebee20
 @patch
 def pending_queries(self:ActiveLearner, k=None)->dict:
     "Pixels queried in round `k` (default: the current round) that have no answer yet."
-    k = self.round if k is None else k
-    if not self._qpath(k).exists(): return {'image': np.zeros(0, int), 'row': np.zeros(0, int), 'col': np.zeros(0, int)}
-    return pending(load_queries(self._qpath(k), self.store.images, self.store.legacy), self.store)
+    return self.folder.unanswered(self.round if k is None else k, self.store)
 
-@patch(as_prop=True)
-def waiting(self:ActiveLearner)->int:
-    "Pixels of the current round queried and still without an answer: a person's to give (0 when none)."
-    return len(self.pending_queries()['image'])
+@patch
+def untrained(self:ActiveLearner)->dict:
+    "Answers kept in the run that no model trains on, and why: {'away': {image: n}, 'aside': {image: n}, 'waiting': pixels of the open round still unanswered}."
+    return {'away': self.store.away(), 'aside': self.store.aside(), 'waiting': self.waiting}
 
 # %% ../nbs/06_loop.ipynb #84805468
 @patch
@@ -311,105 +151,55 @@ def label(self:ActiveLearner, k=None)->int: # the round (default: the current on
 
 # %% ../nbs/06_loop.ipynb #e0269877
 @patch
+def _join(self:ActiveLearner, k): # the open round
+    "Images with no answer and no pick in open round `k` (new to the pool, or asked afresh) get their first `init_pixels` pixels in it."
+    if self.cfg.full or self.store.readonly or k != self.round: return
+    join_round(self.folder, self.store, k, lambda idxs: self._pick(k, self.cfg.init_pixels, idxs, self._asked()), self.cfg, self.ds.names, self._say)
+
+@patch
 def human_oracle(self:ActiveLearner, k=None)->HumanOracle:
     "A `HumanOracle` for round `k`'s queries (querying them first if needed, and adding images with no answer yet): what the keyboard labeller drives."
     k = self.round if k is None else k
     self._writable()
-    if not self._qpath(k).exists(): self.query(k)
+    if not self.folder.query_file(k).exists(): self.query(k)
     else: self._join(k)
-    return HumanOracle(self.ds, self.store, self._qpath(k), closed=lambda: f'round {k} is closed: it has been trained' if self.round > k else f'{self.out} was closed: open the run again to label' if self._closed else None)
+    return HumanOracle(self.ds, self.store, self.folder.query_file(k), closed=lambda: f'round {k} is closed: it has been trained' if self.round > k else f'{self.out} was closed: open the run again to label' if self._closed else None)
 
 # %% ../nbs/06_loop.ipynb #bda0abf4
 @patch(as_prop=True)
 def learner(self:ActiveLearner)->Learner:
     "The run's `Learner`, the one `training` names (made on first use: the head's features are extracted then)."
     if getattr(self, '_learner', None) is None:
-        self._learner = create_learner(self.cfg, self.ds, self.eval_ds, folder=self.out, progress=self.progress, dist=self.dist, write=not self.readonly, seed=self._seed(0, 5))
+        self._learner = create_learner(self.cfg, self.ds, self.eval_ds, folder=self.out, progress=self.progress, dist=self.dist, write=not self.readonly, seed=key_seed(self.cfg.seed, 0, 5))
     return self._learner
 
-@patch(as_prop=True)
-def head_learner(self:ActiveLearner)->Learner: return self.learner   # the name before learners were pluggable
-
-
-# %% ../nbs/06_loop.ipynb #e31825b2
-def _save_checkpoint(ck, fn): # the checkpoint dict, and its file
-    "torch.save through a temporary file; on a failed write (a full disk) the partial file is removed and the error names the file."
-    tmp = fn.with_suffix('.tmp')
-    try: torch.save(ck, tmp); os.replace(tmp, fn)
-    except (OSError, RuntimeError) as e:
-        tmp.unlink(missing_ok=True)
-        import shutil; free = shutil.disk_usage(fn.parent).free/2**20
-        raise OSError(getattr(e, 'errno', None) or errno.ENOSPC, f"cannot write the checkpoint {fn} ({' '.join(str(e).split())[:200]}); {free:.0f} MiB free on its disk: free some space and run again to resume") from None
-
-# %% ../nbs/06_loop.ipynb #347452a5
 @patch
-def _trained_on(self:ActiveLearner, k)->str: # a round
-    "A fingerprint of what round `k` trains on, kept in its checkpoint: the answers of rounds 0..k as written (`labels_fingerprint`); photos added, gone or set aside later leave it unchanged."
-    return labels_fingerprint(self.store.path, k)
-
-# %% ../nbs/06_loop.ipynb #091beb8e
-@patch
-def _trained_on_v1(self:ActiveLearner, k)->str: # a round
-    "The fingerprint a checkpoint kept before labels were kept by name: the pool's names and the (image, row, col, label) of rounds 0..k, from the file's labels by index."
-    raw = self.store.path.read_bytes(); names = json.loads(raw.split(b'\n', 1)[0]).get('images') or list(self.ds.names)
-    last = {}
-    for o in map(json.loads, active_lines(raw)):
-        if 'image' in o: last.pop(key := (o['image'], o['row'], o['col']), None); last[key] = o      # a pixel named twice: its latest answer
-    lab = np.array([[*key, o['label']] for key, o in last.items() if o['round'] <= k], np.int64).reshape(-1, 4).T
-    lab = lab[:, np.lexsort(lab[::-1])] if lab.shape[1] else lab
-    return hashlib.sha1(json.dumps(names).encode() + np.ascontiguousarray(lab).tobytes()).hexdigest()[:16]
-
-# %% ../nbs/06_loop.ipynb #c2343b20
-@patch
-def _identity(self:ActiveLearner)->dict:
-    "What a checkpoint must have been made by: the learner, its settings, and the identity of its encoder's weights (a frozen encoder is not in the checkpoint)."
-    c = self.cfg; lr = self.learner
-    if getattr(self, '_ident', None) is None:
-        w = getattr(lr, 'encoder', None)
-        if w is not None:
-            h = hashlib.sha1()
-            for key, v in getattr(w, 'net', w).encoder.state_dict().items(): h.update(key.encode()); h.update(v.detach().cpu().numpy().tobytes())   # the encoder alone: the run's head is not in it
-            wid = h.hexdigest()[:16]
-        else: wid = hashlib.sha1(Path(c.weights).read_bytes()).hexdigest()[:16] if c.weights not in (None, 'imagenet') else c.weights
-        self._ident = {'training': c.training, **{s: getattr(c, s) for s in LEARNERS[c.training].settings if s not in WHERE}, 'weights_id': wid}
-    return self._ident
-
-# %% ../nbs/06_loop.ipynb #d15c2439
-@patch
-def _record(self:ActiveLearner, k, log, ev, t_eval)->dict: # round, training log, evaluation and its seconds
-    "Round `k`'s entry in results.json: what it was trained on, its scores and its times."
-    t, n, ig = self.store.table(), len(self.ds), self.ds.ignore_index
-    masks = [self.ds[i][1] for i in range(n)] if self.cfg.full else None
-    return {'round': k, 'pixels_per_image': sum(m.size for m in masks)/n if masks else len(t['image'])/n,
-            'labelled_per_image': sum(int((m != ig).sum()) for m in masks)/n if masks else int((t['label'] != VOID).sum())/n, 'labels': len(t['image']),
-            'void': int((t['label'] == VOID).sum()), **ev, 'train_seconds': round(log['seconds'], 2),
-            'query_seconds': query_seconds(self._qpath(k)), 'eval_seconds': round(t_eval, 2),
-            'train_image_passes': log.get('images', 0), 'train_steps': log.get('steps', len(log['losses'])),
-            'final_loss': float(np.mean(log['losses'][-10:])) if log['losses'] else None}
+def get_model(self:ActiveLearner, k): # the round whose final model we need
+    "The final model of round `k` (in memory, or loaded from `models/round_k.pt`): refused, with the file named, when it is not this run's."
+    if self.model is None or self.model_round != k: self.model, self.model_round = self.checkpoints.load(k, self.learner).eval(), k
+    return self.model
 
 # %% ../nbs/06_loop.ipynb #235861f1
 @patch
 def train_round(self:ActiveLearner, k=None, callback=None): # round, and a callback(epoch, losses) during training
     "Train round `k` on all labels so far, evaluate, save the model and the results."
     c, k = self.cfg, self.round if k is None else k
-    self._writable(); torch.manual_seed(self._seed(k, 2))                # a new network's initial weights come from the round's seed
+    self._writable(); torch.manual_seed(key_seed(c.seed, k, 2))           # a new network's initial weights come from the round's seed
     init = self.get_model(k - 1) if c.warm_start and k > 0 else None
-    with self._long(f'round {k}: training'): model, log = self.learner.fit(None if c.full else self.store.table(), self._seed(k, 3), init, callback)
+    with self._long(f'round {k}: training'):
+        model, log = self.learner.fit(None if c.full else self.store.table(), key_seed(c.seed, k, 3), init, callback)
     t0 = time.time()
     with self._long(f'round {k}: evaluating'):
         ev = self.learner.evaluate(model) if self.eval_ds is not None else {'miou': None, 'iou_per_class': None, 'pixel_acc': None}
-    t_eval, fn = time.time() - t0, self._mpath(k)
-    if self.dist.is_main_process:
-        fn.parent.mkdir(exist_ok=True)
-        _save_checkpoint({'format': 2, 'round': k, 'labels': self._trained_on(k), 'classes': list(self.ds.classes), 'learner': self._identity(),
-                          'model': self.learner.state(model)}, fn)           # before results.json
+    t_eval = time.time() - t0
+    if self.dist.is_main_process: self.checkpoints.save(k, model, self.learner)   # before results.json
     self.model, self.model_round = model.eval(), k
-    rec = self._record(k, log, ev, t_eval)
-    if self.dist.is_main_process: self._save_results(self.history + [rec])
+    rec = round_entry(k, self.store, self.ds, c.full, log, ev, t_eval, self.folder.query_file(k))
+    if self.dist.is_main_process: self.folder.write_results(run_record(c, self.ds, self.eval_ds, self.history + [rec]))
     self.dist.wait()
     return rec
 
-# %% ../nbs/06_loop.ipynb #8ee6f385
+# %% ../nbs/06_loop.ipynb #8a367a67
 @dataclass
 class Step:
     "What `ActiveLearner.step` did: trained round `round` (its `results`), or stopped at `pending` unanswered queries."
@@ -419,19 +209,13 @@ class Step:
     @property
     def trained(self)->bool: return self.results is not None
 
-# %% ../nbs/06_loop.ipynb #1f53f152
-def _streamed(fn)->bool: # a round's queries file
-    "Whether its round is streamed (`pixelpick.stream`) and not finished: only the stream may add its picks."
-    return not read_queries(fn).get('stream', {'complete': True}).get('complete')
-
-# %% ../nbs/06_loop.ipynb #8a367a67
 @patch
 def step(self:ActiveLearner, callback=None)->Step: # per-epoch training callback
     "Do the next round: query (if not yet), label (if pending), train and evaluate; stop early when a person has queries to answer."
     k = self.round; self._writable()
     if not self.cfg.full:
-        if not self._qpath(k).exists(): self.query(k)
-        elif _streamed(self._qpath(k)): raise ValueError(f"round {k} of {self.out} is streamed and not finished ({self._qpath(k)} names its micro-rounds): go on with `pixelpick.stream.Stream`, not step() or run()")
+        if not self.folder.query_file(k).exists(): self.query(k)
+        elif self.folder.streamed(k): raise ValueError(f"round {k} of {self.out} is streamed and not finished ({self.folder.query_file(k)} names its micro-rounds): go on with `pixelpick.stream.Stream`, not step() or run()")
         else: self._join(k)                                               # images with no answer yet (new to the pool) get their first pixels
         self.label(k)
         if not self.oracle.answers_now and (n := self.waiting): return Step(k, pending=n)
@@ -447,50 +231,13 @@ def run(self:ActiveLearner,
     "Run (or resume) rounds until `rounds` are done and no later round was opened, or a person has queries to answer; returns the history."
     rounds = 1 if self.cfg.full else (rounds or self.cfg.rounds)
     if self.readonly and self.round < rounds: raise PermissionError(f"{self.out} is read-only and its run has {self.round} of {rounds} rounds; copy it to a folder you can write to go on")
-    while self.round < rounds or (not self.cfg.full and not self.readonly and self._qpath(self.round).exists()):   # `rounds` is a plan: answers given beyond it are trained
+    while self.round < rounds or (not self.cfg.full and not self.readonly and self.folder.query_file(self.round).exists()):   # `rounds` is a plan: answers given beyond it are trained
         s = self.step(callback)
         if not s.trained: break
         r = s.results
         if on_round is not None: on_round(self, r)
         if self.progress and self.dist.is_main_process: print(f"round {r['round']}: {r['pixels_per_image']:.0f} px/img, mIoU {r['miou'] if r['miou'] is None else round(r['miou'], 2)}")
     return self.history
-
-# %% ../nbs/06_loop.ipynb #1979e0f7
-@patch
-def untrained(self:ActiveLearner)->dict:
-    "Answers kept in the run that no model trains on, and why: {'away': {image: n}, 'aside': {image: n}, 'waiting': pixels of the open round still unanswered}."
-    return {'away': self.store.away(), 'aside': self.store.aside(), 'waiting': self.waiting}
-
-# %% ../nbs/06_loop.ipynb #29862e3b
-def run_answers(folder, # a run folder
-                pool:dict=None, # `pool_entries` of the photos they are carried to: answers of a photo that shows another picture are left out
-               )->tuple: # (answers as `LabelStore.answers` gives them, names of photos left out)
-    "Every answer of a run (any version, read only), by image name and class name, without its dataset."
-    f = RunFolder(folder)
-    rec = json.loads(f.pool_file.read_text()) if f.pool_file.exists() else {}
-    frame = Images(rec['names'], rec['shapes'], rec.get('photo')) if rec else Images([])
-    ans = LabelStore(f.labels_file, frame, None, None, readonly=True, legacy=frame if rec else None).answers()
-    theirs = pool_entries(rec) if rec else {}
-    differ = {n for n, v in theirs.items() if pool and n in pool and same_picture(v, pool[n]) is False}
-    return [a for a in ans if a['name'] not in differ], sorted(differ)
-
-# %% ../nbs/06_loop.ipynb #be4f48ef
-@patch
-def _carry(self:ActiveLearner):
-    "A new run from another's answers (`labels_from`): written as round 0 before round 0 is asked, so that it asks only what they leave short."
-    src = self.cfg.labels_from
-    if src is None or self._qpath(0).exists(): return
-    ans, differ = run_answers(src, pool_entries(self._pool.record))
-    n, shown = self.store.carry(ans, src, self._class_map), _shown(src)
-    if n: self._say(f"{self.out}: {n} answers carried from {shown} as round 0 ({sum(a['label'] is None for a in ans)} void, {(m := len({a['name'] for a in ans} - set(self.ds.names)))} image{'s' if m != 1 else ''} not in this pool); "
-                    f"round 0 asks only the images they leave short of {self.cfg.init_pixels} answers")
-    if differ: self._say(f"{self.out}: {len(differ)} photos show another picture than in {shown} ({', '.join(differ[:3])}{' ...' if len(differ) > 3 else ''}): their answers were not carried")
-
-# %% ../nbs/06_loop.ipynb #8045dd43
-def _shown(p): # a path stored absolute
-    "The path as a person would type it here: relative to the working directory when it lies below it."
-    p, here = Path(p).resolve(), Path.cwd().resolve()
-    return str(p.relative_to(here)) if p.is_relative_to(here) else str(p)
 
 # %% ../nbs/06_loop.ipynb #df67a3e2
 @patch
@@ -500,19 +247,5 @@ def fork(self:ActiveLearner,
          **changes, # `Config` fields to change (e.g. strategy='random')
         )->ActiveLearner:
     "A new run in `out_dir` that shares this run's first `upto` rounds, with `changes` to its settings."
-    out = Path(out_dir)
-    if out.exists(): raise FileExistsError(f"{out} exists; fork into a new folder")
-    if self.round < upto: raise ValueError(f"{self.out} has {self.round} rounds, cannot fork {upto}")
-    new = RunFolder(out); new.write_settings({**asdict(self.cfg), **changes})    # checked like any setting, before anything is written
-    (out/'queries').mkdir()
-    self.store.copy(out/'labels.jsonl', where=lambda o: o['round'] < upto)        # records as they were: times, truths
-    for k in range(upto):
-        for ext in ('json', 'seconds'):                                            # (.seconds: query times of older runs)
-            p = round_file(self.out, 'queries', k, ext)
-            if p.exists(): (out/'queries'/p.name).write_bytes(p.read_bytes())
-    res = self.folder.results(); new.write_results({**res, 'rounds': res['rounds'][:upto], 'config': {**res['config'], **changes}})
-    for k in range(upto):
-        if self._mpath(k).exists(): (out/'models').mkdir(exist_ok=True); (out/'models'/self._mpath(k).name).write_bytes(self._mpath(k).read_bytes())
-    old = self.out/'model.pt'                                                     # a folder from before per-round checkpoints
-    if old.exists() and torch.load(old, weights_only=True)['round'] == upto - 1: (out/'model.pt').write_bytes(old.read_bytes())
-    return ActiveLearner(out, self.ds, self.eval_ds, 'gt' if self.oracle.answers_now else self.oracle, self.progress)
+    fork_folder(self.folder, self.store, asdict(self.cfg), out_dir, upto, changes)   # its labels, queries, results and models
+    return ActiveLearner(out_dir, self.ds, self.eval_ds, 'gt' if self.oracle.answers_now else self.oracle, self.progress)

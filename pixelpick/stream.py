@@ -4,39 +4,23 @@
 
 # %% ../nbs/10a_stream.ipynb #c003
 from __future__ import annotations
-import hashlib, json, time, uuid, weakref
-from pathlib import Path
+import json, time, uuid, weakref
 import numpy as np
 import torch
 from fastcore.basics import patch
-from .images import atomic_write
 from .acquire import key_seed, ON_SAMPLES
 from .lock import RunLocked
-from .labelfile import active_lines
 from .oracle import HumanOracle, as_oracle
 from .folder import RunDamaged, RECOVER
 from .live import Trainer, ModelPanel, after_reply
+from .journal import micro_file, labels_sha, write_micro, read_journal, staleness
+_all_ = ['micro_file', 'labels_sha', 'write_micro', 'staleness']   # the journal's: still importable from here
 
 # %% auto #0
-__all__ = ['micro_file', 'labels_sha', 'write_micro', 'ProbsCache', 'Stream', 'stream_run', 'staleness', 'StreamOracle',
-           'StreamLabeller', 'stream_labeller']
-
-# %% ../nbs/10a_stream.ipynb #c005
-def micro_file(folder, # a run folder
-               k, # the round
-               j, # the micro-round
-              )->Path:
-    "Micro-round `j` of streamed round `k`: `queries/round_k.stream/micro_j.json` (the one place that spells the name)."
-    return Path(folder)/'queries'/f'round_{k:03d}.stream'/f'micro_{j:05d}.json'
-
-def labels_sha(t)->str: # a label table (`LabelStore.table`)
-    "A fingerprint of the labels a head trains on, in pixel order (the order they were given in does not matter)."
-    a = np.stack([np.asarray(t[f], np.int64) for f in ('image', 'row', 'col', 'label')])
-    return hashlib.sha1(a[:, np.lexsort(a[::-1])].tobytes() if a.shape[1] else b'').hexdigest()[:16]
+__all__ = ['ProbsCache', 'Stream', 'stream_run', 'StreamOracle', 'StreamLabeller', 'stream_labeller', 'micro_file', 'labels_sha',
+           'write_micro', 'staleness']
 
 # %% ../nbs/10a_stream.ipynb #49b8ea84
-def write_micro(fn, rec:dict): atomic_write(fn, json.dumps(rec)) # every write of a stream's journal goes through here
-
 class ProbsCache:
     "A model's probabilities per image, computed once (ahead of need, in the background) and reused by `Learner.score`."
     def __init__(self, learner, model): self.learner, self.model, self.maps = learner, model, {}
@@ -70,7 +54,7 @@ class Stream:
         self.trainer, self.cache, self.shapes = trainer or Trainer(), None, al.learner.shapes
         self._hold(takeover)
         self.spec = {'every': every, 'ahead': ahead, 'steps': steps}
-        try: self._open(); self.micros = self._journal()
+        try: self._open(); self.micros = read_journal(self.al.out, self.k, self.sid, self.shapes, self._table())   # checked
         except BaseException: self.close(); raise
     def __repr__(self): return f"Stream({str(self.al.out)!r}, round {self.k}, K={self.every or '∞'}: {len(self.micros)} micro-rounds, {int(self.remaining().sum())} picks to answer)"
 
@@ -98,57 +82,6 @@ def _open(self:Stream):
     if diff := {key: (s.get(key), v) for key, v in self.spec.items() if s.get(key) != v}:
         raise ValueError(f"{self.qfile} streams with other settings {{name: (saved, given)}}: {diff}; reopen it with the saved ones")
     self.sid = s.get('id')                                               # None: a journal from before micro-rounds carried ids
-
-# %% ../nbs/10a_stream.ipynb #b4b63250
-@patch
-def _journal(self:Stream)->list:
-    "The micro-rounds written so far, in order, each checked (`_check_micro`); `RunDamaged`, naming the file and the way out, when one is missing or wrong."
-    d, out = micro_file(self.al.out, self.k, 0).parent, []
-    for j, fn in enumerate(sorted(d.glob('micro_*.json')) if d.is_dir() else []):
-        if fn != micro_file(self.al.out, self.k, j): self._damaged(fn, f"micro-round {j} is missing (the next file is {fn.name})", j)
-        try: rec = json.loads(fn.read_text()); rec = {**rec, **{key: np.asarray(rec[key], int) for key in ('image', 'row', 'col')}}
-        except (ValueError, KeyError, TypeError) as e: self._damaged(fn, f"is not a micro-round's record ({type(e).__name__}: {e})", j)
-        if why := self._check_micro(j, rec): self._damaged(fn, why, j)
-        out.append(rec)
-    done, picked = self._done(), {p for m in out for p in zip(m['image'].tolist(), m['row'].tolist(), m['col'].tolist())}
-    if extra := sorted(done - picked):
-        raise RunDamaged(f"{self.al.folder.labels_file} holds {len(extra)} answers of round {self.k} that no micro-round in {d} picked "
-                         f"(the first: image {extra[0][0]}, row {extra[0][1]}, col {extra[0][2]}): a micro-round file was deleted or replaced. {RECOVER}")
-    return out
-
-# %% ../nbs/10a_stream.ipynb #3827c1bb
-@patch
-def _check_micro(self:Stream, j, rec)->str|None:
-    "What is wrong with micro-round `j`'s record: another stream's, another index, a pick out of range, twice, or already answered, other labels."
-    if self.sid is not None and rec.get('stream') != self.sid: return f"belongs to another stream (id {rec.get('stream')!r}, this round's is {self.sid!r}): it was copied from another run or round"
-    if (rec.get('round'), rec.get('micro')) != (self.k, j): return f"holds micro-round {rec.get('micro')} of round {rec.get('round')}, not micro-round {j} of round {self.k}"
-    im, r, c = rec['image'], rec['row'], rec['col']
-    if not len(im) == len(r) == len(c): return f"has {len(im)} images, {len(r)} rows and {len(c)} columns"
-    for i, y, x in zip(im.tolist(), r.tolist(), c.tolist()):
-        if not (0 <= i < len(self.shapes) and 0 <= y < self.shapes[i][0] and 0 <= x < self.shapes[i][1]):
-            return f"picks pixel (row {y}, col {x}) of image {i}, outside the pool ({len(self.shapes)} images" + (f"; image {i} is {self.shapes[i][0]} x {self.shapes[i][1]})" if 0 <= i < len(self.shapes) else ")")
-    picks = list(zip(im.tolist(), r.tolist(), c.tolist()))
-    if len(set(picks)) < len(picks): return "picks a pixel twice"
-    t, tk = self._table(), self._table(True)
-    before = {p for p, k in zip(zip(t['image'].tolist(), t['row'].tolist(), t['col'].tolist()), t['round'].tolist()) if k < self.k}
-    before |= set(zip(*(tk[key][:rec.get('answered', 0)].tolist() for key in ('image', 'row', 'col'))))
-    if dup := sorted(before & set(picks)): return f"picks image {dup[0][0]}, row {dup[0][1]}, col {dup[0][2]}, which had an answer before it was picked"
-    h = rec.get('head', {})
-    if self.sid is not None and 'sha1' in h and labels_sha({key: v[:h['labels']] for key, v in t.items()}) != h['sha1']:
-        return f"was picked by a head trained on other labels than this run's first {h['labels']} (labels.jsonl edited, or the file is another run's)"
-
-# %% ../nbs/10a_stream.ipynb #fc7cbbed
-@patch
-def _damaged(self:Stream, fn, why, j):
-    "Refuse the journal: name the file and the way out (delete it and the later ones when none of their picks has an answer)."
-    later = sorted(fn.parent.glob('micro_*.json'))[j:]; done = self._done()
-    answered = any(p in done for f in later for p in zip(*(json.loads(f.read_text() or '{}').get(k, []) for k in ('image', 'row', 'col')))) if all(_readable(f) for f in later) else True
-    out = (RECOVER if answered else f"none of its picks (nor of the later micro-rounds') has an answer: delete {fn.name} and the micro_*.json files after it in {fn.parent}, and the stream picks again from there")
-    raise RunDamaged(f"{fn} {why}. {out}")
-
-def _readable(fn)->bool:
-    try: json.loads(fn.read_text()); return True
-    except ValueError: return False
 
 # %% ../nbs/10a_stream.ipynb #c013
 @patch
@@ -336,20 +269,6 @@ def stream_run(al, # an `ActiveLearner` whose oracle answers now (the ground tru
         if al.round == 0: al.step()
         else: Stream(al, every, ahead, steps).simulate()
     return al.history
-
-# %% ../nbs/10a_stream.ipynb #c023
-def staleness(folder, # a run folder
-              k, # a streamed round
-             )->dict:
-    "How stale round `k`'s picks were when answered: answers their head had not seen, and seconds from an answer to the first pick by a head that saw it."
-    ms = [json.loads(fn.read_text()) for fn in sorted(micro_file(folder, k, 0).parent.glob('micro_*.json'))]
-    act = [json.loads(l) for l in active_lines(Path(folder, 'labels.jsonl').read_bytes())]
-    base, ans = sum(o['round'] < k for o in act), [o for o in act if o['round'] == k]
-    seen = np.array([m['head']['labels'] - base for m in ms]); opened = np.array([m['answered'] for m in ms]); at = np.array([m['time'] for m in ms])
-    behind = np.array([p - seen[np.flatnonzero(opened <= p)[-1]] for p in range(len(ans))])
-    lag = np.array([at[j[0]] - o['time'] for p, o in enumerate(ans) if len(j := np.flatnonzero(seen > p))])
-    return {'answers': len(ans), 'micro_rounds': len(ms), 'behind_max': int(behind.max(initial=0)), 'behind_mean': float(behind.mean()) if len(behind) else 0.0,
-            'lag_median': float(np.median(lag)) if len(lag) else None, 'lag_max': float(lag.max()) if len(lag) else None}
 
 # %% ../nbs/10a_stream.ipynb #c030
 class StreamOracle(HumanOracle):

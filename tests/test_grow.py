@@ -15,6 +15,7 @@ from PIL import Image
 from pixelpick.scenes import make_scene, SCENE_CLASSES
 from pixelpick.labels import LabelStore, VOID
 from pixelpick.loop import ActiveLearner
+from pixelpick.acquire import key_seed
 from pixelpick.folder import RunDamaged, RunNotice
 
 HW = (32, 48)
@@ -306,7 +307,7 @@ def test_kill9_in_the_middle_of_a_line(changed, n):
 FIXTURE = Path(__file__).resolve().parent/'data'/'run_v1'   # made by pixelpick 2a8aa1e, before version-2 labels (3 photos, round 0 trained by hand, round 1: 4 of 6 answered)
 
 def _old_fingerprint(run, k):
-    "What a checkpoint kept of its labels before they were kept by name (that version's `_trained_on`, written out again): the pool's names and the (image, row, col, label) of the store's table, rounds 0..k, in pixel order."
+    "What a checkpoint kept of its labels before they were kept by name (that version's fingerprint, written out again): the pool's names and the (image, row, col, label) of the store's table, rounds 0..k, in pixel order."
     import hashlib
     lines = (Path(run)/'labels.jsonl').read_text().splitlines()
     act = []
@@ -328,7 +329,7 @@ def old_run(tmp_path_factory):
     run = d/'run'; shutil.copytree(FIXTURE, run)
     al = ActiveLearner(run, oracle='human', progress=False, readonly=True, root=str(root))   # read-only: nothing of the old run is touched
     t = al.store.table(); sel = t['round'] == 0
-    model, _ = al.learner.fit({k: v[sel] for k, v in t.items()}, al._seed(0, 3))
+    model, _ = al.learner.fit({k: v[sel] for k, v in t.items()}, key_seed(al.cfg.seed, 0, 3))
     (run/'models').mkdir(); torch.save({'round': 0, 'labels': _old_fingerprint(run, 0), 'model': al.learner.state(model)}, run/'models'/'round_000.pt')
     hidden['p3'] = photo(root, 'p3', 3)
     ref = d/'ref'; shutil.copytree(run, ref)
@@ -426,7 +427,7 @@ def test_a_checkpoint_that_does_not_fit_is_named(small, tmp_path):
     "A checkpoint in the old format (no learner recorded) whose weights do not fit the run's model: named, not a raw state_dict error."
     run, root = copy_of(small, tmp_path)
     ck = torch.load(run/'models'/'round_000.pt', weights_only=True)
-    labels = ActiveLearner(run, oracle='human', progress=False, readonly=True)._trained_on_v1(0)
+    labels = ActiveLearner(run, oracle='human', progress=False, readonly=True).checkpoints.trained_on_v1(0)
     torch.save({'round': 0, 'labels': labels, 'model': {'mlp.0.weight': torch.zeros(3, 3)}}, run/'models'/'round_000.pt')
     with pytest.raises(RunDamaged, match="round_000.pt does not fit this run's 'head' model"): ActiveLearner(run, oracle='human', progress=False).get_model(0)
 
