@@ -310,11 +310,11 @@ def test_disk_full_while_reserving_the_file(enc, pool, tmp_path, monkeypatch):
     assert list(p.parent.iterdir()) == []                               # the sparse file and its sidecar removed
 
 def test_disk_full_at_the_final_sidecar(enc, pool, tmp_path, monkeypatch):
-    p = tmp_path/'features'/'pool.npy'; orig = Path.write_text
-    def full(self, text, *a, **kw):
-        if '"complete": true' in text: orig(self, text[:10]); raise OSError(errno.ENOSPC, 'No space left on device')
-        return orig(self, text, *a, **kw)
-    monkeypatch.setattr(Path, 'write_text', full)
+    p = tmp_path/'features'/'pool.npy'; orig = Path.write_bytes                # atomic_write's one write
+    def full(self, data):
+        if b'"complete": true' in data: orig(self, data[:10]); raise OSError(errno.ENOSPC, 'No space left on device')
+        return orig(self, data)
+    monkeypatch.setattr(Path, 'write_bytes', full)
     with pytest.raises(OSError, match=rf"cannot write {p.with_suffix('.json')}: the disk is full \("): extract_features(enc, pool, path=p)
     assert list(p.parent.iterdir()) == []                               # features, sidecar and its .tmp all removed
 
