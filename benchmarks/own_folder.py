@@ -7,6 +7,7 @@ The person is simulated between commands (answers from the hidden masks, through
     python benchmarks/own_folder.py --case small        # only the 20-image folder
     python benchmarks/own_folder.py --case phone        # phone photos: 24 CamVid frames upscaled to 4032x3024 JPEG, at the defaults
     python benchmarks/own_folder.py --case phone200     # the same with 200 photos
+    python benchmarks/own_folder.py --case phone --training fullres   # the phone case with another learner (kept as phone-fullres)
 
 The phone cases follow the README's "My folder of images" at its defaults (the working size is the first run's
 choice) and print, beside each command's time and peak memory, the estimate pixelpick made for it (`worksize.run_memory`
@@ -74,6 +75,8 @@ def small(work):
     return cycles(work, args, truth, 3)
 
 
+TRAINING = None # --training: the learner of the phone cases (None: the folder default)
+
 def phone(work, n=24):
     "n CamVid frames upscaled to a phone's 4032x3024 and saved as JPEG; the hidden masks are CamVid's, resized."
     from pixelpick.datasets import CAMVID_CLASSES
@@ -89,6 +92,7 @@ def phone(work, n=24):
         m = cache[name]; v = int(m[min(int((r + .5)*m.shape[0]/480), m.shape[0] - 1), min(int((c + .5)*m.shape[1]/640), m.shape[1] - 1)])
         return -1 if v == 11 else v                                          # the working size is 640x480 (said by the first run)
     args = ['run', '--dataset', 'folder', '--root', 'my_photos', '--classes', ','.join(CAMVID_CLASSES), '--eval-split', 'none', '--rounds', 3, '--out', 'run']
+    args += ['--training', TRAINING] if TRAINING else []
     rows, first = cycles(work, args, truth, 2, ('--uncertainty',))
     assert 'long side 640 px' in first, first                                # what `truth` assumes
     est = estimates(work/'run')
@@ -134,13 +138,15 @@ def camvid(work):
 
 
 if __name__ == '__main__':
-    ap = argparse.ArgumentParser(); ap.add_argument('--case', choices=['small', 'camvid', 'both', 'phone', 'phone200'], default='both'); a = ap.parse_args()
+    ap = argparse.ArgumentParser(); ap.add_argument('--case', choices=['small', 'camvid', 'both', 'phone', 'phone200'], default='both')
+    ap.add_argument('--training', help='the learner of the phone cases (default: the folder default)'); a = ap.parse_args(); TRAINING = a.training
     load0, res = os.getloadavg()[0], {}
     for name, fn in (('small', small), ('camvid', camvid), ('phone', phone), ('phone200', lambda w: phone(w, 200))):
         if a.case not in (name, 'both') or (a.case == 'both' and name.startswith('phone')): continue
         if name != 'small' and not CAMVID.is_dir(): print('CamVid not beside the repository: skipped'); continue
         work = Path(tempfile.mkdtemp(prefix=f'pp-{name}-'))
         rows, extra = fn(work)
+        name = f'{name}-{TRAINING}' if TRAINING and name.startswith('phone') else name
         res[name] = {'rows': [dict(zip(('step', 'seconds', 'peak_mb', 'features_reused', 'estimate_mb'), r)) for r in rows], 'extra': extra if isinstance(extra, dict) else None}
         for r in rows: print(f"{name:8s} {r[0]:32s} {r[1]:6.1f} s {r[2]:6d} MB" + ('' if len(r) < 4 or r[3] is None else f"  features reused: {r[3]}")
                              + ('' if len(r) < 5 else f"  estimate {r[4]} MB ({100*(r[4] - r[2])/r[2]:+.0f}%)"))
@@ -150,5 +156,5 @@ if __name__ == '__main__':
     (ROOT/'benchmarks'/'results').mkdir(exist_ok=True)
     fn = ROOT/'benchmarks'/'results'/'own_folder.json'
     old = json.loads(fn.read_text()) if fn.exists() else {}
-    if 'load' in res: res[f"load_{'_'.join(k for k in ('small', 'camvid', 'phone', 'phone200') if k in res)}"] = res.pop('load')
+    if 'load' in res: res[f"load_{'_'.join(k for k in res if k != 'load')}"] = res.pop('load')
     fn.write_text(json.dumps({**old, **res}, indent=1))                            # one case at a time keeps the other's numbers
