@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 # %% auto #0
-__all__ = ['Images', 'to_photo', 'to_working', 'check_class_names', 'class_changes']
+__all__ = ['Images', 'to_photo', 'to_working', 'pixels', 'check_class_names', 'class_changes']
 
 # %% ../nbs/02b_frame.ipynb #be9cd13f
 class Images(list):
@@ -42,6 +42,12 @@ def to_working(y, # a position in the photo's pixels (float or array)
               ): # the working pixel that holds it (int)
     "The working pixel that holds photo position `y`: `to_working(to_photo(r, h, H), H, h) == r` for any sizes."
     return np.floor((np.asarray(y, np.float64) + 0.5)*np.asarray(h)/np.asarray(H)).astype(np.int64)
+
+# %% ../nbs/02b_frame.ipynb #053956d3
+def pixels(picks:dict, # 'image', 'row' and 'col' (arrays or lists): picks, queries or a label table
+          )->list:
+    "Its pixels as `(image, row, col)` tuples of ints, in order."
+    return list(zip(*(np.asarray(picks[k]).tolist() for k in ('image', 'row', 'col'))))
 
 # %% ../nbs/02b_frame.ipynb #fb00dd29
 def check_class_names(classes, # class names, in id order

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from .images import atomic_write
 from .labelfile import active_lines
+from .frame import pixels
 from .folder import RunDamaged, RECOVER
 
 # %% auto #0
@@ -36,9 +37,6 @@ def labels_sha(t)->str: # a label table (`LabelStore.table`)
     return hashlib.sha1(a[:, np.lexsort(a[::-1])].tobytes() if a.shape[1] else b'').hexdigest()[:16]
 
 # %% ../nbs/10a0_journal.ipynb #7677a764
-# (image, row, col) of each
-def _pixels(t)->list: return list(zip(*(np.asarray(t[key]).tolist() for key in ('image', 'row', 'col'))))
-
 def check_micro(rec:dict, # micro-round `j`'s record, its picks as arrays
                 j, k, # the micro-round, the round
                 sid, # the stream's id (None: a journal from before micro-rounds carried ids)
@@ -54,10 +52,10 @@ def check_micro(rec:dict, # micro-round `j`'s record, its picks as arrays
     for i, y, x in zip(im.tolist(), r.tolist(), c.tolist()):
         if not (0 <= i < len(shapes) and 0 <= y < shapes[i][0] and 0 <= x < shapes[i][1]):
             return f"picks pixel (row {y}, col {x}) of image {i}, outside the pool ({len(shapes)} images" + (f"; image {i} is {shapes[i][0]} x {shapes[i][1]})" if 0 <= i < len(shapes) else ")")
-    picks = list(zip(im.tolist(), r.tolist(), c.tolist()))
+    picks = pixels(rec)
     if len(set(picks)) < len(picks): return "picks a pixel twice"
     tk = {key: v[t['round'] == k] for key, v in t.items()}
-    before = {p for p, kk in zip(_pixels(t), t['round'].tolist()) if kk < k} | set(_pixels({key: v[:rec.get('answered', 0)] for key, v in tk.items()}))
+    before = {p for p, kk in zip(pixels(t), t['round'].tolist()) if kk < k} | set(pixels({key: v[:rec.get('answered', 0)] for key, v in tk.items()}))
     if dup := sorted(before & set(picks)): return f"picks image {dup[0][0]}, row {dup[0][1]}, col {dup[0][2]}, which had an answer before it was picked"
     h = rec.get('head', {})
     if sid is not None and 'sha1' in h and labels_sha({key: v[:h['labels']] for key, v in t.items()}) != h['sha1']:
@@ -92,14 +90,14 @@ def read_journal(folder, # the run folder
     """The micro-rounds written so far, in order, each checked (`check_micro`); `RunDamaged`, naming the file and the
     way out, when one is missing or wrong."""
     out, tk = [], {key: v[t['round'] == k] for key, v in t.items()}
-    done = set(_pixels(tk))
+    done = set(pixels(tk))
     for j, fn in enumerate(micro_files(folder, k)):
         if fn != micro_file(folder, k, j): refuse_micro(fn, f"micro-round {j} is missing (the next file is {fn.name})", j, done)
         try: rec = json.loads(fn.read_text()); rec = {**rec, **{key: np.asarray(rec[key], int) for key in ('image', 'row', 'col')}}
         except (ValueError, KeyError, TypeError) as e: refuse_micro(fn, f"is not a micro-round's record ({type(e).__name__}: {e})", j, done)
         if why := check_micro(rec, j, k, sid, shapes, t): refuse_micro(fn, why, j, done)
         out.append(rec)
-    picked = {p for m in out for p in zip(m['image'].tolist(), m['row'].tolist(), m['col'].tolist())}
+    picked = {p for m in out for p in pixels(m)}
     if extra := sorted(done - picked):
         raise RunDamaged(f"{Path(folder)/'labels.jsonl'} holds {len(extra)} answers of round {k} that no micro-round "
                          f"in {micro_file(folder, k, 0).parent} picked "

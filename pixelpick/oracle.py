@@ -10,7 +10,7 @@ from typing import Callable
 import numpy as np
 from fastcore.basics import store_attr
 from .labels import VOID, LabelStore, StoreError
-from .frame import Images, to_working
+from .frame import Images, to_working, pixels
 from .images import atomic_write
 
 # %% auto #0
@@ -166,7 +166,7 @@ class HumanOracle:
         "The pending pixels as a set; recomputed only when the store file has changed since the last look."
         size = self.store.path.stat().st_size
         if self._seen is None or self._seen[0] != size:
-            p = self.pending(); self._seen = (size, set(zip(p['image'].tolist(), p['row'].tolist(), p['col'].tolist())))
+            p = self.pending(); self._seen = (size, set(pixels(p)))
         return self._seen[1]
 
     def refusal(self, image, row, col)->str|None:

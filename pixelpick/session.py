@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
 from .labels import VOID, TRUTH_UNKNOWN, LabelStore
+from .frame import pixels
 from .oracle import HumanOracle, StaleAnswer
 
 # %% auto #0
@@ -101,7 +102,7 @@ class LabelSession:
         self._in_image = {im: [] for im in self.images}
         for k, p in enumerate(self.pixels): self._in_image[p[0]].append(k)
         p = oracle.pending()
-        todo = set(zip(p['image'].tolist(), p['row'].tolist(), p['col'].tolist()))
+        todo = set(pixels(p))
         self.answered = [q not in todo for q in self.pixels]
         self.message, self.source, self.closed = '', 'human', None        # source: 'simulated' while `simulate` presses the keys
         self.prefixes, self.prefix = {k[0] for k in self.keymap if is_code(k)}, ''   # first keys of two-key codes; the one typed
@@ -112,7 +113,7 @@ class LabelSession:
     def _resync(self):
         "Re-read which pixels are answered from the store (another labeller may have answered some)."
         p = self.oracle.pending()
-        todo = set(zip(p['image'].tolist(), p['row'].tolist(), p['col'].tolist()))
+        todo = set(pixels(p))
         self.answered = [q not in todo for q in self.pixels]
     def _next_pending(self, start):
         n = len(self.pixels)

@@ -14,6 +14,7 @@ from .oracle import HumanOracle, as_oracle
 from .folder import RunDamaged, RECOVER
 from .live import Trainer, ModelPanel, after_reply
 from .journal import micro_file, labels_sha, write_micro, read_journal, staleness
+from .frame import pixels
 _all_ = ['micro_file', 'labels_sha', 'write_micro', 'staleness']   # the journal's: still importable from here
 
 # %% auto #0
@@ -97,7 +98,7 @@ def _table(self:Stream, round=False)->dict: # True: only this round's labels
 @patch
 def _done(self:Stream)->set:
     "The pixels answered in this round, as (image, row, col)."
-    t = self._table(True); return set(zip(t['image'].tolist(), t['row'].tolist(), t['col'].tolist()))
+    return set(pixels(self._table(True)))
 
 @patch
 def remaining(self:Stream)->np.ndarray:
@@ -111,7 +112,7 @@ def open(self:Stream)->dict|None: return self.micros[-1] if self.micros else Non
 @patch
 def answered(self:Stream, j=-1)->int: # a micro-round (default: the open one)
     "How many of micro-round `j`'s picks have an answer."
-    m, done = self.micros[j], self._done(); return sum(p in done for p in zip(m['image'].tolist(), m['row'].tolist(), m['col'].tolist()))
+    m, done = self.micros[j], self._done(); return sum(p in done for p in pixels(m))
 
 # %% ../nbs/10a_stream.ipynb #2382e455
 @patch
@@ -119,14 +120,14 @@ def pending(self:Stream)->dict:
     "The open micro-round's picks still without an answer, in the order picked (none before the first micro-round)."
     if self.open is None: return {key: np.zeros(0, int) for key in ('image', 'row', 'col')}
     m, done = self.open, self._done()
-    keep = np.array([p not in done for p in zip(m['image'].tolist(), m['row'].tolist(), m['col'].tolist())], bool)
+    keep = np.array([p not in done for p in pixels(m)], bool)
     return {key: m[key][keep] for key in ('image', 'row', 'col')}
 
 # %% ../nbs/10a_stream.ipynb #1ad8fc8a
 @patch
 def pending_has(self:Stream, p)->bool: # a pixel (image, row, col)
     "Whether `p` is one of the open micro-round's picks still without an answer."
-    q = self.pending(); return tuple(p) in set(zip(q['image'].tolist(), q['row'].tolist(), q['col'].tolist()))
+    q = self.pending(); return tuple(p) in set(pixels(q))
 
 @patch(as_prop=True)
 def complete(self:Stream)->bool: return not self.remaining().any()   # every image has its `pixels_per_round` answers
@@ -236,7 +237,7 @@ def finish(self:Stream)->dict:
     if al.round > self.k: return al.history[self.k]
     if not json.loads(self.qfile.read_text())['stream']['complete']:
         done, seen = self._done(), {}
-        for m in self.micros: seen.update((p, None) for p in zip(m['image'].tolist(), m['row'].tolist(), m['col'].tolist()) if p in done and p not in seen)
+        for m in self.micros: seen.update((p, None) for p in pixels(m) if p in done and p not in seen)
         q = np.array(list(seen), int).reshape(-1, 3).T
         write_micro(self.qfile, {'round': self.k, 'image': q[0].tolist(), 'row': q[1].tolist(), 'col': q[2].tolist(),
                                  'seconds': round(sum(m['seconds'] for m in self.micros), 3), 'stream': {**self.spec, 'complete': True, 'micros': len(self.micros), 'id': self.sid}})

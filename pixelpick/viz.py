@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from matplotlib.patches import Patch
 from .labels import VOID, LabelStore, round_file
+from .frame import pixels
 from .acquire import uncertainty, predict_probs, to_batch
 from .oracle import load_queries
 from .curves import Figure, PAPER_SECONDS, class_shares, data_shares, plot_class_histogram, label_seconds, curve_stats, plot_miou
@@ -146,8 +147,8 @@ def round_picks(al, # an `ActiveLearner` (anything with `.out` and `.store`)
     t = al.store.table()
     if fn.exists():
         q = load_queries(fn, al.store.images, al.store.legacy)                 # in the pool as it is now
-        lab = {(i, r, c): y for i, r, c, y in zip(t['image'].tolist(), t['row'].tolist(), t['col'].tolist(), t['label'].tolist())}
-        q['label'] = np.array([lab.get(o, PENDING) for o in zip(q['image'].tolist(), q['row'].tolist(), q['col'].tolist())], int)
+        lab = dict(zip(pixels(t), t['label'].tolist()))
+        q['label'] = np.array([lab.get(o, PENDING) for o in pixels(q)], int)
     else: q = {f: t[f][t['round'] == k] for f in ('image', 'row', 'col', 'label')}          # labels imported without queries
     q = {f: np.asarray(q[f], int) for f in ('image', 'row', 'col', 'label')}
     if image is not None: q = {f: v[q['image'] == image] for f, v in q.items()}
