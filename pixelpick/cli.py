@@ -13,7 +13,6 @@ from fastcore.docments import docments
 from .loop import ActiveLearner, Config
 from .folder import RunFolder
 from .learners import LEARNERS
-import pixelpick.head                                                   # registers the head learner
 from .images import DISK_FULL
 from .train import long_step
 

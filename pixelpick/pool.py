@@ -65,9 +65,8 @@ def class_news(old, new, class_map)->str: # the classes before and now, and the 
     m = class_changes(old, new, class_map); into = {}
     for a, b in m.items(): into.setdefault(b, []).append(a)
     said = [f"added {', '.join(c for c in new if c not in into)}"] if any(c not in into for c in new) else []
-    said += [f"{a[0]} renamed "
-             f"{b}" if len(a) == 1 else f"{', '.join(a)} merged into "
-                                        f"{b}" for b, a in into.items() if b is not None and a != [b]]
+    said += [f"{a[0]} renamed {b}" if len(a) == 1 else f"{', '.join(a)} merged into {b}"
+             for b, a in into.items() if b is not None and a != [b]]
     said += [f"the answers of {', '.join(into[None])} are void now"] if None in into else []
     return f"the classes changed ({'; '.join(said)}): the learner gets an output per class, the labeller a key; every answer keeps its class"
 
