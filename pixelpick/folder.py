@@ -411,7 +411,8 @@ def round_progress(self:RunFolder, k)->tuple: # a round whose queries file exist
 @patch
 def pool_record(self:RunFolder)->dict|None:
     "pool.json's record of the pool (None when there is none: a new run, or one from before pool.json)."
-    return json.loads(self.pool_file.read_text()) if self.pool_file.exists() else None
+    if not self.pool_file.exists(): return None
+    return _read_json(self.pool_file, ", or delete it to take the pool's images as they are now")   # damaged: named, as config.json is
 
 @patch
 def answers_in(self:RunFolder, k)->int: # a round
