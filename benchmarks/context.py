@@ -50,6 +50,7 @@ def main():
     p.add_argument('--no-full', action='store_true')
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--scale', type=float, default=0.5)
+    p.add_argument('--feature-budget-gb', type=float, default=None, help="the learners' `feature_budget_gb` (default: theirs); raise it to keep large pools' features in memory")
     p.add_argument('--result', default=str(RESULT), help='where the results are copied (default: %(default)s)')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -58,7 +59,7 @@ def main():
     out = Path(a.out); res = json.loads((out/'summary.json').read_text()) if (out/'summary.json').exists() else {}
     res.setdefault('runs', {}); res['meta'] = {'scale': a.scale, 'pool': len(tr), 'val': len(ev), 'threads': a.threads, 'cpu_count': os.cpu_count(),
                                              'half_A': [ev.names[i] for i in halves['A'][[0, -1]]], 'half_B': [ev.names[i] for i in halves['B'][[0, -1]]]}
-    base = dict(scale=a.scale, rounds=a.rounds, init_pixels=10, pixels_per_round=10)
+    base = dict(scale=a.scale, rounds=a.rounds, init_pixels=10, pixels_per_round=10, **({} if a.feature_budget_gb is None else {'feature_budget_gb': a.feature_budget_gb}))
     def record(name, al, k, t0):
         r = al.history[k]; cm = scores(confusions(al, k, ev), halves); px = 'full' if '|full|' in name else str(10*(k + 1))
         res['runs'].setdefault(name, {})[px] = {

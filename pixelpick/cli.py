@@ -57,7 +57,7 @@ def parser():
         if a.dest == 'rounds': a.help = a.help.split(' (default:')[0] + f" (default: {Config.rounds}; a reopened run keeps its plan)"
     d = sub.add_parser('demo', help='margin sampling vs random on the embedded scenes, two seeds, on CPU, in a minute or two')
     d.add_argument('--out', default='pixelpick-demo', help='folder for the runs')
-    d.add_argument('--training', default='head', choices=list(LEARNERS), help="learner: 'head' (frozen encoder, seconds a round), 'context' (the same, a head that sees each pixel's neighbours) or 'finetune' (the paper's, minutes a round)")
+    d.add_argument('--training', default='head', choices=list(LEARNERS), help="learner: 'head' (frozen encoder, seconds a round), 'context' (the same, a head that sees each pixel's neighbours), 'fullres' (the context head on an 8-px grid: large images for less memory and time) or 'finetune' (the paper's, minutes a round)")
     d.add_argument('--epochs', type=int, default=15, help="epochs per round ('finetune' only)")
     l = sub.add_parser('label', help='open the keyboard labeller for a saved run (in JupyterLab)')
     l.add_argument('out', help='the run folder')
