@@ -15,7 +15,7 @@ from .head import HeadLearner
 from .predict import predict_memory
 
 # %% auto #0
-__all__ = ['LONG_SIDES', 'run_memory', 'choose_long_side', 'check_run', 'working_size']
+__all__ = ['LONG_SIDES', 'run_memory', 'choose_long_side', 'check_run', 'fullres_hint', 'working_size']
 
 # %% ../nbs/06c_worksize.ipynb #ae4bf889
 LONG_SIDES = (640, 512, 448, 384, 320, 256) # long sides a new folder of images is tried at, largest first
@@ -84,6 +84,20 @@ def _size(ds)->str: # a pool
     how = f"long side {ds.long_side} px" if ds.long_side is not None and max(h, w) == ds.long_side else f"scale {ds.scale:g}" if ds.scale != 1 else "their own size"
     return f"{h}x{w} for the largest photos ({H}x{W}; {how})" if (h, w) != (H, W) else f"the photos' own size (the largest {H}x{W})"
 
+# %% ../nbs/06c_worksize.ipynb #c4a7f1e3
+def fullres_hint(ds:SegDataset, # the pool, its headers read
+                 net, # the run's model (its encoder gives the 8-px grid's channels)
+                 budget, # bytes of features kept in memory
+                 chosen, # the long side chosen for the run's own learner
+                )->str: # '' or '; ...' to end `working_size`'s line
+    "Where memory cut the long side below 640, the larger one `--training fullres` would get on this machine."
+    longest = lambda L: max(max(work_size(hw, ds.scale, L)) for hw in ds.photo_shapes)   # the working long side at a cap of L
+    if longest(chosen) >= longest(LONG_SIDES[0]): return ''                            # memory cut nothing
+    s = LEARNERS['fullres'].stride
+    try: L = choose_long_side(ds, hypercolumns(net, torch.zeros(1, 3, 64, 64), stride=s).shape[1], budget, stride=s)
+    except NotEnoughMemory: return ''
+    return f"; --training fullres would fit a long side of {longest(L)} here" if longest(L) > longest(chosen) else ''
+
 # %% ../nbs/06c_worksize.ipynb #50f6604b
 def working_size(cfg, # the run's `Config` (`long_side` may be changed: a new folder run gets one)
                  out, # the run folder
@@ -104,6 +118,7 @@ def working_size(cfg, # the run's `Config` (`long_side` may be changed: a new fo
     if chosen: cfg.long_side = ds.long_side = choose_long_side(ds, C, budget, stride=s)
     need = check_run(ds, C, budget, stride=s)
     avail = available_memory()[0]
+    hint = fullres_hint(ds, net, budget, cfg.long_side) if chosen and s < LEARNERS['fullres'].stride else ''
     return (f"working size: {_size(ds)}{', chosen to fit this machine' if chosen and cfg.long_side != LONG_SIDES[0] else ''}; "
             f"each command of this run needs about {gb_text(max(sum(v.values()) for v in need.values()))}"
-            f"{f' of the {gb_text(avail)} available' if avail else ''} beyond pixelpick itself (--long-side N sets another size)")
+            f"{f' of the {gb_text(avail)} available' if avail else ''} beyond pixelpick itself (--long-side N sets another size){hint}")
