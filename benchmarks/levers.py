@@ -222,7 +222,8 @@ def pick(S, head, strategy, asked, seed):
         try: return head.maps(x, (H, W)).softmax(1)
         finally: head.stride = S.pool.stride
     grid_asked = [a.reshape(H, f, W, f).any((1, 3)) for a in asked]
-    p = (pairs_pool if strategy.endswith('_pairs') else score_pool)(probs, [(H, W)]*len(TR), 10, strategy, grid_asked, seed=seed)
+    strategy, M = (strategy.split('@')[0], float(strategy.split('@')[1])) if '@' in strategy else (strategy, 5.0)   # 'margin@10': M = 10%
+    p = (pairs_pool if strategy.endswith('_pairs') else score_pool)(probs, [(H, W)]*len(TR), 10, strategy, grid_asked, seed=seed, top_percent=M)
     rng = np.random.default_rng(seed)
     return {'image': p['image'], 'row': p['row']*f + rng.integers(0, f, len(p['row'])), 'col': p['col']*f + rng.integers(0, f, len(p['col']))}
 
