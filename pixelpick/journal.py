@@ -13,7 +13,8 @@ from .frame import pixels
 from .folder import RunDamaged, RECOVER
 
 # %% auto #0
-__all__ = ['micro_file', 'micro_files', 'write_micro', 'labels_sha', 'check_micro', 'refuse_micro', 'read_journal', 'staleness']
+__all__ = ['micro_file', 'micro_files', 'write_micro', 'labels_sha', 'prefix_sha', 'answers_seen', 'check_micro', 'refuse_micro',
+           'read_journal', 'staleness']
 
 # %% ../nbs/10a0_journal.ipynb #9236d4a1
 def micro_file(folder, # a run folder
@@ -36,12 +37,30 @@ def labels_sha(t)->str: # a label table (`LabelStore.table`)
     a = np.stack([np.asarray(t[f], np.int64) for f in ('image', 'row', 'col', 'label')])
     return hashlib.sha1(a[:, np.lexsort(a[::-1])].tobytes() if a.shape[1] else b'').hexdigest()[:16]
 
+# %% ../nbs/10a0_journal.ipynb #e1a0c002
+def prefix_sha(t)->callable: # a label table (`LabelStore.table`)
+    "`labels_sha` of the first `L` labels of `t`, as a function of `L`: one sort for every prefix."
+    a = np.stack([np.asarray(t[f], np.int64) for f in ('image', 'row', 'col', 'label')])
+    order = np.lexsort(a[::-1])
+    n = lambda L: len(range(a.shape[1])[:L])     # as many labels as t[:L] holds (L < 0 counts from the end)
+    return lambda L: hashlib.sha1(a[:, order[order < n(L)]].tobytes()).hexdigest()[:16]
+
+# %% ../nbs/10a0_journal.ipynb #e1a0c004
+def answers_seen(t, # the run's labels (`LabelStore.table`)
+                 k, # the streamed round
+                )->tuple: # (earlier rounds' pixels, {pixel: its first place among round k's answers}, `prefix_sha(t)`)
+    "What `check_micro` compares a micro-round with, gathered once for all the micro-rounds of round `k`."
+    rnd, order = np.asarray(t['round']), {}
+    for i, p in enumerate(pixels({key: v[rnd == k] for key, v in t.items()})): order.setdefault(p, i)
+    return set(pixels({key: v[rnd < k] for key, v in t.items()})), order, prefix_sha(t)
+
 # %% ../nbs/10a0_journal.ipynb #7677a764
 def check_micro(rec:dict, # micro-round `j`'s record, its picks as arrays
                 j, k, # the micro-round, the round
                 sid, # the stream's id (None: a journal from before micro-rounds carried ids)
                 shapes, # (H,W) of each pool image
                 t, # the run's labels (`LabelStore.table`)
+                seen=None, # `answers_seen(t, k)`, when many micro-rounds are checked against the same labels
                )->str|None:
     """What is wrong with micro-round `j`'s record: another stream's, another index, a pick out of range, twice, or
     already answered, other labels."""
@@ -54,11 +73,11 @@ def check_micro(rec:dict, # micro-round `j`'s record, its picks as arrays
             return f"picks pixel (row {y}, col {x}) of image {i}, outside the pool ({len(shapes)} images" + (f"; image {i} is {shapes[i][0]} x {shapes[i][1]})" if 0 <= i < len(shapes) else ")")
     picks = pixels(rec)
     if len(set(picks)) < len(picks): return "picks a pixel twice"
-    tk = {key: v[t['round'] == k] for key, v in t.items()}
-    before = {p for p, kk in zip(pixels(t), t['round'].tolist()) if kk < k} | set(pixels({key: v[:rec.get('answered', 0)] for key, v in tk.items()}))
-    if dup := sorted(before & set(picks)): return f"picks image {dup[0][0]}, row {dup[0][1]}, col {dup[0][2]}, which had an answer before it was picked"
+    earlier, order, sha = seen or answers_seen(t, k)
+    n = rec.get('answered', 0)                                        # round k's answers given before it was picked
+    if dup := sorted(p for p in set(picks) if p in earlier or order.get(p, n) < n): return f"picks image {dup[0][0]}, row {dup[0][1]}, col {dup[0][2]}, which had an answer before it was picked"
     h = rec.get('head', {})
-    if sid is not None and 'sha1' in h and labels_sha({key: v[:h['labels']] for key, v in t.items()}) != h['sha1']:
+    if sid is not None and 'sha1' in h and sha(h['labels']) != h['sha1']:
         return f"was picked by a head trained on other labels than this run's first {h['labels']} (labels.jsonl edited, or the file is another run's)"
 
 # %% ../nbs/10a0_journal.ipynb #d501b952
@@ -89,13 +108,13 @@ def read_journal(folder, # the run folder
                 )->list:
     """The micro-rounds written so far, in order, each checked (`check_micro`); `RunDamaged`, naming the file and the
     way out, when one is missing or wrong."""
-    out, tk = [], {key: v[t['round'] == k] for key, v in t.items()}
-    done = set(pixels(tk))
+    out, seen = [], answers_seen(t, k)
+    done = set(seen[1])                                              # the round's answered pixels
     for j, fn in enumerate(micro_files(folder, k)):
         if fn != micro_file(folder, k, j): refuse_micro(fn, f"micro-round {j} is missing (the next file is {fn.name})", j, done)
         try: rec = json.loads(fn.read_text()); rec = {**rec, **{key: np.asarray(rec[key], int) for key in ('image', 'row', 'col')}}
         except (ValueError, KeyError, TypeError) as e: refuse_micro(fn, f"is not a micro-round's record ({type(e).__name__}: {e})", j, done)
-        if why := check_micro(rec, j, k, sid, shapes, t): refuse_micro(fn, why, j, done)
+        if why := check_micro(rec, j, k, sid, shapes, t, seen): refuse_micro(fn, why, j, done)
         out.append(rec)
     picked = {p for m in out for p in pixels(m)}
     if extra := sorted(done - picked):
