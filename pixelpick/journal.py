@@ -74,9 +74,9 @@ def check_micro(rec:dict, # micro-round `j`'s record, its picks as arrays
     picks = pixels(rec)
     if len(set(picks)) < len(picks): return "picks a pixel twice"
     earlier, order, sha = seen or answers_seen(t, k)
-    n = rec.get('answered', 0)                                        # round k's answers given before it was picked
+    n, h = rec.get('answered', 0), rec.get('head', {})              # round k's answers given before it was picked; its head
+    if not all(isinstance(v, int) and v >= 0 for v in (n, h.get('labels', 0))): return f"counts {n!r} answers before it and {h.get('labels')!r} labels for its head, not two counts"
     if dup := sorted(p for p in set(picks) if p in earlier or order.get(p, n) < n): return f"picks image {dup[0][0]}, row {dup[0][1]}, col {dup[0][2]}, which had an answer before it was picked"
-    h = rec.get('head', {})
     if sid is not None and 'sha1' in h and sha(h['labels']) != h['sha1']:
         return f"was picked by a head trained on other labels than this run's first {h['labels']} (labels.jsonl edited, or the file is another run's)"
 
