@@ -47,6 +47,7 @@ class Config:
     training:str = 'finetune' # 'finetune': the whole network every round (the paper); 'head': frozen encoder, cached features, a per-pixel head (rounds in seconds); 'context': the same with a head that also sees each pixel's neighbours; 'fullres': the context head on an 8-px grid, for images at full resolution (see BENCHMARKS.md)
     head_steps:int|None = None # 'head' and 'context' only: AdamW steps per round (default: `HeadRecipe`)
     feature_budget_gb:float = 2.0 # 'head' and 'context' only: GB of features kept in memory per split; beyond it they are read from the run folder's feature file when used
+    tta:bool = False # 'head', 'context', 'fullres': predictions (evaluation, exported masks, plots) are the mean of each image's and its mirror image's; the pool's scores are not, so a round costs what it did
     full:bool = False # fully supervised baseline: one round on every pixel
     exclude_void:bool = False # simulation only: never query void pixels (the official code peeks at the ground truth)
     n_train:int|None = None # use only the first n training images (quick experiments)
@@ -97,7 +98,7 @@ def validate(self:Config):
     need(isnum(c.noise) and 0 <= c.noise < 1, 'noise', 'expected a fraction in [0, 1)')
     need(isint(c.seed) and c.seed >= 0, 'seed', 'expected an integer >= 0')
     need(isinstance(c.device, str) and device_ok(c.device), 'device', f"not available here (cuda: {torch.cuda.is_available()}); expected 'cpu' or an available device")
-    for k in ('warm_start', 'full', 'exclude_void'): need(isinstance(getattr(c, k), bool), k, 'expected True or False')
+    for k in ('warm_start', 'full', 'exclude_void', 'tta'): need(isinstance(getattr(c, k), bool), k, 'expected True or False')
     need(c.data_kw is None or isinstance(c.data_kw, dict), 'data_kw', 'expected a dict or None')
     need(c.labels_from is None or isinstance(c.labels_from, str), 'labels_from', 'expected the folder of a run, or None')
     if not errs and c.training in LEARNERS: errs += LEARNERS[c.training].check(c)   # what only this learner needs

@@ -15,12 +15,14 @@ from fastcore.basics import patch, store_attr
 from .features import hypercolumns, sample_features, FeatureCache, extract_features, cache_key   # the cache: the chapter before (extract_features here too, for `from pixelpick.head import extract_features`)
 from .models import create_model
 from .acquire import mc_probs
+from functools import partial
+from .segdataset import SegDataset
 from .learners import Learner, learner
 from .train import miou_from_confusion, confusion_matrix, progress_bars, NoBar, long_step, adam
 
 # %% auto #0
-__all__ = ['conv_mlp', 'folded_1x1', 'PixelHead', 'HeadRecipe', 'gather_labelled', 'train_head', 'cached_probs',
-           'evaluate_cached', 'FrozenSegModel', 'HeadLearner']
+__all__ = ['conv_mlp', 'folded_1x1', 'PixelHead', 'HeadRecipe', 'gather_labelled', 'train_head', 'cached_probs', 'mirror_mean',
+           'mirrored', 'evaluate_cached', 'FrozenSegModel', 'HeadLearner']
 
 # %% ../nbs/05b_head.ipynb #cdb1ce9c
 def conv_mlp(layers, # Linear, BatchNorm1d, ReLU and Dropout modules
@@ -138,26 +140,45 @@ def cached_probs(head:PixelHead, cache:FeatureCache, b, # image indices of one s
     return mc_probs(lambda z: head.maps(z, hw), f, head, b, mc_passes, seed, samples)
 
 
+# %% ../nbs/05b_head.ipynb #0897e776
+def mirror_mean(p, # (...,H,W) class probabilities of images
+                pm=None, # the same of the images mirrored left-right, or None
+               ):
+    "`p`, or with `pm` the mean of `p` and `pm` mirrored back: left-right test-time augmentation."
+    return p if pm is None else (p + pm.flip(-1))/2
+
+def _mirror(ds, i): return np.ascontiguousarray(ds[i][0][:, ::-1])   # image `i` of `ds`, mirrored left-right
+
+def mirrored(ds:SegDataset)->SegDataset:
+    "`ds`'s images mirrored left-right, at its working size, without masks: what `tta` predicts a second time."
+    return SegDataset([(partial(_mirror, ds, i), None) for i in range(len(ds))], ds.classes, ds.palette, ds.ignore_index,
+                      name=f'{ds.name} mirrored', names=ds.names)
+
 # %% ../nbs/05b_head.ipynb #f850939f
 @torch.no_grad()
 def evaluate_cached(head:PixelHead, cache:FeatureCache, ds, # features of `ds`, and `ds` for its masks
-                    bs=8)->dict:
+                    bs=8,
+                    mirror:FeatureCache=None, # features of `ds`'s images mirrored left-right (`mirrored`): predictions are the mean of both
+                   )->dict:
     "mIoU, IoU per class and pixel accuracy (%) of `head` on `ds`, from its cached features."
     if not ds.has_masks: raise ValueError(f"{ds.name} has no masks to evaluate on")
-    return miou_from_confusion(confusion_matrix(None, ds, bs, predict=lambda b: cached_probs(head, cache, b).argmax(1)))
+    return miou_from_confusion(confusion_matrix(None, ds, bs, predict=lambda b: mirror_mean(cached_probs(head, cache, b), None if mirror is None else cached_probs(head, mirror, b)).argmax(1)))
 
 # %% ../nbs/05b_head.ipynb #30ac5333
 class FrozenSegModel(nn.Module):
     "A frozen `SegModel` encoder with a trained `PixelHead`: images in, logits out."
     def __init__(self, encoder, # a `SegModel` (frozen; only its encoder is used)
-                 head:PixelHead):
+                 head:PixelHead,
+                 tta=False, # predict the mean of the image and its mirror image (MC-dropout passes, which use `features` and `decode`, see the image only)
+                ):
         super().__init__()
-        self.encoder, self.head = encoder.eval().requires_grad_(False), head
+        self.encoder, self.head, self.tta = encoder.eval().requires_grad_(False), head, tta
     def features(self, x): return hypercolumns(self.encoder, x, stride=self.head.stride)   # (B,3,H,W) float in [0,1] -> (B,C,h,w) on the head's grid
     def decode(self, f, hw): return self.head.maps(f, hw)           # features -> logits cropped to `hw`
     split_mc = True # MC-dropout samples only the head: the frozen encoder runs once
     def forward(self, x): # (B,3,H,W) float in [0,1]
-        return self.decode(self.features(x), x.shape[-2:])
+        lg = lambda z: self.decode(self.features(z), z.shape[-2:])
+        return lg(x) if not self.tta else mirror_mean(lg(x).softmax(1), lg(x.flip(-1)).softmax(1)).log()   # log-probabilities: their softmax is the mean
     def train(self, mode=True):
         super().train(mode); self.encoder.eval(); return self
 
@@ -176,10 +197,11 @@ class HeadLearner(Learner):
                  budget=2e9, # bytes of features kept in memory, per split
                  progress=False,
                  dist=None, # several processes share the feature extraction (`pixelpick.distributed`)
-                 write=True): # False: reuse the feature files in `folder`, never write them (a read-only run)
-        store_attr('ds,eval_ds,folder,budget,progress,dist,write')
+                 write=True, # False: reuse the feature files in `folder`, never write them (a read-only run)
+                 tta=False): # predictions (not the pool's scores) are the mean of each image's and its mirror image's
+        store_attr('ds,eval_ds,folder,budget,progress,dist,write,tta')
         self.encoder, self.recipe = encoder.eval(), recipe or HeadRecipe()
-        self._pool = self._eval = None
+        self._pool = self._eval = self._eval_m = None
 
     @classmethod
     def from_config(cls, cfg, ds, eval_ds=None, folder=None, progress=False, dist=None, write=True, seed=0): # as `Learner` takes them
@@ -187,7 +209,7 @@ class HeadLearner(Learner):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)                                      # an encoder without pretrained weights: the same in every process and on resume
             enc = create_model(ds.c, cfg.arch, cfg.encoder, cfg.weights, cfg.dropout).to(cfg.device)
-        hl = cls(enc, ds, eval_ds, HeadRecipe(**({'steps': cfg.head_steps} if cfg.head_steps else {})), folder, cfg.feature_budget_gb*1e9, progress, dist, write)
+        hl = cls(enc, ds, eval_ds, HeadRecipe(**({'steps': cfg.head_steps} if cfg.head_steps else {})), folder, cfg.feature_budget_gb*1e9, progress, dist, write, cfg.tta)
         hl.cfg = cfg; return hl
 
     def _extract(self, ds, name, stats_from=None):
@@ -209,6 +231,10 @@ class HeadLearner(Learner):
     def eval_features(self)->FeatureCache:
         if self._eval is None: self._eval = self._extract(self.eval_ds, 'eval', self.pool)
         return self._eval
+    @property
+    def eval_mirrored(self)->FeatureCache: # the evaluation split's images mirrored left-right (`tta`)
+        if self._eval_m is None: self._eval_m = self._extract(mirrored(self.eval_ds), 'eval-mirrored', self.pool)
+        return self._eval_m
 
 # %% ../nbs/05b_head.ipynb #6bbfafe5
 @patch
@@ -259,13 +285,15 @@ def fit(self:HeadLearner, labels, # dict of image, row, col, label arrays; None:
 @patch
 def probs(self:HeadLearner, model, # a `FrozenSegModel`, or its `PixelHead`
           idxs, mc_passes=0, seed=0, samples=False, split='pool'): # as `Learner.probs`
-    "Class probabilities of pool (or 'eval') images `idxs`, from their cached features."
-    return cached_probs(getattr(model, 'head', model), self.pool if split == 'pool' else self.eval_features, idxs, mc_passes, seed, samples)
+    "Class probabilities of pool (or 'eval') images `idxs`, from their cached features (on 'eval' with `tta`, averaged with their mirror images')."
+    go = lambda cache: cached_probs(getattr(model, 'head', model), cache, idxs, mc_passes, seed, samples)
+    if split == 'pool': return go(self.pool)
+    return mirror_mean(go(self.eval_features), go(self.eval_mirrored) if self.tta else None)
 
 @patch
 def evaluate(self:HeadLearner, model)->dict: # a `FrozenSegModel`, or its `PixelHead`
-    "mIoU of the head on the evaluation split, from cached features."
-    return evaluate_cached(getattr(model, 'head', model), self.eval_features, self.eval_ds)
+    "mIoU of the head on the evaluation split, from cached features (with `tta`, of the mean with the mirror images')."
+    return evaluate_cached(getattr(model, 'head', model), self.eval_features, self.eval_ds, mirror=self.eval_mirrored if self.tta else None)
 
 # %% ../nbs/05b_head.ipynb #e6acd70d
 @patch
@@ -280,7 +308,7 @@ def load(self:HeadLearner, state)->FrozenSegModel:
 @patch
 def model(self:HeadLearner, head)->FrozenSegModel:
     "The encoder and `head` as one image-to-logits model (for plots and the labeller)."
-    return FrozenSegModel(self.encoder, head)
+    return FrozenSegModel(self.encoder, head, self.tta)
 
 # %% ../nbs/05b_head.ipynb #h37lf02
 @patch

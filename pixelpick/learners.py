@@ -79,7 +79,9 @@ class FinetuneLearner(Learner):
     "The paper's learner: the whole network trained on the labelled pixels every round."
     settings = ('arch', 'encoder', 'weights', 'dropout', 'recipe', 'epochs', 'lr', 'bs', 'warm_start')
     @classmethod
-    def check(cls, cfg): return [f"mc_passes={cfg.mc_passes!r} (MC-dropout passes need dropout > 0)"] if cfg.mc_passes and cfg.dropout == 0 else []
+    def check(cls, cfg):
+        return ([f"mc_passes={cfg.mc_passes!r} (MC-dropout passes need dropout > 0)"] if cfg.mc_passes and cfg.dropout == 0 else []) + \
+               ([f"tta={cfg.tta!r} (mirror-image predictions are the frozen-encoder learners': training 'head', 'context' or 'fullres')"] if cfg.tta else [])
     def new(self, weights='imagenet'): # 'imagenet', None or a file, as `create_model` takes it
         c = self.cfg; return create_model(self.ds.c, c.arch, c.encoder, weights and c.weights, c.dropout).to(c.device)
     def fit(self, labels, seed=0, init=None, callback=None):
