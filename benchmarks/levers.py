@@ -67,8 +67,8 @@ def extract(model, ds, grid, path, bs=4):
     "Write the fp16 maps of every image of `ds` on `grid` to `path` (.npy of (N,C,h,w)) and their statistics beside it."
     shapes = [ds[i][0].shape[:2] for i in range(len(ds))]
     assert len(set(map(tuple, shapes))) == 1, 'one image size'
-    up = (lambda x: F.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False)) if grid == 'up2' else (lambda x: x)
-    g8 = 's8' if grid == 'up2' else grid
+    up = (lambda x: F.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False)) if grid == 'up2' else (lambda x: x.flip(-1)) if grid == 's8f' else (lambda x: x)
+    g8 = 's8' if grid in ('up2', 's8f') else grid
     probe = grid_maps(model, up(to_batch([ds[0][0]])), g8)[0]
     mm = np.lib.format.open_memmap(path, mode='w+', dtype=np.float16, shape=(len(ds), *probe.shape))
     s1 = s2 = 0; n = 0; st = 4 if grid == 's4' else 8
@@ -123,6 +123,7 @@ class Setup:
         self.pool = open_cache(a.cache, self.enc, sp['grid'], 'train', fine=sp.get('fine', 's2d'))
         self.val = open_cache(a.cache, self.enc, sp['grid'], 'val', stats=self.pool, fine=sp.get('fine', 's2d'))
         self.tr, self.va = TR, VA
+        self.val_flip = open_cache(a.cache, self.enc, 's8f', 'val', stats=self.pool) if a.tta else None   # the val images flipped left-right
         self.sp, self.K = sp, TR.c
         self.rc = HeadRecipe(**{k: sp[k] for k in ('steps', 'bs', 'lr', 'wd', 'hidden', 'dropout') if k in sp})
         self.proj = pca_projection(self.pool, 64) if sp['head'] == 'ctx' else None
@@ -168,11 +169,13 @@ class Setup:
         return h2.eval()
 
     @torch.no_grad()
-    def confusion(self, head):
-        "Per-image confusion matrices (N,K,K) on val at full resolution."
+    def confusion(self, head, flip=False):
+        "Per-image confusion matrices (N,K,K) on val at full resolution (`flip`: probabilities averaged with those of the flipped image, flipped back)."
         K, out = self.K, np.zeros((len(self.va), self.K, self.K), np.int64)
         for b in size_groups(None, range(len(self.va)), 4, sizes=self.val.shapes):
-            pred = cached_probs(head, self.val, b).argmax(1)
+            p = cached_probs(head, self.val, b)
+            if flip: p = p + cached_probs(head, self.val_flip, b).flip(-1)
+            pred = p.argmax(1)
             for j, i in enumerate(b):
                 gt = torch.from_numpy(self.va[i][1].astype(np.int64)); ok = gt != self.va.ignore_index
                 out[i] = torch.bincount(gt[ok]*K + pred[j][ok], minlength=K*K).view(K, K).numpy()
@@ -223,7 +226,8 @@ def pick(S, head, strategy, asked, seed):
         finally: head.stride = S.pool.stride
     grid_asked = [a.reshape(H, f, W, f).any((1, 3)) for a in asked]
     strategy, M = (strategy.split('@')[0], float(strategy.split('@')[1])) if '@' in strategy else (strategy, 5.0)   # 'margin@10': M = 10%
-    p = (pairs_pool if strategy.endswith('_pairs') else score_pool)(probs, [(H, W)]*len(TR), 10, strategy, grid_asked, seed=seed, top_percent=M)
+    pool_fn = pairs_pool if strategy.endswith('_pairs') else sampler_pool if strategy.split('_')[-1] in SAMPLERS else score_pool
+    p = pool_fn(probs, [(H, W)]*len(TR), 10, strategy, grid_asked, seed=seed, top_percent=M)
     rng = np.random.default_rng(seed)
     return {'image': p['image'], 'row': p['row']*f + rng.integers(0, f, len(p['row'])), 'col': p['col']*f + rng.integers(0, f, len(p['col']))}
 
@@ -249,14 +253,58 @@ def pairs_pool(probs, shapes, n, strategy, asked, seed, top_percent=5.0, bs=8):
             out['image'].append(np.full(n, i)); out['row'].append(picks // W); out['col'].append(picks % W)
     return {k: np.concatenate(v).astype(int) for k, v in out.items()}
 
+COUNTS = None   # labelled pixels per class so far (set by `run_variant` before each pick): the `rare` sampler's weights
+
+def _uniform(cand, pred, n, g, H, W, asked):
+    return g.choice(cand, n, replace=False)
+
+def _rare(cand, pred, n, g, H, W, asked):
+    "Drawn without replacement with probability 1/(labelled pixels of the predicted class + 1): rare classes asked first."
+    w = 1/(COUNTS[pred[cand]] + 1.0); return g.choice(cand, n, replace=False, p=w/w.sum())
+
+def _spread(cand, pred, n, g, H, W, asked, d=12):
+    "In a random order, a candidate is taken when it is at least `d` cells (24 px at a 2-px scoring grid) from those taken; then uniformly."
+    out = []
+    for c in g.permutation(cand):
+        r, k = divmod(int(c), W)
+        if all((r - r2)**2 + (k - k2)**2 >= d*d for r2, k2 in out): out.append((r, k))
+        if len(out) == n: break
+    took = np.array([r*W + k for r, k in out], int)
+    rest = np.setdiff1d(cand, took)
+    return np.concatenate([took, g.choice(rest, n - len(took), replace=False)]) if len(took) < n else took
+
+def _mix(cand, pred, n, g, H, W, asked):
+    "Half from the candidates uniformly, half uniformly from every unasked pixel."
+    a = g.choice(cand, n//2, replace=False)
+    free = np.setdiff1d(np.flatnonzero(~asked.ravel()), a)
+    return np.concatenate([a, g.choice(free, n - n//2, replace=False)])
+
+SAMPLERS = {'uniform': _uniform, 'rare': _rare, 'spread': _spread, 'mix': _mix}
+
+def sampler_pool(probs, shapes, n, strategy, asked, seed, top_percent=5.0, bs=8):
+    "`<score>_<sampler>`: per image the top `top_percent`% by `<score>` (as `score_pool`), `n` of them drawn by the sampler."
+    from pixelpick.acquire import uncertainty, image_seed
+    base, smp = strategy.rsplit('_', 1); out = {'image': [], 'row': [], 'col': []}
+    for b0 in range(0, len(shapes), bs):
+        b = list(range(b0, min(b0 + bs, len(shapes)))); P = probs(b)
+        u = uncertainty(P, base).cpu(); pred = P.argmax(1).cpu()
+        for j, i in enumerate(b):
+            H, W = shapes[i]; g = np.random.default_rng(image_seed(seed, i))
+            sc = u[j].flatten().float().masked_fill(torch.from_numpy(asked[i]).flatten(), -math.inf)
+            cand = sc.topk(max(n, round(top_percent/100*H*W))).indices.numpy()
+            picks = SAMPLERS[smp](cand, pred[j].flatten().numpy(), n, g, H, W, asked[i])
+            out['image'].append(np.full(n, i)); out['row'].append(picks // W); out['col'].append(picks % W)
+    return {k: np.concatenate(v).astype(int) for k, v in out.items()}
+
 def run_variant(a, name, seed, res, save):
     S = Setup(a, spec(name)); shapes = [(360, 480)]*len(TR)
     def record(strategy, k, lab, head, t_train, t_query):
         cm = S.confusion(head)
         sc = {h: round(miou_from_confusion(cm[idx].sum(0))['miou'], 2) for h, idx in HALVES.items()}
+        if a.tta: cf = S.confusion(head, flip=True); sc.update({'tta_' + h: round(miou_from_confusion(cf[idx].sum(0))['miou'], 2) for h, idx in HALVES.items()})
         res[f'{name}|{strategy}|s{seed}|{10*(k + 1)}'] = {**sc, 'iou_per_class': [round(v, 1) for v in miou_from_confusion(cm.sum(0))['iou_per_class']],
                                                          'train_s': round(t_train, 1), 'query_s': round(t_query, 1), 'load': load(), 'rss_mb': rss_mb(), 'labels': int((lab['label'] != 255).sum())}
-        print(f"{name:28s} {strategy:16s} s{seed} {10*(k + 1):3d} px/img  A {sc['A']:.2f}  B {sc['B']:.2f}  all {sc['all']:.2f}  train {t_train:.0f} s  query {t_query:.0f} s  load {load()}  rss {rss_mb()} MB", flush=True)
+        print(f"{name:28s} {strategy:16s} s{seed} {10*(k + 1):3d} px/img  A {sc['A']:.2f}  B {sc['B']:.2f}  all {sc['all']:.2f}  {sc.get('tta_all', '')}  train {t_train:.0f} s  query {t_query:.0f} s  load {load()}  rss {rss_mb()} MB", flush=True)
         save()
     if a.full:                                                                     # 0.5% of every mask's pixels (as many as 2% at scale 0.5), 2,000 steps
         rng, parts = np.random.default_rng(key_seed(seed, 0, 3)), []
@@ -273,7 +321,8 @@ def run_variant(a, name, seed, res, save):
         for k in (1, 2):
             asked = [np.zeros(s, bool) for s in shapes]
             for i, r, c in zip(lab['image'], lab['row'], lab['col']): asked[i][r, c] = True
-            t = time.time()
+            t = time.time(); global COUNTS
+            COUNTS = np.bincount(lab['label'][lab['label'] < S.K], minlength=S.K).astype(float)
             lab = cat(lab, answers(pick(S, head, strategy, asked, key_seed(seed, k, 1))))
             tq = time.time() - t; t = time.time()
             head = S.fit(lab, key_seed(seed, k, 3)); record(strategy, k, lab, head, time.time() - t, tq)
@@ -287,13 +336,14 @@ def main():
     r = sub.add_parser('run'); r.add_argument('--variants', nargs='+', required=True); r.add_argument('--seeds', nargs='+', type=int, default=[0])
     r.add_argument('--strategies', nargs='+', default=['margin_interior', 'random'])
     r.add_argument('--full', action='store_true', help='full supervision instead of the rounds')
+    r.add_argument('--tta', action='store_true', help='also score val with left-right flips (needs the s8f cache: feats --grid s8f)')
     sub.add_parser('table')
     a = p.parse_args(); torch.set_num_threads(1)
     global TR, VA, MASKS, HALVES
     if a.cmd == 'feats':
         model = encoder(a.enc)
         for grid in a.grid:
-            for split in ('train', 'val'):
+            for split in (('val',) if grid == 's8f' else ('train', 'val')):
                 out = Path(a.cache)/f'{a.enc}-{grid}-{split}.npy'
                 if out.with_suffix('.json').exists(): continue
                 ds = camvid(a.root, split, 0.5 if grid in ('half', 'up2') else 1.0).load_all(); t = time.time()
