@@ -4,12 +4,13 @@
 
 # %% ../nbs/06d_checkpoint.ipynb #3968302c
 from __future__ import annotations
-import errno, hashlib, json, os, platform, shutil
+import hashlib, io, json, platform
 from dataclasses import asdict
 from pathlib import Path
 from fastcore.basics import patch
 import numpy as np
 import torch
+from .images import atomic_write
 from .labelfile import VOID, active_lines, labels_fingerprint
 from .learners import LEARNERS, remap_outputs
 from .oracle import query_seconds
@@ -22,17 +23,9 @@ __all__ = ['save_checkpoint', 'trained_on_v1', 'learner_identity', 'Checkpoints'
 def save_checkpoint(ck:dict, # the checkpoint
                     fn:Path, # its file
                    ):
-    """torch.save through a temporary file; on a failed write (a full disk) the partial file is removed and the error
-    names the file."""
-    tmp = fn.with_suffix('.tmp')
-    try: torch.save(ck, tmp); os.replace(tmp, fn)
-    except (OSError, RuntimeError) as e:
-        tmp.unlink(missing_ok=True)
-        free = shutil.disk_usage(fn.parent).free/2**20
-        raise OSError(getattr(e, 'errno', None) or errno.ENOSPC,
-                      f"cannot write the checkpoint {fn} ({' '.join(str(e).split())[:200]}); {free:.0f} MiB free on "
-                      "its disk: "
-                      "free some space and run again to resume") from None
+    """`torch.save` into memory, then `atomic_write`: a kill or a full disk leaves the old file (or none), never half of
+    one, and the error names the file and the space left."""
+    buf = io.BytesIO(); torch.save(ck, buf); atomic_write(fn, buf.getvalue())
 
 # %% ../nbs/06d_checkpoint.ipynb #2395dfb3
 def trained_on_v1(labels_file, # a labels.jsonl file
