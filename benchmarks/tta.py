@@ -4,7 +4,8 @@ with its mirror image, paired (issue 39).
     python benchmarks/tta.py --root ../shared/data/camvid --runs runs/fullres --scale 1.0 --learners fullres
 
 `--runs` is the `--out` folder of `benchmarks/context.py`. Its run folders (`<learner>-<strategy>-s<seed>`) are opened
-as they are: nothing is retrained, picked or written there. Each trained round's model predicts val twice, from the
+with their saved settings and nothing is retrained or picked (opening takes a run's writer lock, and the features of the
+pool, val and val's mirror images are extracted once, into the first run's folder). Each trained round's model predicts val twice, from the
 image alone and as the mean with its mirror image (`HeadLearner.tta`), and is scored on val halves A and B as in
 `benchmarks/context.py`. The labels and the training are the runs' own, so the difference is the augmentation alone; the
 split-half selection and the gains over random are computed for both. Writes `<runs>/tta.json` and
@@ -66,6 +67,7 @@ def main():
 def speed(a, d, tr, ev):
     "Seconds of the mirror images' share of evaluation: their features once, then every evaluation (median of 3)."
     import resource
+    if old := [f.name for f in (d/'features').glob('eval*.npy')]: sys.exit(f"{d/'features'} holds {old}: they would be read, not extracted; remove them to time the extraction")
     out = {'run': d.name, 'threads': a.threads, 'load_before': load()}
     with ActiveLearner(d, tr, ev, progress=False) as al:
         L = al.learner; L.pool                                            # the pool's features first: not timed here
