@@ -124,6 +124,7 @@ class Setup:
         self.val = open_cache(a.cache, self.enc, sp['grid'], 'val', stats=self.pool, fine=sp.get('fine', 's2d'))
         self.tr, self.va = TR, VA
         self.val_flip = open_cache(a.cache, self.enc, 's8f', 'val', stats=self.pool) if a.tta else None   # the val images flipped left-right
+        self.pool_flip = open_cache(a.cache, self.enc, 's8f', 'train', stats=self.pool) if sp.get('smirror') else None
         self.sp, self.K = sp, TR.c
         self.rc = HeadRecipe(**{k: sp[k] for k in ('steps', 'bs', 'lr', 'wd', 'hidden', 'dropout') if k in sp})
         self.proj = pca_projection(self.pool, 64) if sp['head'] == 'ctx' else None
@@ -220,9 +221,9 @@ def pick(S, head, strategy, asked, seed):
         return score_pool(probs, shapes, 10, strategy, asked, seed=seed)
     H, W = 360//f, 480//f
     def probs(b, mc=0, s=0, samples=False):
-        x = torch.from_numpy(np.stack([np.asarray(S.pool[i]) for i in b]))
+        maps = lambda c: head.maps(torch.from_numpy(np.stack([np.asarray(c[i]) for i in b])), (H, W)).softmax(1)
         head.stride = S.pool.stride//f
-        try: return head.maps(x, (H, W)).softmax(1)
+        try: return maps(S.pool) if not S.sp.get('smirror') else (maps(S.pool) + maps(S.pool_flip).flip(-1))/2   # smirror=1: scored with the mirror images too
         finally: head.stride = S.pool.stride
     grid_asked = [a.reshape(H, f, W, f).any((1, 3)) for a in asked]
     strategy, M = (strategy.split('@')[0], float(strategy.split('@')[1])) if '@' in strategy else (strategy, 5.0)   # 'margin@10': M = 10%
@@ -343,7 +344,7 @@ def main():
     if a.cmd == 'feats':
         model = encoder(a.enc)
         for grid in a.grid:
-            for split in (('val',) if grid == 's8f' else ('train', 'val')):
+            for split in ('train', 'val'):
                 out = Path(a.cache)/f'{a.enc}-{grid}-{split}.npy'
                 if out.with_suffix('.json').exists(): continue
                 ds = camvid(a.root, split, 0.5 if grid in ('half', 'up2') else 1.0).load_all(); t = time.time()
