@@ -15,6 +15,7 @@ Feature grids (`feats`, written once under --cache as fp16 .npy files with their
 - `s8`: the same full-resolution encoder maps on an 8-px grid: the stride-4 map (24 channels) folded into 96 channels
   (`pixel_unshuffle`), the stride-8 map as it is, the stride-16 maps resized to it: 568 channels. Variants read the
   stride-4 part as it is (`fine=s2d`), averaged (`fine=avg`: 496 channels), or not at all (`fine=none`: 472).
+- `s8f`: `s8` of the images mirrored left-right (`run --tta` scores val with them too; `+smirror=1` the pool).
 
 `run`: for each variant and seed, the active loop of `ActiveLearner` on these caches (round 0: the loop's random 10
 px/img, then 10 px/img per round by `--strategy` over the variant's own probabilities, the loop's per-round seeds,
