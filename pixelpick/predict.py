@@ -16,6 +16,7 @@ from .data import folder_dataset
 from .lock import hold_lock, lock_holder, RunLocked
 from .train import miou_from_confusion
 from .loop import ActiveLearner
+from .head import mirror_mean
 
 # %% auto #0
 __all__ = ['RECORD', 'OUTPUTS', 'open_run', 'round_probs', 'bands', 'margin_map', 'own_size', 'save_mask', 'upright', 'overlay',
@@ -55,8 +56,12 @@ def round_probs(al:ActiveLearner, # an open run
                ):
     "Yield (index, class probabilities (C,h,w) at the run's scale) for every image of `ds`, batched by size."
     model = al.get_model(k)
+    mirror = cached == 'pool' and getattr(model, 'tta', False)             # `tta`: the pool's cache holds its images only, so their mirror images go through the encoder
     if cached:                                                             # the run's own splits: the learner predicts them (the head from its cache)
-        for b in size_groups(ds, range(len(ds)), bs): yield from zip(b, al.learner.probs(model, b, split=cached).cpu())
+        for b in size_groups(ds, range(len(ds)), bs):
+            p = al.learner.probs(model, b, split=cached)
+            if mirror: x = to_batch([ds[i][0] for i in b], p.device).flip(-1); p = mirror_mean(p, model.decode(model.features(x), x.shape[-2:]).softmax(1))
+            yield from zip(b, p.cpu())
         return
     dev = next(model.parameters()).device
     for b in size_groups(ds, range(len(ds)), bs):
@@ -313,7 +318,7 @@ def _check_predict(al, k, ds, cached, probs, sheet)->int:
     photo = ds.photo_shapes
     masks = 0 if not ds.has_masks else 19 if ds.mask_map is not None else 5
     model = al.get_model(k)
-    need = predict_memory([ds.work_shape(i) for i in range(len(ds))], photo, ds.c, _channels(model), probs, sheet, masks, cached is None,
+    need = predict_memory([ds.work_shape(i) for i in range(len(ds))], photo, ds.c, _channels(model), probs, sheet, masks, cached is None or (cached == 'pool' and getattr(model, 'tta', False)),
                           stride=getattr(getattr(model, 'head', None), 'stride', 4))
     return check_memory(need, f"predicting {len(ds)} image{'s' if len(ds) != 1 else ''} of {ds.name}", (), largest_image(dict(enumerate(photo)), lambda i: ds.names[i])[1])
 
