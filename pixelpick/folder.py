@@ -5,7 +5,7 @@
 # %% ../nbs/05c_folder.ipynb #e101dfad
 from __future__ import annotations
 import base64, datetime, hashlib, json, os
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
@@ -183,7 +183,7 @@ def open_settings(self:RunFolder, kw:dict, # the settings given (`Config` fields
         return Config(**{**(src or {}), **kw}).validate(), {}
     saved, moved = self.relocate(got[0], kw.get('root'))
     saved, kw = _as_before(saved, kw)
-    saved = {**{f.name: f.default for f in fields(Config) if f.default is not MISSING}, **saved}   # a setting added since the run was made: its default
+    saved = {**asdict(Config()), **saved}                              # a setting added since the run was made: its default
     if 'data_kw' not in kw: kw = _given_classes(kw, saved, src)
     diff = differences(saved, kw, got[1])
     ok = {k: diff.pop(k) for k in SIZE + PLAN if k in diff}

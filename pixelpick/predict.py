@@ -47,6 +47,10 @@ def _images(al:ActiveLearner, images)->tuple: # 'pool', 'eval', or a folder
     return folder_dataset(d.parent, al.ds.classes, images=d.name, masks=None, name=d.name, **at), None
 
 # %% ../nbs/06b_predict.ipynb #0570bb3b
+def _mirrors_pool(model, cached)->bool: # a round's model; `cached` as `round_probs` takes it
+    "Whether the pool's prediction needs the encoder after all: a `tta` run's cache holds the images only, not their mirror images."
+    return cached == 'pool' and getattr(model, 'tta', False)
+
 @torch.no_grad()
 def round_probs(al:ActiveLearner, # an open run
                 k:int, # the trained round whose model predicts
@@ -56,11 +60,10 @@ def round_probs(al:ActiveLearner, # an open run
                ):
     "Yield (index, class probabilities (C,h,w) at the run's scale) for every image of `ds`, batched by size."
     model = al.get_model(k)
-    mirror = cached == 'pool' and getattr(model, 'tta', False)             # `tta`: the pool's cache holds its images only, so their mirror images go through the encoder
     if cached:                                                             # the run's own splits: the learner predicts them (the head from its cache)
         for b in size_groups(ds, range(len(ds)), bs):
             p = al.learner.probs(model, b, split=cached)
-            if mirror: x = to_batch([ds[i][0] for i in b], p.device).flip(-1); p = mirror_mean(p, model.decode(model.features(x), x.shape[-2:]).softmax(1))
+            if _mirrors_pool(model, cached): x = to_batch([ds[i][0] for i in b], p.device).flip(-1); p = mirror_mean(p, model.decode(model.features(x), x.shape[-2:]).softmax(1))
             yield from zip(b, p.cpu())
         return
     dev = next(model.parameters()).device
@@ -318,7 +321,7 @@ def _check_predict(al, k, ds, cached, probs, sheet)->int:
     photo = ds.photo_shapes
     masks = 0 if not ds.has_masks else 19 if ds.mask_map is not None else 5
     model = al.get_model(k)
-    need = predict_memory([ds.work_shape(i) for i in range(len(ds))], photo, ds.c, _channels(model), probs, sheet, masks, cached is None or (cached == 'pool' and getattr(model, 'tta', False)),
+    need = predict_memory([ds.work_shape(i) for i in range(len(ds))], photo, ds.c, _channels(model), probs, sheet, masks, cached is None or _mirrors_pool(model, cached),
                           stride=getattr(getattr(model, 'head', None), 'stride', 4))
     return check_memory(need, f"predicting {len(ds)} image{'s' if len(ds) != 1 else ''} of {ds.name}", (), largest_image(dict(enumerate(photo)), lambda i: ds.names[i])[1])
 
