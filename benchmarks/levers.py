@@ -228,43 +228,21 @@ def pick(S, head, strategy, asked, seed):
         finally: head.stride = S.pool.stride
     grid_asked = [a.reshape(H, f, W, f).any((1, 3)) for a in asked]
     strategy, M = (strategy.split('@')[0], float(strategy.split('@')[1])) if '@' in strategy else (strategy, 5.0)   # 'margin@10': M = 10%
-    pool_fn = pairs_pool if strategy.endswith('_pairs') else sampler_pool if strategy.split('_')[-1] in SAMPLERS else score_pool
+    pool_fn = sampler_pool if strategy.split('_')[-1] in SAMPLERS else score_pool
     p = pool_fn(probs, [(H, W)]*len(TR), 10, strategy, grid_asked, seed=seed, top_percent=M)
     rng = np.random.default_rng(seed)
     return {'image': p['image'], 'row': p['row']*f + rng.integers(0, f, len(p['row'])), 'col': p['col']*f + rng.integers(0, f, len(p['col']))}
 
-def pairs_pool(probs, shapes, n, strategy, asked, seed, top_percent=5.0, bs=8):
-    """`<score>_pairs`: per image the top `top_percent`% by `<score>` (as `score_pool`), grouped by the pixel's two likeliest
-    classes (unordered); the groups take turns, in a random order, each giving one of its pixels drawn uniformly, until `n`:
-    every confusion the model has in the image gets asked about, not only the commonest (road against pavement)."""
-    from pixelpick.acquire import uncertainty, image_seed
-    base, out = strategy[:-len('_pairs')], {'image': [], 'row': [], 'col': []}
-    for b0 in range(0, len(shapes), bs):
-        b = list(range(b0, min(b0 + bs, len(shapes)))); P = probs(b)
-        u = uncertainty(P, base).cpu(); t2 = P.topk(2, dim=1).indices.cpu(); C = P.shape[1]
-        pair = torch.minimum(t2[:, 0], t2[:, 1])*C + torch.maximum(t2[:, 0], t2[:, 1])
-        for j, i in enumerate(b):
-            H, W = shapes[i]; g = np.random.default_rng(image_seed(seed, i))
-            sc = u[j].flatten().float().masked_fill(torch.from_numpy(asked[i]).flatten(), -math.inf)
-            cand = sc.topk(max(n, round(top_percent/100*H*W))).indices.numpy()
-            pr = pair[j].flatten().numpy()[cand]
-            groups = [list(g.permutation(cand[pr == v])) for v in g.permutation(np.unique(pr))]
-            picks = []
-            while len(picks) < n: picks += [grp.pop() for grp in groups if grp][:n - len(picks)]
-            picks = np.array(picks)
-            out['image'].append(np.full(n, i)); out['row'].append(picks // W); out['col'].append(picks % W)
-    return {k: np.concatenate(v).astype(int) for k, v in out.items()}
-
 COUNTS = None   # labelled pixels per class so far (set by `run_variant` before each pick): the `rare` sampler's weights
 
-def _uniform(cand, pred, n, g, H, W, asked):
+def _uniform(cand, top2, n, g, H, W, asked):
     return g.choice(cand, n, replace=False)
 
-def _rare(cand, pred, n, g, H, W, asked):
+def _rare(cand, top2, n, g, H, W, asked):
     "Drawn without replacement with probability 1/(labelled pixels of the predicted class + 1): rare classes asked first."
-    w = 1/(COUNTS[pred[cand]] + 1.0); return g.choice(cand, n, replace=False, p=w/w.sum())
+    w = 1/(COUNTS[top2[0][cand]] + 1.0); return g.choice(cand, n, replace=False, p=w/w.sum())
 
-def _spread(cand, pred, n, g, H, W, asked, d=12):
+def _spread(cand, top2, n, g, H, W, asked, d=12):
     "In a random order, a candidate is taken when it is at least `d` cells (24 px at a 2-px scoring grid) from those taken; then uniformly."
     out = []
     for c in g.permutation(cand):
@@ -275,13 +253,23 @@ def _spread(cand, pred, n, g, H, W, asked, d=12):
     rest = np.setdiff1d(cand, took)
     return np.concatenate([took, g.choice(rest, n - len(took), replace=False)]) if len(took) < n else took
 
-def _mix(cand, pred, n, g, H, W, asked):
+def _mix(cand, top2, n, g, H, W, asked):
     "Half from the candidates uniformly, half uniformly from every unasked pixel."
     a = g.choice(cand, n//2, replace=False)
     free = np.setdiff1d(np.flatnonzero(~asked.ravel()), a)
     return np.concatenate([a, g.choice(free, n - n//2, replace=False)])
 
-SAMPLERS = {'uniform': _uniform, 'rare': _rare, 'spread': _spread, 'mix': _mix}
+def _pairs(cand, top2, n, g, H, W, asked):
+    """Grouped by the pixel's two likeliest classes (unordered); the groups take turns, in a random order, each giving one
+    of its pixels drawn uniformly, until `n`: every confusion the model has in the image gets asked about, not only the
+    commonest (road against pavement)."""
+    C = int(top2.max()) + 1; pr = (np.minimum(*top2)*C + np.maximum(*top2))[cand]   # one id per unordered pair; any base above the class ids keeps their order
+    groups = [list(g.permutation(cand[pr == v])) for v in g.permutation(np.unique(pr))]
+    picks = []
+    while len(picks) < n: picks += [grp.pop() for grp in groups if grp][:n - len(picks)]
+    return np.array(picks)
+
+SAMPLERS = {'uniform': _uniform, 'rare': _rare, 'spread': _spread, 'mix': _mix, 'pairs': _pairs}
 
 def sampler_pool(probs, shapes, n, strategy, asked, seed, top_percent=5.0, bs=8):
     "`<score>_<sampler>`: per image the top `top_percent`% by `<score>` (as `score_pool`), `n` of them drawn by the sampler."
@@ -289,12 +277,12 @@ def sampler_pool(probs, shapes, n, strategy, asked, seed, top_percent=5.0, bs=8)
     base, smp = strategy.rsplit('_', 1); out = {'image': [], 'row': [], 'col': []}
     for b0 in range(0, len(shapes), bs):
         b = list(range(b0, min(b0 + bs, len(shapes)))); P = probs(b)
-        u = uncertainty(P, base).cpu(); pred = P.argmax(1).cpu()
+        u = uncertainty(P, base).cpu(); t2 = P.topk(2, dim=1).indices.cpu()       # (B,2,H,W): each pixel's two likeliest classes
         for j, i in enumerate(b):
             H, W = shapes[i]; g = np.random.default_rng(image_seed(seed, i))
             sc = u[j].flatten().float().masked_fill(torch.from_numpy(asked[i]).flatten(), -math.inf)
             cand = sc.topk(max(n, round(top_percent/100*H*W))).indices.numpy()
-            picks = SAMPLERS[smp](cand, pred[j].flatten().numpy(), n, g, H, W, asked[i])
+            picks = SAMPLERS[smp](cand, t2[j].flatten(1).numpy(), n, g, H, W, asked[i])
             out['image'].append(np.full(n, i)); out['row'].append(picks // W); out['col'].append(picks % W)
     return {k: np.concatenate(v).astype(int) for k, v in out.items()}
 
