@@ -5,7 +5,8 @@ on the other (issue 24).
 
 For each learner (`--learners`, default `head context`) and seed: a full-supervision reference (`full=True`: 2% of
 every mask's pixels, `--full-steps` AdamW steps, converged at 2,000), then round 0 (10 random px/img) trained once and
-forked into every strategy of `--strategies`, 3 rounds of 10 px/img, all 367 training images, scale 0.5. These are
+forked into every strategy of `--strategies`, then rounds of 10 px/img up to 30 px/img (`--init-pixels` and
+`--pixels-per-round` change that schedule), all 367 training images, scale 0.5 (`--scale`). These are
 ordinary `pixelpick` runs (`ActiveLearner`), resumable: run the same command again after a crash.
 
 Every round's checkpoint is evaluated on val split in two halves by sorted file name: A, the first 50 images
@@ -45,7 +46,10 @@ def main():
     p.add_argument('--learners', nargs='+', default=['head', 'context'])
     p.add_argument('--strategies', nargs='+', default=['random', 'margin', 'margin_interior', 'entropy'])
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
-    p.add_argument('--rounds', type=int, default=3)
+    p.add_argument('--rounds', type=int, default=None, help='rounds, round 0 included (default: up to 30 px/img)')
+    p.add_argument('--init-pixels', type=int, default=10, help='random px/img of round 0, shared by the strategies of a seed')
+    p.add_argument('--pixels-per-round', type=int, default=10, help='px/img picked in each later round')
+    p.add_argument('--tta', action='store_true', help='the runs predict with mirror images too (`Config.tta`): their evaluation is the mean')
     p.add_argument('--full-steps', type=int, default=2000)
     p.add_argument('--no-full', action='store_true')
     p.add_argument('--threads', type=int, default=1)
@@ -59,9 +63,10 @@ def main():
     out = Path(a.out); res = json.loads((out/'summary.json').read_text()) if (out/'summary.json').exists() else {}
     res.setdefault('runs', {}); res['meta'] = {'scale': a.scale, 'pool': len(tr), 'val': len(ev), 'threads': a.threads, 'cpu_count': os.cpu_count(),
                                              'half_A': [ev.names[i] for i in halves['A'][[0, -1]]], 'half_B': [ev.names[i] for i in halves['B'][[0, -1]]]}
-    base = dict(scale=a.scale, rounds=a.rounds, init_pixels=10, pixels_per_round=10, **({} if a.feature_budget_gb is None else {'feature_budget_gb': a.feature_budget_gb}))
+    if a.rounds is None: a.rounds = 1 + (30 - a.init_pixels)//a.pixels_per_round
+    base = dict(scale=a.scale, rounds=a.rounds, init_pixels=a.init_pixels, pixels_per_round=a.pixels_per_round, **({'tta': True} if a.tta else {}), **({} if a.feature_budget_gb is None else {'feature_budget_gb': a.feature_budget_gb}))
     def record(name, al, k, t0):
-        r = al.history[k]; cm = scores(confusions(al, k, ev), halves); px = 'full' if '|full|' in name else str(10*(k + 1))
+        r = al.history[k]; cm = scores(confusions(al, k, ev), halves); px = 'full' if '|full|' in name else str(a.init_pixels + k*a.pixels_per_round)
         res['runs'].setdefault(name, {})[px] = {
             **{h: round(s['miou'], 2) for h, s in cm.items()}, 'iou_per_class': [round(v, 1) for v in cm['all']['iou_per_class']],
             'train_s': round(r['train_seconds'], 1), 'query_s': round(r.get('query_seconds', 0), 1), 'load': load()}

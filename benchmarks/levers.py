@@ -20,7 +20,8 @@ Feature grids (`feats`, written once under --cache as fp16 .npy files with their
 `run`: for each variant and seed, the active loop of `ActiveLearner` on these caches (round 0: the loop's random 10
 px/img, then 10 px/img per round by `--strategy` over the variant's own probabilities, the loop's per-round seeds,
 void answers kept as asked and dropped from training), and `random` (the loop's random draws) for the same rounds;
-mIoU on val halves after each round. Results merge into --out (JSON).
+mIoU on val halves after each round. `--init N --step K`: another schedule (round 0 N random px/img, then K px/img per
+round up to 30), in rows of its own (`margin/i5s5`). Results merge into --out (JSON).
 """
 import argparse, json, math, os, resource, time
 from pathlib import Path
@@ -32,7 +33,7 @@ import torch.nn.functional as F
 from pixelpick.datasets import camvid
 from pixelpick.models import create_model
 from pixelpick.data import size_groups, to_batch
-from pixelpick.head import FeatureCache, PixelHead, HeadRecipe, sample_features, gather_labelled, cached_probs, train_head
+from pixelpick.head import FeatureCache, PixelHead, HeadRecipe, gather_labelled, cached_probs, train_head
 from pixelpick.context import ContextHead, pca_projection
 from pixelpick.acquire import score_pool, key_seed
 from pixelpick.train import miou_from_confusion, adam
@@ -214,12 +215,12 @@ def answers(picks):
 
 def cat(*ds): return {k: np.concatenate([d[k] for d in ds]) for k in ds[0]}
 
-def pick(S, head, strategy, asked, seed):
-    "10 px/img by `strategy`, scored at full resolution, or (`score=f`) at 1/f of it, each pick then a random pixel of its f x f block."
+def pick(S, head, strategy, asked, seed, n=10):
+    "`n` px/img by `strategy`, scored at full resolution, or (`score=f`) at 1/f of it, each pick then a random pixel of its f x f block."
     f, shapes = S.sp.get('score', 1), [(360, 480)]*len(TR)
     if strategy == 'random' or f == 1:
         probs = None if strategy == 'random' else (lambda b, mc=0, s=0, samples=False: cached_probs(head, S.pool, b, mc, s, samples))
-        return score_pool(probs, shapes, 10, strategy, asked, seed=seed)
+        return score_pool(probs, shapes, n, strategy, asked, seed=seed)
     H, W = 360//f, 480//f
     def probs(b, mc=0, s=0, samples=False):
         maps = lambda c: head.maps(torch.from_numpy(np.stack([np.asarray(c[i]) for i in b])), (H, W)).softmax(1)
@@ -229,7 +230,7 @@ def pick(S, head, strategy, asked, seed):
     grid_asked = [a.reshape(H, f, W, f).any((1, 3)) for a in asked]
     strategy, M = (strategy.split('@')[0], float(strategy.split('@')[1])) if '@' in strategy else (strategy, 5.0)   # 'margin@10': M = 10%
     pool_fn = sampler_pool if strategy.split('_')[-1] in SAMPLERS else score_pool
-    p = pool_fn(probs, [(H, W)]*len(TR), 10, strategy, grid_asked, seed=seed, top_percent=M)
+    p = pool_fn(probs, [(H, W)]*len(TR), n, strategy, grid_asked, seed=seed, top_percent=M)
     rng = np.random.default_rng(seed)
     return {'image': p['image'], 'row': p['row']*f + rng.integers(0, f, len(p['row'])), 'col': p['col']*f + rng.integers(0, f, len(p['col']))}
 
@@ -288,34 +289,35 @@ def sampler_pool(probs, shapes, n, strategy, asked, seed, top_percent=5.0, bs=8)
 
 def run_variant(a, name, seed, res, save):
     S = Setup(a, spec(name)); shapes = [(360, 480)]*len(TR)
-    def record(strategy, k, lab, head, t_train, t_query):
+    def record(strategy, px, lab, head, t_train, t_query):
         cm = S.confusion(head)
         sc = {h: round(miou_from_confusion(cm[idx].sum(0))['miou'], 2) for h, idx in HALVES.items()}
         if a.tta: cf = S.confusion(head, flip=True); sc.update({'tta_' + h: round(miou_from_confusion(cf[idx].sum(0))['miou'], 2) for h, idx in HALVES.items()})
-        res[f'{name}|{strategy}|s{seed}|{10*(k + 1)}'] = {**sc, 'iou_per_class': [round(v, 1) for v in miou_from_confusion(cm.sum(0))['iou_per_class']],
+        res[f'{name}|{strategy}|s{seed}|{px}'] = {**sc, 'iou_per_class': [round(v, 1) for v in miou_from_confusion(cm.sum(0))['iou_per_class']],
                                                          'train_s': round(t_train, 1), 'query_s': round(t_query, 1), 'load': load(), 'rss_mb': rss_mb(), 'labels': int((lab['label'] != 255).sum())}
-        print(f"{name:28s} {strategy:16s} s{seed} {10*(k + 1):3d} px/img  A {sc['A']:.2f}  B {sc['B']:.2f}  all {sc['all']:.2f}  {sc.get('tta_all', '')}  train {t_train:.0f} s  query {t_query:.0f} s  load {load()}  rss {rss_mb()} MB", flush=True)
+        print(f"{name:28s} {strategy:16s} s{seed} {px:3d} px/img  A {sc['A']:.2f}  B {sc['B']:.2f}  all {sc['all']:.2f}  {sc.get('tta_all', '')}  train {t_train:.0f} s  query {t_query:.0f} s  load {load()}  rss {rss_mb()} MB", flush=True)
         save()
     if a.full:                                                                     # 0.5% of every mask's pixels (as many as 2% at scale 0.5), 2,000 steps
         rng, parts = np.random.default_rng(key_seed(seed, 0, 3)), []
         for i, m in enumerate(MASKS):
             r, c = np.nonzero(m != TR.ignore_index); s_ = rng.choice(len(r), round(0.005*len(r)), replace=False)
             parts.append({'image': np.full(len(s_), i), 'row': r[s_], 'col': c[s_], 'label': m[r[s_], c[s_]].astype(np.int64)})
-        lab = cat(*parts); S.rc.steps = 2000; t = time.time(); head = S.fit(lab, key_seed(seed, 0, 3)); record('full', 2, lab, head, time.time() - t, 0)
+        lab = cat(*parts); S.rc.steps = 2000; t = time.time(); head = S.fit(lab, key_seed(seed, 0, 3)); record('full', 30, lab, head, time.time() - t, 0)
         return
     asked = [np.zeros(s, bool) for s in shapes]
-    lab0 = answers(score_pool(None, shapes, 10, 'random', asked, seed=key_seed(seed, 0, 1)))
-    t = time.time(); h0 = S.fit(lab0, key_seed(seed, 0, 3)); record('round0', 0, lab0, h0, time.time() - t, 0)
+    tag = '' if (a.init, a.step) == (10, 10) else f'/i{a.init}s{a.step}'        # another schedule: its own rows ('margin/i10s5')
+    lab0 = answers(score_pool(None, shapes, a.init, 'random', asked, seed=key_seed(seed, 0, 1)))
+    t = time.time(); h0 = S.fit(lab0, key_seed(seed, 0, 3)); record('round0' + tag, a.init, lab0, h0, time.time() - t, 0)
     for strategy in a.strategies:
         lab, head = lab0, h0
-        for k in (1, 2):
+        for k in range(1, (30 - a.init)//a.step + 1):
             asked = [np.zeros(s, bool) for s in shapes]
             for i, r, c in zip(lab['image'], lab['row'], lab['col']): asked[i][r, c] = True
             t = time.time(); global COUNTS
             COUNTS = np.bincount(lab['label'][lab['label'] < S.K], minlength=S.K).astype(float)
-            lab = cat(lab, answers(pick(S, head, strategy, asked, key_seed(seed, k, 1))))
+            lab = cat(lab, answers(pick(S, head, strategy, asked, key_seed(seed, k, 1), a.step)))
             tq = time.time() - t; t = time.time()
-            head = S.fit(lab, key_seed(seed, k, 3)); record(strategy, k, lab, head, time.time() - t, tq)
+            head = S.fit(lab, key_seed(seed, k, 3)); record(strategy + tag, a.init + k*a.step, lab, head, time.time() - t, tq)
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -326,6 +328,7 @@ def main():
     r = sub.add_parser('run'); r.add_argument('--variants', nargs='+', required=True); r.add_argument('--seeds', nargs='+', type=int, default=[0])
     r.add_argument('--strategies', nargs='+', default=['margin_interior', 'random'])
     r.add_argument('--full', action='store_true', help='full supervision instead of the rounds')
+    r.add_argument('--init', type=int, default=10, help='px/img of round 0 (random)'); r.add_argument('--step', type=int, default=10, help='px/img per round after it, up to 30')
     r.add_argument('--tta', action='store_true', help='also score val with left-right flips (needs the s8f cache: feats --grid s8f)')
     sub.add_parser('table')
     a = p.parse_args(); torch.set_num_threads(1)
@@ -347,7 +350,8 @@ def main():
     save = lambda: Path(a.out).write_text(json.dumps(res, indent=0))
     for name in a.variants:
         for seed in a.seeds:
-            if all(f'{name}|{s}|s{seed}|30' in res for s in (['full'] if a.full else a.strategies)): continue
+            tag = '' if (a.init, a.step) == (10, 10) else f'/i{a.init}s{a.step}'
+            if all(f'{name}|{s}{tag}|s{seed}|30' in res for s in (['full'] if a.full else a.strategies)): continue
             run_variant(a, name, seed, res, save)
 
 def table(res):
