@@ -22,7 +22,9 @@ PRESETS = {
     'paper': dict(scale=1.0, recipe='paper', rounds=10, init_pixels=10, pixels_per_round=10),
     'cpu': dict(scale=0.5, recipe='cpu', epochs=5, rounds=3, init_pixels=10, pixels_per_round=10),   # ~30-50 min for margin, random and full on 2 cores
     'head': dict(scale=0.5, training='head', rounds=3, init_pixels=10, pixels_per_round=10),        # frozen encoder + head: minutes on 2 cores
-    'fullres': dict(scale=1.0, training='fullres', tta=True, rounds=3, init_pixels=10, pixels_per_round=10),  # the context head on an 8-px grid at full resolution, predictions averaged with the mirror image: a round in ~15 s on 2 cores (issue 39)
+    # the context head on an 8-px grid at full resolution, predictions averaged with the mirror image, 5 random px/img then
+    # 5 px/img a round up to 30: a round in ~15 s on 2 cores (issue 39; the schedule in BENCHMARKS.md, 'Smaller rounds')
+    'fullres': dict(scale=1.0, training='fullres', tta=True, rounds=6, init_pixels=5, pixels_per_round=5),
 }
 
 def main():
