@@ -59,11 +59,11 @@ def round_probs(al:ActiveLearner, # an open run
                 bs=8, # images per batch
                ):
     "Yield (index, class probabilities (C,h,w) at the run's scale) for every image of `ds`, batched by size."
-    model = al.get_model(k)
+    model = al.get_model(k); mirror = _mirrors_pool(model, cached)
     if cached:                                                             # the run's own splits: the learner predicts them (the head from its cache)
         for b in size_groups(ds, range(len(ds)), bs):
             p = al.learner.probs(model, b, split=cached)
-            if _mirrors_pool(model, cached): x = to_batch([ds[i][0] for i in b], p.device).flip(-1); p = mirror_mean(p, model.decode(model.features(x), x.shape[-2:]).softmax(1))
+            if mirror: x = to_batch([ds[i][0] for i in b], p.device).flip(-1); p = mirror_mean(p, model.decode(model.features(x), x.shape[-2:]).softmax(1))
             yield from zip(b, p.cpu())
         return
     dev = next(model.parameters()).device
