@@ -287,6 +287,10 @@ def sampler_pool(probs, shapes, n, strategy, asked, seed, top_percent=5.0, bs=8)
             out['image'].append(np.full(n, i)); out['row'].append(picks // W); out['col'].append(picks % W)
     return {k: np.concatenate(v).astype(int) for k, v in out.items()}
 
+def schedule_tag(a):
+    "The rows' suffix of a schedule other than the loop's 10 then 10 a round ('/i5s5'), '' for that one."
+    return '' if (a.init, a.step) == (10, 10) else f'/i{a.init}s{a.step}'
+
 def run_variant(a, name, seed, res, save):
     S = Setup(a, spec(name)); shapes = [(360, 480)]*len(TR)
     def record(strategy, px, lab, head, t_train, t_query):
@@ -305,7 +309,7 @@ def run_variant(a, name, seed, res, save):
         lab = cat(*parts); S.rc.steps = 2000; t = time.time(); head = S.fit(lab, key_seed(seed, 0, 3)); record('full', 30, lab, head, time.time() - t, 0)
         return
     asked = [np.zeros(s, bool) for s in shapes]
-    tag = '' if (a.init, a.step) == (10, 10) else f'/i{a.init}s{a.step}'        # another schedule: its own rows ('margin/i10s5')
+    tag = schedule_tag(a)                                                          # another schedule: its own rows ('margin/i10s5')
     lab0 = answers(score_pool(None, shapes, a.init, 'random', asked, seed=key_seed(seed, 0, 1)))
     t = time.time(); h0 = S.fit(lab0, key_seed(seed, 0, 3)); record('round0' + tag, a.init, lab0, h0, time.time() - t, 0)
     for strategy in a.strategies:
@@ -350,8 +354,7 @@ def main():
     save = lambda: Path(a.out).write_text(json.dumps(res, indent=0))
     for name in a.variants:
         for seed in a.seeds:
-            tag = '' if (a.init, a.step) == (10, 10) else f'/i{a.init}s{a.step}'
-            if all(f'{name}|{s}{tag}|s{seed}|30' in res for s in (['full'] if a.full else a.strategies)): continue
+            if all(f'{name}|{s}{schedule_tag(a)}|s{seed}|30' in res for s in (['full'] if a.full else a.strategies)): continue
             run_variant(a, name, seed, res, save)
 
 def table(res):

@@ -22,7 +22,7 @@ def main():
     seeds = sorted(int(k.split('|s')[-1]) for k in R if k.startswith('fullres|random|'))
     seeds = [sd for sd in seeds if all('30' in R.get(f'fullres|{s}|s{sd}', {}) for s in S)]
     sel = {h: v['strategy'] for h, v in table(res, ['fullres'], S, seeds)['fullres']['select'].items()}
-    g = lambda s, px, h: np.array([R[f'fullres|{s}|s{sd}'][px][h] for sd in seeds])
+    g = lambda s, px, h, sds=seeds: np.array([R[f'fullres|{s}|s{sd}'][px][h] for sd in sds])
     ms = lambda a: f'{a.mean():.2f} ± {a.std():.2f}'
     print(f'{len(seeds)} seeds ({seeds[0]}-{seeds[-1]}), mIoU with the mirror\n')
     print('| strategy | 5 px/img | 10 px/img | 20 px/img: A / B / all | 30 px/img: A / B / all |\n|---|---|---|---|---|')
@@ -48,6 +48,6 @@ def main():
                   f'10 a round, {sel_old[h]}: {go(sel_old[h], px, h).mean() - pool:+.2f}')
     for s in S:
         print(f'  {s}, the same seeds {old}: ' + ', '.join(f"{px} px/img {go(s, px, 'all').mean():.2f} (10 a round) -> "
-              f"{np.mean([R[f'fullres|{s}|s{sd}'][px]['all'] for sd in old]):.2f} (5 a round)" for px in ('20', '30')))
+              f"{g(s, px, 'all', old).mean():.2f} (5 a round)" for px in ('20', '30')))
 
 if __name__ == '__main__': main()
